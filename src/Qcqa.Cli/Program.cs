@@ -1,0 +1,3 @@
+using Qcqa.Cli;
+
+return await QcqaApp.RunAsync(args);

@@ -1,0 +1,50 @@
+namespace Qcqa.Core.Diagnostics;
+
+/// <summary>
+/// Every diagnostic code the engine emits. Codes are stable: documentation and users' build logs refer to them,
+/// so a code is never reused for a different problem.
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>An input file or folder does not exist or cannot be read.</summary>
+    public const string FileNotFound = "QCQA001";
+    /// <summary>The output location is unusable (outside the output folder, not writable, a file in the way).</summary>
+    public const string BadOutputPath = "QCQA002";
+    /// <summary>A command-line argument is invalid.</summary>
+    public const string BadArgument = "QCQA003";
+
+    /// <summary>A safetensors file is malformed (header, offsets, sizes).</summary>
+    public const string MalformedSafetensors = "QCQA010";
+    /// <summary>A tensor has a dtype the engine does not support.</summary>
+    public const string UnsupportedDtype = "QCQA011";
+    /// <summary>A tensor the model needs is missing.</summary>
+    public const string MissingTensor = "QCQA012";
+    /// <summary><c>config.json</c> is missing, malformed or inconsistent.</summary>
+    public const string BadModelConfig = "QCQA013";
+    /// <summary>A tensor's shape disagrees with the config.</summary>
+    public const string ShapeMismatch = "QCQA014";
+    /// <summary>The shard index <c>model.safetensors.index.json</c> is malformed or inconsistent.</summary>
+    public const string BadShardIndex = "QCQA015";
+
+    /// <summary>A grouping file is malformed or does not fit the model.</summary>
+    public const string BadGrouping = "QCQA020";
+
+    /// <summary>A KV-cache budget cannot be met or is out of range.</summary>
+    public const string ImpossibleBudget = "QCQA030";
+
+    /// <summary>The spec (<c>qcqa.yaml</c>) is not valid YAML.</summary>
+    public const string SpecSyntax = "QCQA040";
+    /// <summary>The spec has a key the schema does not know.</summary>
+    public const string SpecUnknownKey = "QCQA041";
+    /// <summary>A spec value has the wrong type or is out of range.</summary>
+    public const string SpecBadValue = "QCQA042";
+    /// <summary>The spec names a model folder that does not exist.</summary>
+    public const string SpecMissingModel = "QCQA043";
+    /// <summary>A required spec key is missing.</summary>
+    public const string SpecMissingKey = "QCQA044";
+
+    /// <summary>An evaluation input (held-out text) is missing or unusable.</summary>
+    public const string BadEvaluationInput = "QCQA050";
+    /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
+    public const string RuntimeUnavailable = "QCQA060";
+}
