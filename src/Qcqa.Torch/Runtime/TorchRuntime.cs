@@ -1,0 +1,174 @@
+using System.Runtime.InteropServices;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Torch.Runtime.Elf;
+using TorchSharp;
+
+namespace Qcqa.Torch.Runtime;
+
+/// <summary>
+/// Loads TorchSharp's native libraries so that they work on this machine. Call <see cref="EnsureInitialized"/>
+/// before the first use of <c>TorchSharp.torch</c>: its static constructor loads <c>LibTorchSharp</c> once, and
+/// if that fails the type stays unusable for the life of the process.
+/// </summary>
+/// <remarks>
+/// <para>
+/// TorchSharp 0.107's static constructor calls <c>NativeLibrary.TryLoad("torch_cpu", …)</c> and then
+/// <c>NativeLibrary.TryLoad("LibTorchSharp", …)</c> relative to <c>TorchSharp.dll</c>. Those calls do not consult
+/// <see cref="NativeLibrary.SetDllImportResolver"/> (verified), and when they fail TorchSharp copies every
+/// native file of the libtorch and TorchSharp packages (about 1 GB) into a <c>cpu/</c> folder beside the app and
+/// retries, before throwing a generic "doesn't contain a reference to libtorch-cpu-linux-x64" error.
+/// </para>
+/// <para>
+/// On Linux with a libstdc++ older than GCC 13's, <c>libLibTorchSharp.so</c> fails only on its requirement of
+/// <c>GLIBCXX_3.4.32</c>. This class then loads libtorch from its usual place, loads a patched copy of
+/// <c>libLibTorchSharp.so</c> from the per-user cache (see <see cref="LibStdCxxPatch"/> and
+/// <see cref="PatchedLibraryCache"/>), and registers a DllImport resolver for TorchSharp's P/Invokes. TorchSharp's
+/// own probe then succeeds because its last fallback, <c>dlopen("libLibTorchSharp.so")</c> without a path, matches
+/// the soname of the copy already loaded. Set <c>QCQA_TORCH_NATIVE_PATCH=0</c> to turn the patch off.
+/// </para>
+/// </remarks>
+public static class TorchRuntime
+{
+    /// <summary>Environment variable that disables the libstdc++ compatibility patch when set to <c>0</c>, <c>false</c> or <c>off</c>.</summary>
+    public const string PatchSwitchVariable = "QCQA_TORCH_NATIVE_PATCH";
+
+    private const string LibTorchSharpName = "LibTorchSharp";
+    private static readonly Lock Gate = new();
+    private static TorchRuntimeInfo? _info;
+
+    /// <summary>The result of the successful initialisation, or null before it.</summary>
+    public static TorchRuntimeInfo? Info => Volatile.Read(ref _info);
+
+    /// <summary>
+    /// Makes TorchSharp usable on the CPU, patching its native library first where the system needs it.
+    /// Idempotent and thread-safe; after the first success it returns the same result at once.
+    /// </summary>
+    /// <exception cref="QcqaException"><see cref="ErrorCodes.RuntimeUnavailable"/>: the native libraries cannot be loaded here.</exception>
+    public static TorchRuntimeInfo EnsureInitialized()
+    {
+        if (Volatile.Read(ref _info) is { } done) return done;
+        lock (Gate)
+        {
+            if (_info is null) Volatile.Write(ref _info, Initialize());
+            return _info!;
+        }
+    }
+
+    private static TorchRuntimeInfo Initialize()
+    {
+        var info = new TorchRuntimeInfo(NativePatchDecision.Decide([], [], []), null, null, null);
+        if (OperatingSystem.IsLinux() && !PatchDisabled())
+        {
+            var original = TorchSharpNativeFiles.Find(TorchSharpNativeFiles.LibTorchSharpFileName);
+            // Not found: leave the search to TorchSharp, whose error names the package to reference.
+            if (original is not null) info = PrepareLinux(original);
+        }
+
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+        }
+        catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException
+                                      or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
+        {
+            throw new QcqaException(ErrorCodes.RuntimeUnavailable,
+                "TorchSharp's native library (libtorch) could not be loaded: " + FirstLine(e) +
+                " Reference the libtorch-cpu package for this platform (or a CUDA one), and call TorchRuntime.EnsureInitialized() before any other use of TorchSharp.",
+                inner: e);
+        }
+        return info;
+    }
+
+    private static TorchRuntimeInfo PrepareLinux(string original)
+    {
+        byte[] bytes;
+        ElfImage image;
+        try
+        {
+            bytes = File.ReadAllBytes(original);
+            image = ElfImage.Parse(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new QcqaException(ErrorCodes.RuntimeUnavailable, $"Cannot read TorchSharp's native library {original}: {e.Message}", original, inner: e);
+        }
+
+        var stdcxx = SystemLibStdCxx.LocateLoaded();
+        if (stdcxx is null) return new(NativePatchDecision.Decide([], [], []), original, null, null);
+        var provided = SystemLibStdCxx.ProvidedVersions(stdcxx);
+        var plan = LibStdCxxPatch.Plan(image, provided);
+        switch (plan.Decision.Kind)
+        {
+            case NativePatchKind.NotNeeded:
+                return new(plan.Decision, original, null, stdcxx);
+            case NativePatchKind.Unfixable:
+                var newest = provided.Where(v => v.StartsWith("GLIBCXX_", StringComparison.Ordinal)).Max(VersionNameComparer.Instance);
+                throw new QcqaException(ErrorCodes.RuntimeUnavailable,
+                    $"TorchSharp's native library {original} requires {string.Join(", ", plan.Decision.UnfixableVersions)} from libstdc++, " +
+                    $"but this system's {stdcxx} provides versions only up to {newest}. Install a newer libstdc++ (from GCC 13 or later).",
+                    original);
+        }
+
+        var cache = new PatchedLibraryCache(PatchedLibraryCache.DefaultRoot());
+        string patched;
+        try
+        {
+            patched = cache.GetOrCreate(Path.GetFileName(original), bytes, b => plan.Apply(b, provided));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QcqaException(ErrorCodes.RuntimeUnavailable,
+                $"Cannot write the patched copy of TorchSharp's native library to {cache.Root}: {e.Message} Set XDG_CACHE_HOME to a writable folder.",
+                cache.Root, inner: e);
+        }
+
+        PreloadDependencies(image, Path.GetDirectoryName(original)!);
+        if (!NativeLibrary.TryLoad(patched, out var handle))
+            throw new QcqaException(ErrorCodes.RuntimeUnavailable,
+                $"The patched copy {patched} of {original} does not load. Set {PatchSwitchVariable}=0 to see TorchSharp's own error.", patched);
+        RegisterResolver(handle);
+        return new(plan.Decision, original, patched, stdcxx);
+    }
+
+    /// <summary>
+    /// Loads, by full path, every library the original names in <c>DT_NEEDED</c> that ships beside it or in the
+    /// app's native folders (libtorch, libc10, …). The copy lives in the cache, where its <c>$ORIGIN</c> run path
+    /// finds nothing; with these loaded, the dynamic linker satisfies its needs by soname.
+    /// </summary>
+    private static void PreloadDependencies(ElfImage image, string originalDirectory)
+    {
+        foreach (var needed in image.NeededLibraries())
+        {
+            var besides = Path.Combine(originalDirectory, needed);
+            var path = File.Exists(besides) ? besides : TorchSharpNativeFiles.Find(needed);
+            // Anything not shipped with the app (libc, libstdc++, …) comes from the system as usual.
+            if (path is null) continue;
+            if (!NativeLibrary.TryLoad(path, out _))
+                throw new QcqaException(ErrorCodes.RuntimeUnavailable, $"libtorch's {path} does not load on this system.", path);
+        }
+    }
+
+    private static void RegisterResolver(IntPtr handle)
+    {
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
+                (name, _, _) => name == LibTorchSharpName ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // The application registered its own resolver; the soname match still routes loads to our copy.
+        }
+    }
+
+    private static bool PatchDisabled() =>
+        Environment.GetEnvironmentVariable(PatchSwitchVariable)?.Trim().ToLowerInvariant() is "0" or "false" or "off";
+
+    private static string FirstLine(Exception e)
+    {
+        while (e.InnerException is not null && e is TypeInitializationException) e = e.InnerException;
+        var text = e.Message.Trim();
+        var newline = text.IndexOf('\n');
+        return (newline < 0 ? text : text[..newline].Trim()).TrimEnd('.') + ".";
+    }
+}
