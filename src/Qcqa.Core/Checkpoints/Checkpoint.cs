@@ -144,25 +144,28 @@ public sealed class Checkpoint : IDisposable
         var tensors = new Dictionary<string, CheckpointTensor>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var shardName = Path.GetFileName(file.Path);
             foreach (var info in file.Tensors)
             {
                 if (tensors.TryGetValue(info.Name, out var other))
                     throw new QcqaException(ErrorCodes.BadShardIndex,
-                        $"Tensor '{info.Name}' is stored in two shards, {Path.GetFileName(other.File.Path)} and {shardName}.", index!.Path);
-                if (index is not null && index.ShardOf(info.Name) != shardName)
-                    throw new QcqaException(ErrorCodes.BadShardIndex, index.ShardOf(info.Name) is { } listed
-                        ? $"Tensor '{info.Name}' is stored in {shardName} but the index places it in {listed}."
-                        : $"Tensor '{info.Name}' is stored in {shardName} but the index does not list it.", index.Path);
+                        $"Tensor '{info.Name}' is stored in two shards, {Path.GetFileName(other.File.Path)} and {Path.GetFileName(file.Path)}.", index!.Path);
                 tensors[info.Name] = new CheckpointTensor(file, info);
             }
         }
-        if (index is not null)
+        if (index is null) return tensors;
+
+        foreach (var (name, tensor) in tensors)
         {
-            foreach (var (name, shard) in index.WeightMap)
-                if (!tensors.ContainsKey(name))
-                    throw new QcqaException(ErrorCodes.BadShardIndex, $"The index places tensor '{name}' in {shard}, but that shard does not contain it.", index.Path);
+            var stored = Path.GetFileName(tensor.File.Path);
+            var listed = index.ShardOf(name);
+            if (listed != stored)
+                throw new QcqaException(ErrorCodes.BadShardIndex, listed is not null
+                    ? $"Tensor '{name}' is stored in {stored} but the index places it in {listed}."
+                    : $"Tensor '{name}' is stored in {stored} but the index does not list it.", index.Path);
         }
+        foreach (var (name, shard) in index.WeightMap)
+            if (!tensors.ContainsKey(name))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"The index places tensor '{name}' in {shard}, but that shard does not contain it.", index.Path);
         return tensors;
     }
 

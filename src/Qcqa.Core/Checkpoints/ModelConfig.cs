@@ -142,7 +142,8 @@ public sealed class ModelConfig
         var layers = Integer("num_hidden_layers", true)!.Value;
         var declaredKv = Integer("num_key_value_heads", false);
         var kvHeads = declaredKv ?? heads;
-        if (heads % kvHeads != 0)
+        // With per-layer maps num_key_value_heads is the largest layer's count and need not divide the heads.
+        if (heads % kvHeads != 0 && json[QcqaConfigBlock.PropertyName] is null)
             throw Bad("num_key_value_heads", $"num_attention_heads ({heads}) is not divisible by num_key_value_heads ({kvHeads}).");
         var headDim = Integer("head_dim", false);
         if (headDim is null && hidden % heads != 0)
@@ -163,6 +164,10 @@ public sealed class ModelConfig
             var widest = qcqa.Layers.Max(l => l.NumKeyValueHeads);
             if (widest != kvHeads)
                 throw Bad("num_key_value_heads", $"num_key_value_heads ({kvHeads}) must equal the largest per-layer count in the \"qcqa\" block ({widest}).");
+            if (qcqa.Form == QcqaConfigBlock.GqaForm && !qcqa.IsStandardGqa(kvHeads))
+                throw new QcqaException(ErrorCodes.BadModelConfig,
+                    "The \"qcqa\" block says form \"gqa\" but its layers do not all use the standard map (query head h reads KV head h / (H / num_key_value_heads)).",
+                    path, line, column);
         }
 
         return new ModelConfig(path, json, heads, kvHeads, declaredKv is not null, hidden, headDim ?? hidden / heads, layers, modelType, qcqa);
