@@ -121,7 +121,8 @@ public sealed class SyntheticLlamaCheckpoint
         return list;
     }
 
-    // Contiguous runs of tensors of roughly equal byte size; a shard that would be empty is dropped.
+    // Contiguous runs of tensors of roughly equal byte size: a tensor goes to the shard its midpoint falls in
+    // (so a large last tensor gets a shard of its own); a shard that would be empty is dropped.
     private static List<List<SyntheticTensor>> AssignShards(List<SyntheticTensor> tensors, int shardCount)
     {
         var total = Math.Max(1, tensors.Sum(t => t.Declaration.ByteLength));
@@ -129,7 +130,8 @@ public sealed class SyntheticLlamaCheckpoint
         long start = 0;
         foreach (var tensor in tensors)
         {
-            var index = (int)Math.Min(shardCount - 1, (long)((Int128)start * shardCount / total));
+            var middle = (Int128)start * 2 + tensor.Declaration.ByteLength;
+            var index = (int)Math.Min(shardCount - 1, (long)(middle * shardCount / (2 * (Int128)total)));
             shards[index].Add(tensor);
             start += tensor.Declaration.ByteLength;
         }
