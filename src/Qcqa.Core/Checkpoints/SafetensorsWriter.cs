@@ -51,7 +51,15 @@ public sealed class SafetensorsWriter : IDisposable
         });
         _ownsStream = true;
         _path = path;
-        Start(header);
+        try
+        {
+            Start(header);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Writes the header to <paramref name="stream"/>; the data follows through the write methods.</summary>

@@ -37,7 +37,7 @@ internal sealed class MergePlan
     internal static MergePlan Create(Checkpoint checkpoint, ModelGrouping grouping, string? groupingPath)
     {
         var config = checkpoint.Config;
-        var file = groupingPath ?? config.Path;
+        var file = groupingPath;
         if (grouping.Layers.Count != config.NumHiddenLayers)
             throw new QcqaException(ErrorCodes.BadGrouping, $"The grouping has {grouping.Layers.Count} layers but the model has {config.NumHiddenLayers}.", file);
         for (var layer = 0; layer < config.NumHiddenLayers; layer++)

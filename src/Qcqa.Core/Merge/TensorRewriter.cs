@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Qcqa.Core.Checkpoints;
 
@@ -58,19 +59,26 @@ internal static class TensorRewriter
         var rowBytes = (int)(input.Info.ByteLength / Math.Max(1, rows));
         var blockBytes = rowBytes / order.Length;
         var rowsPerBatch = (int)Math.Clamp(RowBufferBytes / Math.Max(1, rowBytes), 1, Math.Max(1, rows));
-        var buffer = new byte[rowsPerBatch * rowBytes];
-        for (long first = 0; first < rows; first += rowsPerBatch)
+        var buffer = ArrayPool<byte>.Shared.Rent(rowsPerBatch * rowBytes);
+        try
         {
-            var count = (int)Math.Min(rowsPerBatch, rows - first);
-            var source = input.File.GetBytes(input.Info, first * rowBytes, count * rowBytes);
-            for (var r = 0; r < count; r++)
+            for (long first = 0; first < rows; first += rowsPerBatch)
             {
-                var row = source.Slice(r * rowBytes, rowBytes);
-                var target = buffer.AsSpan(r * rowBytes, rowBytes);
-                for (var p = 0; p < order.Length; p++)
-                    row.Slice(order[p] * blockBytes, blockBytes).CopyTo(target.Slice(p * blockBytes, blockBytes));
+                var count = (int)Math.Min(rowsPerBatch, rows - first);
+                var source = input.File.GetBytes(input.Info, first * rowBytes, count * rowBytes);
+                for (var r = 0; r < count; r++)
+                {
+                    var row = source.Slice(r * rowBytes, rowBytes);
+                    var target = buffer.AsSpan(r * rowBytes, rowBytes);
+                    for (var p = 0; p < order.Length; p++)
+                        row.Slice(order[p] * blockBytes, blockBytes).CopyTo(target.Slice(p * blockBytes, blockBytes));
+                }
+                writer.WriteBytes(buffer.AsSpan(0, count * rowBytes));
             }
-            writer.WriteBytes(buffer.AsSpan(0, count * rowBytes));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -80,29 +88,38 @@ internal static class TensorRewriter
     {
         var headLength = input.Info.ElementCount / units;
         var headBytes = input.Info.ByteLength / units;
-        var sum = new double[(int)Math.Min(SliceElements, headLength)];
-        var values = new double[sum.Length];
-        foreach (var group in groups)
+        var slice = (int)Math.Min(SliceElements, headLength);
+        var sum = ArrayPool<double>.Shared.Rent(slice);
+        var values = ArrayPool<double>.Shared.Rent(slice);
+        try
         {
-            if (group.Count == 1)
+            foreach (var group in groups)
             {
-                writer.CopyRange(input.File, input.Info, group[0] * headBytes, headBytes);
-                continue;
-            }
-            for (long start = 0; start < headLength; start += sum.Length)
-            {
-                var length = (int)Math.Min(sum.Length, headLength - start);
-                var total = sum.AsSpan(0, length);
-                var next = values.AsSpan(0, length);
-                input.ReadDoubles(group[0] * headLength + start, total);
-                for (var i = 1; i < group.Count; i++)
+                if (group.Count == 1)
                 {
-                    input.ReadDoubles(group[i] * headLength + start, next);
-                    Add(total, next);
+                    writer.CopyRange(input.File, input.Info, group[0] * headBytes, headBytes);
+                    continue;
                 }
-                Divide(total, group.Count);
-                writer.WriteDoubles(total);
+                for (long start = 0; start < headLength; start += slice)
+                {
+                    var length = (int)Math.Min(slice, headLength - start);
+                    var total = sum.AsSpan(0, length);
+                    var next = values.AsSpan(0, length);
+                    input.ReadDoubles(group[0] * headLength + start, total);
+                    for (var i = 1; i < group.Count; i++)
+                    {
+                        input.ReadDoubles(group[i] * headLength + start, next);
+                        Add(total, next);
+                    }
+                    Divide(total, group.Count);
+                    writer.WriteDoubles(total);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(sum);
+            ArrayPool<double>.Shared.Return(values);
         }
     }
 
