@@ -119,6 +119,8 @@ public sealed class ModelConfig
         }
         if (root is not JsonObject json)
             throw new QcqaException(ErrorCodes.BadModelConfig, "config.json must hold a JSON object.", path, 1, 1);
+        if (JsonPosition.FindDuplicateProperty(utf8) is { } duplicate)
+            throw new QcqaException(ErrorCodes.BadModelConfig, $"config.json lists \"{duplicate.Name}\" more than once in the same object.", path, duplicate.Line, duplicate.Column);
 
         var bytes = utf8.ToArray();
         QcqaException Bad(string key, string message)

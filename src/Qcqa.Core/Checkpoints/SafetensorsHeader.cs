@@ -40,6 +40,11 @@ internal sealed class SafetensorsHeader
         if (trimmed.Length == 0 || trimmed[0] != (byte)'{')
             throw Malformed("The header is not a JSON object (it must start with '{').");
 
+        if (JsonPosition.FindDuplicateProperty(trimmed) is { } duplicate)
+            throw Malformed(duplicate.Parent is null
+                ? $"The header lists '{duplicate.Name}' more than once."
+                : $"The header entry '{duplicate.Parent}' has \"{duplicate.Name}\" more than once.");
+
         JsonDocument document;
         try
         {
@@ -54,11 +59,8 @@ internal sealed class SafetensorsHeader
         {
             var tensors = new List<TensorInfo>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (!names.Add(property.Name))
-                    throw Malformed($"The header lists '{property.Name}' more than once.");
                 if (property.Name == MetadataKey)
                 {
                     ReadMetadata(property.Value, metadata, Malformed);

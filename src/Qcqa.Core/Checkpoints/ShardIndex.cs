@@ -62,7 +62,10 @@ public sealed class ShardIndex
         var weightMap = new List<KeyValuePair<string, string>>();
         try
         {
-            // JsonDocument keeps duplicate keys, so a tensor listed twice is caught here rather than silently merged.
+            if (JsonPosition.FindDuplicateProperty(bytes) is { } duplicate)
+                throw Bad(duplicate.Parent == "weight_map"
+                    ? $"weight_map lists tensor '{duplicate.Name}' more than once."
+                    : $"The shard index lists \"{duplicate.Name}\" more than once in the same object.", duplicate.Line, duplicate.Column);
             using var document = JsonDocument.Parse(bytes);
             if (document.RootElement.ValueKind != JsonValueKind.Object) throw Bad("The shard index must be a JSON object.", 1, 1);
             if (!document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
@@ -70,13 +73,10 @@ public sealed class ShardIndex
                 var (line, column) = JsonPosition.OfTopLevelProperty(bytes, "weight_map");
                 throw Bad("The shard index has no \"weight_map\" object mapping tensor names to shard files.", line, column);
             }
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var entry in map.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.String)
                     throw Bad($"weight_map entry '{entry.Name}' must name a shard file, found {entry.Value.GetRawText()}.");
-                if (!seen.Add(entry.Name))
-                    throw Bad($"weight_map lists tensor '{entry.Name}' more than once.");
                 weightMap.Add(new(entry.Name, entry.Value.GetString()!));
             }
         }

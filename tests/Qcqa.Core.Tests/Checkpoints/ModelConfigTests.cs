@@ -129,4 +129,11 @@ public class ModelConfigTests : IDisposable
         Assert.True(reparsed.ToJsonObject().ContainsKey("rope_scaling"));
         Assert.False(config.ToJsonObject().ContainsKey("num_key_value_heads")); // the copy given out was a copy
     }
+
+    [Fact]
+    public void GivenAKeyListedTwiceItIsReportedAsAConfigError()
+    {
+        File.WriteAllText(_path, """{"num_attention_heads": 4, "num_attention_heads": 8, "hidden_size": 16, "num_hidden_layers": 1}""");
+        QcqaAssert.Throws(ErrorCodes.BadModelConfig, "num_attention_heads", _path, () => ModelConfig.Load(_path));
+    }
 }
