@@ -1,6 +1,5 @@
 using System.IO.Hashing;
 using System.Text;
-using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 
@@ -79,11 +78,11 @@ public sealed class SyntheticLlamaCheckpoint
             writer.Complete();
             bytes += writer.FileLength;
         }
-        if (shards.Count > 1) WriteIndex(folder, shards, names);
+        if (shards.Count > 1) SyntheticFolderFiles.WriteIndex(folder, shards, names);
         else File.Delete(Path.Combine(folder, ShardIndex.FileName));
 
-        File.WriteAllText(Path.Combine(folder, ModelConfig.FileName), ModelConfig.Serialize(Config(options)));
-        if (options.ExtraFiles) WriteExtraFiles(folder, options);
+        File.WriteAllText(Path.Combine(folder, ModelConfig.FileName), ModelConfig.Serialize(SyntheticFolderFiles.Config(options)));
+        if (options.ExtraFiles) SyntheticFolderFiles.WriteExtraFiles(folder, options);
         return new SyntheticLlamaCheckpoint(folder, options, clusters, names, bytes);
     }
 
@@ -209,60 +208,4 @@ public sealed class SyntheticLlamaCheckpoint
 
     private static ulong SeedFor(SyntheticCheckpointOptions o, string name)
         => XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(name), unchecked((long)o.Seed));
-
-    private static void WriteIndex(string folder, List<List<SyntheticTensor>> shards, string[] names)
-    {
-        var map = new JsonObject();
-        foreach (var (shard, name) in shards.Zip(names))
-            foreach (var tensor in shard.OrderBy(t => t.Declaration.Name, StringComparer.Ordinal)) map[tensor.Declaration.Name] = name;
-        var index = new JsonObject
-        {
-            ["metadata"] = new JsonObject { ["total_size"] = shards.Sum(s => s.Sum(t => t.Declaration.ByteLength)) },
-            ["weight_map"] = map,
-        };
-        File.WriteAllText(Path.Combine(folder, ShardIndex.FileName), ModelConfig.Serialize(index));
-    }
-
-    private static JsonObject Config(SyntheticCheckpointOptions o) => new()
-    {
-        ["architectures"] = new JsonArray("LlamaForCausalLM"),
-        ["attention_bias"] = o.Biases,
-        ["attention_dropout"] = 0.0,
-        ["bos_token_id"] = 1,
-        ["eos_token_id"] = 2,
-        ["head_dim"] = o.HeadDim,
-        ["hidden_act"] = "silu",
-        ["hidden_size"] = o.Hidden,
-        ["initializer_range"] = o.WeightStd,
-        ["intermediate_size"] = o.Intermediate,
-        ["max_position_embeddings"] = 2048,
-        ["mlp_bias"] = false,
-        ["model_type"] = "llama",
-        ["num_attention_heads"] = o.Heads,
-        ["num_hidden_layers"] = o.Layers,
-        ["num_key_value_heads"] = o.EffectiveKvHeads,
-        ["pretraining_tp"] = 1,
-        ["rms_norm_eps"] = 1e-5,
-        ["rope_scaling"] = null,
-        ["rope_theta"] = 10000.0,
-        ["tie_word_embeddings"] = false,
-        ["torch_dtype"] = o.Dtype.TorchName(),
-        ["use_cache"] = true,
-        ["vocab_size"] = o.Vocab,
-    };
-
-    // Stand-ins for the files a real model folder carries besides weights; their content only has to survive copying.
-    private static void WriteExtraFiles(string folder, SyntheticCheckpointOptions o)
-    {
-        var vocab = new JsonObject();
-        for (var i = 0; i < o.Vocab; i++) vocab[$"tok{i}"] = i;
-        var tokenizer = new JsonObject
-        {
-            ["version"] = "1.0",
-            ["model"] = new JsonObject { ["type"] = "WordLevel", ["vocab"] = vocab, ["unk_token"] = "tok0" },
-        };
-        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), ModelConfig.Serialize(tokenizer));
-        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), ModelConfig.Serialize(new JsonObject { ["model_max_length"] = 2048, ["tokenizer_class"] = "PreTrainedTokenizerFast" }));
-        File.WriteAllText(Path.Combine(folder, "generation_config.json"), ModelConfig.Serialize(new JsonObject { ["bos_token_id"] = 1, ["eos_token_id"] = 2 }));
-    }
 }
