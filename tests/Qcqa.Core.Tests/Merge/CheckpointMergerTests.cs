@@ -270,7 +270,7 @@ public class CheckpointMergerTests : IDisposable
         using (var checkpoint = Checkpoint.Open(input))
         {
             CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
-            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("x", 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"));
+            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("x", 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"), new MergeOptions { FlushToDisk = true });
         }
         Assert.Equal(before, FolderSnapshot.Of(input));
     }
