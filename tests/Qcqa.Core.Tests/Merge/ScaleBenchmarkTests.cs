@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Synthetic;
+using Qcqa.Core.Tests.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Qcqa.Core.Tests.Merge;
+
+/// <summary>
+/// Llama-2-7B-sized attention-only checkpoint (~4.3 GB BF16): write, Gram, and merge times against a plain file
+/// copy of the same bytes. Opt-in (QCQA_SCALE_TESTS=1); needs ~12 GB of free disk under QCQA_SCALE_DIR or /tmp.
+/// </summary>
+public class ScaleBenchmarkTests(ITestOutputHelper output)
+{
+    [ScaleFact]
+    public void ALlama2SevenBAttentionCheckpointMergesInTimeComparableToCopyingIt()
+    {
+        var root = Path.Combine(Environment.GetEnvironmentVariable("QCQA_SCALE_DIR") ?? Path.GetTempPath(), $"qcqa-scale-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            var input = Path.Combine(root, "llama2-7b-attn");
+            var watch = Stopwatch.StartNew();
+            var written = SyntheticLlamaCheckpoint.Write(input, SyntheticCheckpointOptions.Llama2_7BAttentionOnly);
+            Report("write synthetic", watch, written.WeightBytes);
+
+            watch.Restart();
+            File.Copy(Path.Combine(input, "model.safetensors"), Path.Combine(root, "copy.safetensors"));
+            var copy = watch.Elapsed;
+            Report("File.Copy of the weights", watch, written.WeightBytes);
+            File.Delete(Path.Combine(root, "copy.safetensors"));
+
+            using var checkpoint = Checkpoint.Open(input);
+            watch.Restart();
+            CheckpointGram.Compute(checkpoint, 0);
+            Report("Gram of layer 0 (cold, JIT)", watch, 2L * 4096 * 4096 * 2);
+            watch.Restart();
+            for (var layer = 1; layer < 32; layer++) CheckpointGram.Compute(checkpoint, layer);
+            Report("Gram of layers 1..31", watch, 31 * 2L * 4096 * 4096 * 2);
+
+            foreach (var (name, grouping) in new[]
+            {
+                ("identity", ModelGrouping.Uniform("identity", 32, LayerGrouping.Identity(32))),
+                ("EC G=8 (random groups)", RandomEqualGrouping(32, 32, 8)),
+                ("AC mixed sizes", ModelGrouping.Uniform("arbitrary", 32, LayerGrouping.FromGroups(32, [Enumerable.Range(0, 20), Enumerable.Range(20, 5), Enumerable.Range(25, 7)]))),
+            })
+            {
+                var target = Path.Combine(root, "out");
+                using var sampler = new AnonymousMemorySampler();
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                watch.Restart();
+                var result = CheckpointMerger.Merge(checkpoint, grouping, target);
+                var elapsed = watch.Elapsed;
+                Report($"merge {name} ({result.Form})", watch, result.WeightBytesWritten);
+                output.WriteLine($"    managed allocations {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:F1} MB, peak anonymous RSS {sampler.PeakMegabytes:F0} MB, {elapsed / copy:F2}× the copy time");
+                Directory.Delete(target, recursive: true);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private void Report(string what, Stopwatch watch, long bytes)
+        => output.WriteLine($"{what,-40} {watch.Elapsed.TotalSeconds,7:F2} s  {bytes / 1e9 / watch.Elapsed.TotalSeconds,6:F2} GB/s");
+
+    private static ModelGrouping RandomEqualGrouping(int layers, int heads, int groups)
+    {
+        var random = new Random(5);
+        return new ModelGrouping("equal", Enumerable.Range(0, layers).Select(l =>
+        {
+            var order = Enumerable.Range(0, heads).OrderBy(_ => random.Next()).ToArray();
+            var labels = new int[heads];
+            for (var i = 0; i < heads; i++) labels[order[i]] = i % groups;
+            return new LayerGroupingEntry(l, LayerGrouping.FromLabels(labels));
+        }).ToArray());
+    }
+
+    // Mapped file pages count in RSS but are page cache, not memory the merge holds; RssAnon is what it allocates.
+    private sealed class AnonymousMemorySampler : IDisposable
+    {
+        private readonly Timer _timer;
+        private long _peakKb;
+
+        public AnonymousMemorySampler() => _timer = new Timer(_ => Sample(), null, 0, 50);
+
+        public double PeakMegabytes
+        {
+            get
+            {
+                Sample();
+                return Interlocked.Read(ref _peakKb) / 1024.0;
+            }
+        }
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Sample()
+        {
+            if (!OperatingSystem.IsLinux()) return;
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith("RssAnon:", StringComparison.Ordinal)) continue;
+                var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+                long current;
+                while ((current = Interlocked.Read(ref _peakKb)) < kb && Interlocked.CompareExchange(ref _peakKb, kb, current) != current) { }
+            }
+        }
+    }
+}
