@@ -1,4 +1,8 @@
 using System.CommandLine;
+using Qcqa.Cli.Commands.Inspect;
+using Qcqa.Cli.Commands.Merge;
+using Qcqa.Cli.Commands.Wse;
+using Qcqa.Cli.Infrastructure;
 
 namespace Qcqa.Cli;
 
@@ -8,12 +12,12 @@ internal static class QcqaApp
     internal static RootCommand CreateRootCommand()
     {
         var root = new RootCommand("dotnet qcqa: compress the KV cache of LLM checkpoints with quality-aware grouped-query attention (QCQA).");
+        root.Options.Add(CommonOptions.VerbosityOption);
+        root.Subcommands.Add(InspectCommandDefinition.Create());
+        root.Subcommands.Add(WseCommandDefinition.Create());
+        root.Subcommands.Add(MergeCommandDefinition.Create());
         return root;
     }
 
-    internal static async Task<int> RunAsync(string[] args)
-    {
-        var root = CreateRootCommand();
-        return await root.Parse(args).InvokeAsync();
-    }
+    internal static async Task<int> RunAsync(string[] args) => await CreateRootCommand().Parse(args).InvokeAsync();
 }
