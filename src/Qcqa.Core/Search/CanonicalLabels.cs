@@ -7,10 +7,12 @@ namespace Qcqa.Core.Search;
 /// </summary>
 internal static class CanonicalLabels
 {
-    /// <summary>Writes the canonical form of <paramref name="labels"/> (any non-negative labels below their count) to <paramref name="into"/>.</summary>
+    /// <summary>Writes the canonical form of <paramref name="labels"/> (any non-negative labels) to <paramref name="into"/>.</summary>
     public static void Canonicalise(ReadOnlySpan<int> labels, Span<int> into)
     {
-        Span<int> renamed = stackalloc int[labels.Length];
+        var largest = 0;
+        foreach (var label in labels) largest = Math.Max(largest, label);
+        Span<int> renamed = largest < 1024 ? stackalloc int[largest + 1] : new int[largest + 1];
         renamed.Fill(-1);
         var next = 0;
         for (var h = 0; h < labels.Length; h++)
