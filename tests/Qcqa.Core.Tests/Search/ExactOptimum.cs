@@ -8,21 +8,24 @@ namespace Qcqa.Core.Tests.Search;
 /// splitting head set M into G groups, is the minimum over groups S holding M's lowest head of
 /// WSE(S) + best_{G−1}(M ∖ S); restricting S to size H/G gives the equal-size optimum. About 3^H steps per G.
 /// </summary>
-internal sealed class ExactOptimum
+internal static class ExactOptimum
 {
-    private ExactOptimum(double[] arbitrary, double[] equal)
+    /// <summary>Best WSE over all partitions with G groups, indexed by G (index 0 unused).</summary>
+    public static double[] Arbitrary(GramMatrix gram) => Solve(GroupWse(gram), gram.Size, gram.Size, size: 0);
+
+    /// <summary>Best WSE over equal-size partitions with G groups, indexed by G (∞ where G does not divide H).</summary>
+    public static double[] Equal(GramMatrix gram)
     {
-        Arbitrary = arbitrary;
-        Equal = equal;
+        var h = gram.Size;
+        var groupWse = GroupWse(gram);
+        var equal = Enumerable.Repeat(double.PositiveInfinity, h + 1).ToArray();
+        for (var g = 1; g <= h; g++)
+            if (h % g == 0) equal[g] = Solve(groupWse, h, g, size: h / g)[g];
+        return equal;
     }
 
-    /// <summary>Best WSE over all partitions with G groups, indexed by G (index 0 unused).</summary>
-    public double[] Arbitrary { get; }
-
-    /// <summary>Best WSE over equal-size partitions with G groups (∞ where G does not divide H).</summary>
-    public double[] Equal { get; }
-
-    public static ExactOptimum Of(GramMatrix gram)
+    // WSE of every subset of heads (bit i = head i).
+    private static double[] GroupWse(GramMatrix gram)
     {
         var h = gram.Size;
         if (h > 14) throw new ArgumentException("Subset DP is for H ≤ 14.");
@@ -40,19 +43,14 @@ internal sealed class ExactOptimum
             }
             groupWse[s] = diag - pair / BitOperations.PopCount((uint)s);
         }
-        var arbitrary = Enumerable.Repeat(double.PositiveInfinity, h + 1).ToArray();
-        var equal = Enumerable.Repeat(double.PositiveInfinity, h + 1).ToArray();
-        for (var g = 1; g <= h; g++)
-        {
-            arbitrary[g] = Solve(groupWse, h, g, size: 0)[full];
-            if (h % g == 0) equal[g] = Solve(groupWse, h, g, size: h / g)[full];
-        }
-        return new ExactOptimum(arbitrary, equal);
+        return groupWse;
     }
 
-    // best[M] for exactly `groups` groups; size > 0 restricts every group to that size.
+    // Element g: the optimum for the whole head set with exactly g groups, g ≤ `groups`; size > 0 restricts every
+    // group to that size.
     private static double[] Solve(double[] groupWse, int h, int groups, int size)
     {
+        var atFull = new double[groups + 1];
         var count = 1 << h;
         var previous = new double[count];
         Array.Fill(previous, double.PositiveInfinity);
@@ -78,8 +76,9 @@ internal sealed class ExactOptimum
                 }
             }
             previous = current;
+            atFull[g] = current[count - 1];
         }
-        return previous;
+        return atFull;
     }
 
     /// <summary>
