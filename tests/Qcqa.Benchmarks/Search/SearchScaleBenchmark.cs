@@ -7,10 +7,13 @@ namespace Qcqa.Benchmarks.Search;
 /// <summary>Whole-model stage-1 time: 32 layers × 32 heads, every G, both modes, default settings.</summary>
 public sealed class SearchScaleBenchmark : IBenchmark
 {
+    /// <inheritdoc />
     public string Name => "search-scale";
 
+    /// <inheritdoc />
     public string Description => "whole-model search time, 32 layers x 32 heads, every G, both modes, default settings";
 
+    /// <inheritdoc />
     public void Run(string[] args)
     {
         const int layers = 32, heads = 32;

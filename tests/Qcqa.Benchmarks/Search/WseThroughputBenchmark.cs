@@ -15,10 +15,13 @@ public sealed class WseThroughputBenchmark : IBenchmark
 {
     private const int Heads = 32, HeadDim = 128, Width = 4096;
 
+    /// <inheritdoc />
     public string Name => "wse-throughput";
 
+    /// <inheritdoc />
     public string Description => "WSE evaluations/s: Gram form (full, incremental move) vs naive mean-pooling; Gram build time (Llama-2-7B layer)";
 
+    /// <inheritdoc />
     public void Run(string[] args)
     {
         var rng = new Random(1);
