@@ -166,7 +166,7 @@ internal sealed class LayerSearchRun
             for (var g = _h; g > 1; g--)
             {
                 _state.Load(_archive[g]!.Labels);
-                MergeCheapest(_state);
+                PartitionRepair.MergeCheapest(_state);
                 improved |= Finish();
             }
             if (!improved) break;
@@ -180,19 +180,6 @@ internal sealed class LayerSearchRun
         var candidate = Candidate.From(_state);
         var before = _archive[candidate.GroupCount]?.Wse ?? double.PositiveInfinity;
         return _archive.Offer(candidate) && candidate.Wse < before - _tolerance;
-    }
-
-    private static void MergeCheapest(PartitionState state)
-    {
-        int bestA = 0, bestB = 1;
-        var bestDelta = double.PositiveInfinity;
-        for (var a = 0; a < state.GroupCount; a++)
-            for (var b = a + 1; b < state.GroupCount; b++)
-            {
-                var delta = state.MergeDelta(a, b);
-                if (delta < bestDelta) (bestDelta, bestA, bestB) = (delta, a, b);
-            }
-        state.Merge(bestA, bestB);
     }
 
     // The reported WSE is recomputed by WseCalculator for the archive's best and every seed, so the guarantee

@@ -53,6 +53,20 @@ internal static class PartitionRepair
         state.Move(bestHead, state.GroupCount);
     }
 
+    /// <summary>Merges the two groups whose merge raises WSE least (Ward's step); O(G²·H).</summary>
+    public static void MergeCheapest(PartitionState state)
+    {
+        int bestA = 0, bestB = 1;
+        var bestDelta = double.PositiveInfinity;
+        for (var a = 0; a < state.GroupCount; a++)
+            for (var b = a + 1; b < state.GroupCount; b++)
+            {
+                var delta = state.MergeDelta(a, b);
+                if (delta < bestDelta) (bestDelta, bestA, bestB) = (delta, a, b);
+            }
+        state.Merge(bestA, bestB);
+    }
+
     /// <summary>
     /// EC: completes <paramref name="labels"/> (−1 = unassigned) into groups of <paramref name="groupSize"/> heads.
     /// Each new group starts from a random unassigned head and grows by the unassigned head that raises its WSE
