@@ -1,0 +1,16 @@
+namespace Qcqa.Core.Allocation;
+
+/// <summary>An inclusive range of layer indices, e.g. layers 0–3, or a single layer.</summary>
+/// <param name="First">First layer (0-based).</param>
+/// <param name="Last">Last layer, inclusive; not below <paramref name="First"/>.</param>
+public readonly record struct LayerRange(int First, int Last)
+{
+    /// <summary>The range holding only <paramref name="layer"/>.</summary>
+    public static LayerRange Single(int layer) => new(layer, layer);
+
+    /// <summary>True when <paramref name="layer"/> is in the range.</summary>
+    public bool Contains(int layer) => layer >= First && layer <= Last;
+
+    /// <summary><c>layer 3</c> or <c>layers 0-7</c>.</summary>
+    public override string ToString() => First == Last ? $"layer {First}" : $"layers {First}-{Last}";
+}
