@@ -107,7 +107,8 @@ internal sealed class SpecParser
         }
         var what = name is null ? "a model" : $"model '{name}'";
         var variantsNode = model.Required("variants", "a list of variants, each with a 'name', a 'mode' and a 'budget'");
-        var variants = variantsNode is null || name is null || full is null ? [] : ParseVariants(variantsNode, name, full, what);
+        // Variants are checked even when the model itself is broken, so that one pass reports every problem.
+        var variants = variantsNode is null ? [] : ParseVariants(variantsNode, name ?? "", full ?? _context.BaseDirectory, what);
         if (name is null || full is null) return null;
         return new ModelSpec { Name = name, Path = full, Variants = variants, Location = _context.At(node), PathLocation = _context.At(pathNode!) };
     }

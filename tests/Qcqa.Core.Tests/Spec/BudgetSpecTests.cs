@@ -157,7 +157,7 @@ public class BudgetSpecTests : IDisposable
     [Fact]
     public void GivenAKeyMisspeltInsideTheBudgetItSuggestsTheKnownOne()
     {
-        var problem = Assert.Single(ReadBudget("              perlayer: 0.5").Diagnostics.Where(d => d.Code == ErrorCodes.SpecUnknownKey));
+        var problem = Assert.Single(ReadBudget("              perlayer: 0.5").Diagnostics, d => d.Code == ErrorCodes.SpecUnknownKey);
         Assert.Contains("did you mean 'per_layer'?", problem.Message);
     }
 

@@ -101,6 +101,17 @@ public class SpecReaderTests : IDisposable
     }
 
     [Fact]
+    public void GivenAModelWithoutPathItsVariantsAreStillChecked()
+    {
+        var result = _fixture.Read("""
+            models:
+              - variants:
+                  - { name: a, mode: equall, budget: 0.5 }
+            """);
+        Assert.Equal([ErrorCodes.SpecMissingKey, ErrorCodes.SpecBadValue], result.Diagnostics.Select(d => d.Code));
+    }
+
+    [Fact]
     public void GivenAMissingModelFolderItReportsQcqa043AtThePathValue()
     {
         var result = _fixture.Read(Minimal.Replace("models/tiny-llama", "models/gone"));
