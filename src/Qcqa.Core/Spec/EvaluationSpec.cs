@@ -1,0 +1,11 @@
+namespace Qcqa.Core.Spec;
+
+/// <summary>The spec's optional <c>evaluation</c> mapping: held-out text used to measure each variant.</summary>
+/// <param name="TextPath">Full path of the held-out text file (written relative to the spec).</param>
+/// <param name="MaxTokens">At most this many tokens of the text are evaluated.</param>
+/// <param name="Location">Where the mapping was written.</param>
+public sealed record EvaluationSpec(string TextPath, int MaxTokens, SourceLocation Location = default)
+{
+    /// <summary><c>max_tokens</c> when the spec leaves it out.</summary>
+    public const int DefaultMaxTokens = 20_000;
+}

@@ -1,0 +1,14 @@
+namespace Qcqa.Core.Spec;
+
+/// <summary>Options of <see cref="SpecReader"/>.</summary>
+public sealed record SpecReaderOptions
+{
+    /// <summary>The defaults: check that model folders and evaluation files exist.</summary>
+    public static SpecReaderOptions Default { get; } = new();
+
+    /// <summary>
+    /// Whether to check that each model folder (QCQA043) and the evaluation text (QCQA050) exist. True by
+    /// default; tools that only edit or lint a spec written for another machine turn it off.
+    /// </summary>
+    public bool CheckPathsExist { get; init; } = true;
+}

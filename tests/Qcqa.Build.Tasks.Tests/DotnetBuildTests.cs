@@ -1,0 +1,80 @@
+using Xunit;
+
+namespace Qcqa.Build.Tasks.Tests;
+
+/// <summary>
+/// Real `dotnet build` runs of a fixture project with the stand-in engine: incrementality, diagnostics in the
+/// build output, FileWrites and clean. The real engine end to end is covered by the integration tests.
+/// </summary>
+[Collection(nameof(DotnetBuildTests))] // one build at a time: the machine has two cores
+public class DotnetBuildTests
+{
+    private const string Spec = "models:\n  - path: models/tiny\n    variants: [{ name: half, mode: equal, budget: 0.5 }]\n";
+
+    [UnixFact]
+    public void TheFirstBuildRunsTheEngineTheSecondSkipsItAndCleanDeletesTheOutputs()
+    {
+        using var project = new FixtureProject(Spec);
+
+        var first = project.Build();
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Equal(1, project.EngineRuns);
+        Assert.True(File.Exists(project.OutputFile), first.Output);
+        Assert.Contains("Compressing " + project.SpecPath, first.Output);
+        Assert.Contains(project.OutputFile, File.ReadAllText(project.FileListAbsolute));
+
+        var second = project.Build("--no-restore");
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.Equal(1, project.EngineRuns);
+        Assert.Contains("Skipping target \"QcqaCompress\" because all output files are up-to-date", second.Output);
+        Assert.True(File.Exists(project.OutputFile), "IncrementalClean must keep the registered outputs.");
+
+        project.WriteSpec(Spec + "# edited\n");
+        Assert.Equal(0, project.Build("--no-restore").ExitCode);
+        Assert.Equal(2, project.EngineRuns);
+
+        File.Delete(project.OutputFile);
+        Assert.Equal(0, project.Build("--no-restore").ExitCode);
+        Assert.Equal(3, project.EngineRuns);
+        Assert.True(File.Exists(project.OutputFile));
+
+        var clean = project.Clean();
+        Assert.True(clean.ExitCode == 0, clean.Output);
+        Assert.False(File.Exists(project.OutputFile), clean.Output);
+        Assert.Empty(Directory.GetFiles(Path.Combine(project.IntermediateFolder, "qcqa")));
+    }
+
+    [UnixFact]
+    public void SpecErrorsAppearInCanonicalFormAndTheNextBuildRunsTheEngineAgain()
+    {
+        using var project = new FixtureProject(Spec + "# FAIL\n");
+
+        var failed = project.Build();
+
+        Assert.NotEqual(0, failed.ExitCode);
+        Assert.Contains($"{project.SpecPath}(3,5): error QCQA041: Unknown key 'bugdet' in a variant; did you mean 'budget'?", failed.Output);
+        Assert.Contains($"{project.SpecPath}(4,7): warning QCQA042: The budget {{0}} looks odd.", failed.Output);
+        Assert.False(File.Exists(project.OutputFile));
+
+        project.WriteSpec(Spec);
+        var fixedBuild = project.Build("--no-restore");
+        Assert.True(fixedBuild.ExitCode == 0, fixedBuild.Output);
+        Assert.Equal(2, project.EngineRuns);
+    }
+
+    [UnixFact]
+    public void GivenQcqaEnabledWithoutASpecTheBuildFailsNamingTheProperty()
+    {
+        using var project = new FixtureProject(spec: null);
+
+        var enabled = project.Build("-p:QcqaEnabled=true");
+        Assert.NotEqual(0, enabled.ExitCode);
+        Assert.Contains("error QCQA070: QcqaEnabled is true but there is no qcqa.yaml", enabled.Output);
+        Assert.Contains("set QcqaSpec", enabled.Output);
+
+        var quiet = project.Build("--no-restore");
+        Assert.True(quiet.ExitCode == 0, quiet.Output);
+        Assert.Equal(0, project.EngineRuns);
+        Assert.False(Directory.Exists(Path.Combine(project.IntermediateFolder, "qcqa")));
+    }
+}

@@ -1,0 +1,174 @@
+using Microsoft.Build.Framework;
+using Xunit;
+
+namespace Qcqa.Build.Tasks.Tests;
+
+public class QcqaRunEngineTests : IDisposable
+{
+    private readonly TemporaryFolder _folder = new();
+    private readonly FakeBuildEngine _engine = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private QcqaRunEngine Task(string? script = null)
+    {
+        var task = new QcqaRunEngine
+        {
+            BuildEngine = _engine,
+            Spec = _folder.Write("qcqa.yaml", "models: []\n"),
+            OutputPath = _folder.Combine("out"),
+            CachePath = _folder.Combine("cache"),
+            DependencyFile = _folder.Combine("obj", "qcqa.deps"),
+        };
+        if (script is not null)
+        {
+            // sh -c SCRIPT NAME build SPEC ...: the engine's arguments arrive as $1, $2, ...
+            task.EngineCommand = "/bin/sh";
+            task.EngineArguments = ["-c", script, "fake-engine"];
+        }
+        return task;
+    }
+
+    [Fact]
+    public void TheDefaultCommandLineRunsTheEngineWithDotnetExec()
+    {
+        var task = Task();
+        task.DotNetHostPath = "/usr/bin/dotnet";
+        task.EnginePath = "/pkg/tools/dotnet-qcqa.dll";
+        task.EngineDepsFile = "/pkg/tools/dotnet-qcqa.deps.json";
+        task.EngineRuntimeConfig = "/pkg/tools/dotnet-qcqa.runtimeconfig.json";
+        task.EngineProbingPaths = ["/home/u/.nuget/packages/"];
+        task.Device = "cuda";
+        task.AdditionalArguments = ["--verbose"];
+
+        var command = task.BuildCommandLine();
+
+        Assert.Equal("/usr/bin/dotnet", command.FileName);
+        Assert.Equal(
+            [
+                "exec", "--depsfile", "/pkg/tools/dotnet-qcqa.deps.json", "--runtimeconfig", "/pkg/tools/dotnet-qcqa.runtimeconfig.json",
+                "--additionalprobingpath", "/home/u/.nuget/packages/", "/pkg/tools/dotnet-qcqa.dll",
+                "build", task.Spec, "--out", task.OutputPath, "--cache", task.CachePath!, "--device", "cuda",
+                "--deps-file", task.DependencyFile, "--msbuild", "--verbose",
+            ],
+            command.Arguments);
+    }
+
+    [Fact]
+    public void ACustomEngineCommandReplacesDotnetExecAndOptionalPartsAreLeftOut()
+    {
+        var task = Task();
+        task.EngineCommand = "/opt/qcqa/engine";
+        task.EngineArguments = ["--fast"];
+        task.CachePath = null;
+        var command = task.BuildCommandLine();
+        Assert.Equal("/opt/qcqa/engine", command.FileName);
+        Assert.Equal(["--fast", "build", task.Spec, "--out", task.OutputPath, "--deps-file", task.DependencyFile, "--msbuild"], command.Arguments);
+    }
+
+    [UnixFact]
+    public void GivenAnEngineThatSpeaksEveryPrefixTheTaskMapsEachAndSucceeds()
+    {
+        var task = Task("""
+            echo "info: compressing $2"
+            echo "verbose: args $*"
+            echo "warning: $2(1,1): warning QCQA030: tight budget"
+            echo "data: output=$4/tiny/half/config.json"
+            echo "data: kv_heads=64"
+            echo "plain line"
+            echo "to stderr" >&2
+            exit 0
+            """);
+
+        Assert.True(task.Execute(), _engine.Dump());
+
+        Assert.Empty(_engine.Errors);
+        Assert.Equal(("QCQA030", task.Spec, 1), (_engine.Warnings[0].Code, _engine.Warnings[0].File, _engine.Warnings[0].LineNumber));
+        Assert.Contains($"compressing {task.Spec}", _engine.MessagesAt(MessageImportance.Normal));
+        Assert.Contains("plain line", _engine.MessagesAt(MessageImportance.Normal));
+        Assert.Contains("to stderr", _engine.MessagesAt(MessageImportance.Low));
+        Assert.Contains(_engine.MessagesAt(MessageImportance.Low), m => m.StartsWith("args build ") && m.EndsWith("--msbuild"));
+        Assert.Equal([$"{task.OutputPath}/tiny/half/config.json"], task.Outputs.Select(o => o.ItemSpec));
+        Assert.Equal(2, task.Data.Length);
+        Assert.Equal(0, task.ExitCode);
+        Assert.Contains(_engine.MessagesAt(MessageImportance.Normal), m => m.StartsWith("Running the QCQA engine: /bin/sh -c"));
+    }
+
+    [UnixFact]
+    public void GivenAnEngineThatReportsAnErrorAndExitsOneTheTaskFailsWithThatError()
+    {
+        var task = Task("""
+            echo "error: $2(3,5): error QCQA041: Unknown key 'bugdet'; did you mean 'budget'?"
+            exit 1
+            """);
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal((task.Spec, 3, 5, "QCQA041"), (error.File, error.LineNumber, error.ColumnNumber, error.Code));
+        Assert.Equal(1, task.ExitCode);
+    }
+
+    [UnixFact]
+    public void GivenAnEngineThatReportsAnErrorButExitsZeroTheTaskStillFails()
+    {
+        Assert.False(Task("echo 'error: qcqa: error QCQA001: x'; exit 0").Execute());
+        Assert.Single(_engine.Errors);
+    }
+
+    [UnixFact]
+    public void GivenAnEngineThatFailsSilentlyOneGenericErrorNamesTheExitCode()
+    {
+        Assert.False(Task("exit 3").Execute());
+        Assert.Equal("The QCQA engine exited with code 3 without reporting an error.", Assert.Single(_engine.Errors).Message);
+    }
+
+    [UnixFact]
+    public void GivenAnEngineThatCrashesItsStderrBecomesTheError()
+    {
+        Assert.False(Task("echo 'Unhandled exception. boom' >&2; exit 134").Execute());
+        Assert.Contains("boom", Assert.Single(_engine.Errors).Message);
+    }
+
+    [UnixFact]
+    public void LargeOutputOnBothStreamsDoesNotDeadlock()
+    {
+        var task = Task("i=0; while [ $i -lt 20000 ]; do echo \"verbose: line $i\"; echo \"err $i\" >&2; i=$((i+1)); done");
+        Assert.True(task.Execute(), _engine.Dump());
+        Assert.Equal(40000, _engine.MessagesAt(MessageImportance.Low).Count());
+    }
+
+    [Fact]
+    public void GivenAnEngineThatCannotStartTheTaskLogsQcqa071AndDoesNotThrow()
+    {
+        var task = Task();
+        task.EngineCommand = _folder.Combine("no-such-engine");
+        Assert.False(task.Execute());
+        Assert.Equal(TaskErrorCodes.EngineDidNotStart, Assert.Single(_engine.Errors).Code);
+    }
+
+    [Fact]
+    public void GivenBadParametersEveryProblemIsLoggedAndNothingRuns()
+    {
+        var task = Task();
+        task.Spec = _folder.Combine("missing.yaml");
+        task.EnginePath = _folder.Combine("missing-engine.dll");
+        task.Device = "tpu";
+
+        Assert.False(task.Execute());
+
+        Assert.Equal(
+            [TaskErrorCodes.FileNotFound, TaskErrorCodes.BadParameter, TaskErrorCodes.BadParameter],
+            _engine.Errors.Select(e => e.Code));
+        Assert.Contains(_engine.Errors, e => e.Message!.Contains("QcqaEnginePath"));
+        Assert.Equal(-1, task.ExitCode);
+    }
+
+    [Fact]
+    public void GivenNoEngineAtAllTheErrorNamesThePropertiesToSet()
+    {
+        var task = Task();
+        Assert.False(task.Execute());
+        Assert.Contains("QcqaEnginePath", Assert.Single(_engine.Errors).Message);
+    }
+}
