@@ -9,7 +9,8 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, stream =>
     {
-        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false));
+        // leaveOpen: Write flushes the stream to disk after this callback returns.
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
         writer.Write(text);
     });
 

@@ -47,4 +47,7 @@ public static class ErrorCodes
     public const string BadEvaluationInput = "QCQA050";
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
+
+    // QCQA070-079 are reserved for the MSBuild tasks (Qcqa.Build.Tasks cannot reference this assembly):
+    // 070 bad task parameter, 071 engine did not start, 072 engine failed without an error line, 073 bad dependency file.
 }
