@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Qcqa.Cli.Commands.Inspect;
 using Qcqa.Cli.Commands.Merge;
+using Qcqa.Cli.Commands.Search;
+using Qcqa.Cli.Commands.Synth;
 using Qcqa.Cli.Commands.Wse;
 using Qcqa.Cli.Infrastructure;
 
@@ -16,6 +18,8 @@ internal static class QcqaApp
         root.Subcommands.Add(InspectCommandDefinition.Create());
         root.Subcommands.Add(WseCommandDefinition.Create());
         root.Subcommands.Add(MergeCommandDefinition.Create());
+        root.Subcommands.Add(SearchCommandDefinition.Create());
+        root.Subcommands.Add(SynthCommandDefinition.Create());
         return root;
     }
 

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Qcqa.Cli.Output;
+using Qcqa.Core;
+using Qcqa.Core.Allocation;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Pipeline;
+using Qcqa.Core.Search;
+using Qcqa.Core.Spec;
+using Qcqa.Core.Wse;
+using Serilog;
+
+namespace Qcqa.Cli.Commands.Search;
+
+/// <summary>Runs stage 1 and stage 2 on one model and writes the grouping (and optionally the fronts).</summary>
+internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
+{
+    private readonly string _model = parseResult.GetValue(SearchCommandDefinition.ModelArgument)!;
+    private readonly VariantMode _mode = SpecNames.Modes[parseResult.GetValue(SearchCommandDefinition.ModeOption)!];
+    private readonly double? _budget = parseResult.GetValue(SearchCommandDefinition.BudgetOption);
+    private readonly bool _perLayer = parseResult.GetValue(SearchCommandDefinition.PerLayerOption);
+    private readonly Stage2Method _stage2 = parseResult.GetValue(SearchCommandDefinition.Stage2Option);
+    private readonly int? _paperGroups = parseResult.GetValue(SearchCommandDefinition.PaperGroupsOption);
+    private readonly string? _out = parseResult.GetValue(SearchCommandDefinition.OutOption);
+    private readonly string? _frontsOut = parseResult.GetValue(SearchCommandDefinition.FrontsOption);
+    private readonly SearchSettings _settings = new()
+    {
+        Seed = parseResult.GetValue(SearchCommandDefinition.SeedOption),
+        Population = parseResult.GetValue(SearchCommandDefinition.PopulationOption),
+        Generations = parseResult.GetValue(SearchCommandDefinition.GenerationsOption),
+        Threads = parseResult.GetValue(SearchCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
+    };
+
+    internal int Execute(TextWriter output, CancellationToken cancellation)
+    {
+        var budget = ValidatedBudget();
+        using var checkpoint = Checkpoint.Open(_model);
+        var clock = Stopwatch.StartNew();
+        var grams = GroupingEvaluator.ComputeGrams(checkpoint);
+        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
+
+        clock.Restart();
+        var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new LayerProgress(log, grams.Length), cancellation);
+        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
+        var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
+
+        if (_out is not null)
+        {
+            GroupingFile.Write(_out, grouping);
+            log.Information("Wrote grouping {Path}", Path.GetFullPath(_out));
+        }
+        if (_frontsOut is not null && fronts is not null)
+        {
+            AtomicFile.WriteAllText(_frontsOut, FrontsFile.ToJson(fronts));
+            log.Information("Wrote fronts {Path}", Path.GetFullPath(_frontsOut));
+        }
+        GroupingSummary.Write(output, grouping, grams);
+        return 0;
+    }
+
+    private KvBudget? ValidatedBudget()
+    {
+        if (_mode == VariantMode.Mqa) return null;
+        if (_budget is not { } fraction)
+            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToSpecString()} (a fraction in (0, 1], e.g. 0.5).");
+        if (!(fraction > 0 && fraction <= 1))
+            throw new QcqaException(ErrorCodes.ImpossibleBudget, $"--kv-budget must be in (0, 1]; got {fraction}.");
+        return _perLayer ? KvBudget.EveryLayer(fraction) : KvBudget.Global(fraction);
+    }
+
+    /// <summary>Logs search progress about every 10 % (reports arrive from worker threads, possibly out of order).</summary>
+    private sealed class LayerProgress(ILogger log, int layers) : IProgress<SearchProgress>
+    {
+        private int _lastLogged;
+
+        public void Report(SearchProgress value)
+        {
+            var step = Math.Max(1, layers / 10);
+            int last;
+            do
+            {
+                last = Volatile.Read(ref _lastLogged);
+                if (value.LayersDone < last + step && value.LayersDone != layers) return;
+                if (value.LayersDone <= last) return;
+            } while (Interlocked.CompareExchange(ref _lastLogged, value.LayersDone, last) != last);
+            log.Information("Searched {Done}/{Total} layers", value.LayersDone, layers);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Qcqa.Cli.Infrastructure;
+using Qcqa.Core.Pipeline;
+
+namespace Qcqa.Cli.Commands.Search;
+
+/// <summary>
+/// <c>dotnet qcqa search &lt;model-dir&gt; --mode arbitrary|equal|gqa|mqa --kv-budget F [--per-layer] [--seed N]
+/// [--out grouping.json] [--fronts fronts.json]</c>.
+/// </summary>
+internal static class SearchCommandDefinition
+{
+    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder." };
+    internal static readonly Option<string> ModeOption = new("--mode", "-m")
+    {
+        Description = "arbitrary (QCQA-AC), equal (QCQA-EC), gqa (neighbouring heads) or mqa (one KV head per layer).",
+        DefaultValueFactory = _ => "arbitrary",
+    };
+    internal static readonly Option<double?> BudgetOption = new("--kv-budget", "-b") { Description = "KV-cache fraction to keep, in (0, 1]; global unless --per-layer." };
+    internal static readonly Option<bool> PerLayerOption = new("--per-layer") { Description = "Every layer keeps round(F·H) KV heads (equal mode: the nearest divisor of H)." };
+    internal static readonly Option<int> SeedOption = new("--seed") { Description = "Random seed; the same seed gives the same result on any number of threads.", DefaultValueFactory = _ => 1 };
+    internal static readonly Option<int> PopulationOption = new("--population") { Description = "Population of the evolutionary search.", DefaultValueFactory = _ => 64 };
+    internal static readonly Option<int> GenerationsOption = new("--generations") { Description = "Generations of the evolutionary search.", DefaultValueFactory = _ => 40 };
+    internal static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Layers searched at once (default: processor count)." };
+    internal static readonly Option<Stage2Method> Stage2Option = new("--stage2")
+    {
+        Description = "exact (knapsack over every G per layer) or paper (each layer grouped at one G or kept MHA).",
+        DefaultValueFactory = _ => Stage2Method.Exact,
+    };
+    internal static readonly Option<int?> PaperGroupsOption = new("--paper-kv-heads") { Description = "With --stage2 paper: the KV heads of grouped layers." };
+    internal static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Write the grouping file here." };
+    internal static readonly Option<string?> FrontsOption = new("--fronts") { Description = "Write every layer's best grouping for every G (the Pareto fronts) here." };
+
+    internal static Command Create()
+    {
+        var command = new Command("search", "Find which heads should share a KV head in every layer, and how many KV heads each layer keeps under a budget.");
+        command.Arguments.Add(ModelArgument);
+        foreach (var option in new Option[] { ModeOption, BudgetOption, PerLayerOption, SeedOption, PopulationOption, GenerationsOption, ThreadsOption, Stage2Option, PaperGroupsOption, OutOption, FrontsOption })
+            command.Options.Add(option);
+        ModeOption.AcceptOnlyFromAmong("arbitrary", "equal", "gqa", "mqa");
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new SearchCommand(parseResult, log).Execute(Console.Out, token)), ct));
+        return command;
+    }
+}

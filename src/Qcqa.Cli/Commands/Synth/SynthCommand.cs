@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Synthetic;
+using Serilog;
+
+namespace Qcqa.Cli.Commands.Synth;
+
+/// <summary>Writes a synthetic checkpoint.</summary>
+internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
+{
+    internal int Execute()
+    {
+        var folder = parseResult.GetValue(SynthCommandDefinition.FolderArgument)!;
+        var heads = parseResult.GetValue(SynthCommandDefinition.HeadsOption);
+        var headDim = parseResult.GetValue(SynthCommandDefinition.HeadDimOption);
+        var dtypeName = parseResult.GetValue(SynthCommandDefinition.DtypeOption)!;
+        if (!SafetensorsDtypes.TryParse(dtypeName.ToUpperInvariant(), out var dtype) || !dtype.IsConvertible())
+            throw new QcqaException(ErrorCodes.BadArgument, $"--dtype must be F32, F16 or BF16; got '{dtypeName}'.");
+        var options = parseResult.GetValue(SynthCommandDefinition.PresetOption) == "llama2-7b-attention"
+            ? SyntheticCheckpointOptions.Llama2_7BAttentionOnly
+            : new SyntheticCheckpointOptions
+            {
+                Layers = parseResult.GetValue(SynthCommandDefinition.LayersOption),
+                Heads = heads,
+                KvHeads = parseResult.GetValue(SynthCommandDefinition.KvHeadsOption),
+                HeadDim = headDim,
+                Hidden = heads * headDim,
+                Intermediate = 2 * heads * headDim,
+                Vocab = 256,
+                Dtype = dtype,
+            };
+        options = options with
+        {
+            Clusters = parseResult.GetValue(SynthCommandDefinition.ClustersOption) ?? options.Clusters,
+            Seed = parseResult.GetValue(SynthCommandDefinition.SeedOption),
+        };
+        var written = SyntheticLlamaCheckpoint.Write(folder, options);
+        log.Information("Wrote {Folder}: {Layers} layers, {Heads} heads of {HeadDim}, {Bytes:N0} bytes of weights",
+            Path.GetFullPath(folder), options.Layers, options.Heads, options.HeadDim, written.WeightBytes);
+        return 0;
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Qcqa.Cli.Infrastructure;
+
+namespace Qcqa.Cli.Commands.Synth;
+
+/// <summary>
+/// <c>dotnet qcqa synth &lt;dir&gt; [--preset llama2-7b-attention] [--layers N --heads H ...]</c>: writes a synthetic
+/// Llama checkpoint, for trying the tool and for benchmarks at real model shapes without downloading a model.
+/// </summary>
+internal static class SynthCommandDefinition
+{
+    internal static readonly Argument<string> FolderArgument = new("dir") { Description = "Folder to create." };
+    internal static readonly Option<string?> PresetOption = new("--preset") { Description = "llama2-7b-attention: 32 layers × 32 heads of 128, width 4096, BF16, attention tensors only (~4.3 GB)." };
+    internal static readonly Option<int> LayersOption = new("--layers") { DefaultValueFactory = _ => 4, Description = "Layers." };
+    internal static readonly Option<int> HeadsOption = new("--heads") { DefaultValueFactory = _ => 8, Description = "Query heads per layer." };
+    internal static readonly Option<int?> KvHeadsOption = new("--kv-heads") { Description = "KV heads per layer (default: as many as query heads)." };
+    internal static readonly Option<int> HeadDimOption = new("--head-dim") { DefaultValueFactory = _ => 16, Description = "Head size." };
+    internal static readonly Option<string> DtypeOption = new("--dtype") { DefaultValueFactory = _ => "F32", Description = "F32, F16 or BF16." };
+    internal static readonly Option<int?> ClustersOption = new("--clusters") { Description = "Draw heads around this many hidden centres per layer (gives the search structure to find)." };
+    internal static readonly Option<ulong> SeedOption = new("--seed") { DefaultValueFactory = _ => 1UL, Description = "Random seed." };
+
+    internal static Command Create()
+    {
+        var command = new Command("synth", "Write a synthetic Llama checkpoint with random (optionally clustered) weights.");
+        command.Arguments.Add(FolderArgument);
+        foreach (var option in new Option[] { PresetOption, LayersOption, HeadsOption, KvHeadsOption, HeadDimOption, DtypeOption, ClustersOption, SeedOption })
+            command.Options.Add(option);
+        PresetOption.AcceptOnlyFromAmong("llama2-7b-attention");
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, _) => Task.FromResult(new SynthCommand(parseResult, log).Execute()), ct));
+        return command;
+    }
+}

@@ -1,0 +1,57 @@
+using Qcqa.Core.Allocation;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Search;
+using Qcqa.Core.Spec;
+using Qcqa.Core.Statistics;
+
+namespace Qcqa.Core.Pipeline;
+
+/// <summary>
+/// The search and allocation stages for one mode: stage 1 (fronts: every G per layer, budget-independent, so one
+/// search serves every variant of a model with the same mode and settings) and stage 2 (one budget).
+/// </summary>
+public static class GroupingPlanner
+{
+    /// <summary>Stage 1: the per-layer fronts of <paramref name="mode"/>; null for MQA, which has nothing to choose.</summary>
+    public static IReadOnlyList<LayerFront>? BuildFronts(
+        IReadOnlyList<GramMatrix> grams, VariantMode mode, SearchSettings settings,
+        IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default) => mode switch
+    {
+        VariantMode.Mqa => null,
+        VariantMode.Gqa => GqaFronts.Build(grams),
+        VariantMode.Equal => ModelSearch.Run(grams, settings with { Mode = CardinalityMode.Equal }, progress, cancellation),
+        VariantMode.Arbitrary => ModelSearch.Run(grams, settings with { Mode = CardinalityMode.Arbitrary }, progress, cancellation),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
+    /// <summary>Stage 2: the grouping of every layer under <paramref name="budget"/>, labelled with the mode's name.</summary>
+    /// <param name="grams">The layers' Gram matrices (MQA needs them for its WSE).</param>
+    /// <param name="fronts">Stage-1 fronts from <see cref="BuildFronts"/> (ignored for MQA).</param>
+    /// <param name="mode">The variant's mode.</param>
+    /// <param name="budget">The KV budget (ignored for MQA, which keeps one KV head per layer).</param>
+    /// <param name="method">Exact allocation or the paper's MHA-or-grouped choice.</param>
+    /// <param name="paperGroupCount">For <see cref="Stage2Method.Paper"/>: the fixed G of grouped layers.</param>
+    /// <exception cref="Diagnostics.QcqaException">QCQA030 when the budget cannot be met.</exception>
+    public static ModelGrouping Allocate(
+        IReadOnlyList<GramMatrix> grams, IReadOnlyList<LayerFront>? fronts, VariantMode mode, KvBudget? budget,
+        Stage2Method method = Stage2Method.Exact, int? paperGroupCount = null)
+    {
+        if (mode == VariantMode.Mqa) return BaselineGroupings.Mqa(grams);
+        ArgumentNullException.ThrowIfNull(fronts);
+        ArgumentNullException.ThrowIfNull(budget);
+        var grouping = method == Stage2Method.Paper
+            ? MhaOrGroupedAllocator.Allocate(fronts, paperGroupCount ?? DefaultPaperGroupCount(fronts, budget), budget)
+            : KvAllocator.Allocate(fronts, budget);
+        return new ModelGrouping(mode.ToSpecString(), grouping.Layers);
+    }
+
+    // The paper fixes one G for grouped layers; absent a choice, take the largest allowed G of the first layer that
+    // does not exceed the budget fraction, so that grouping every layer would meet the budget.
+    private static int DefaultPaperGroupCount(IReadOnlyList<LayerFront> fronts, KvBudget budget)
+    {
+        var fraction = budget.GlobalFraction ?? budget.LayerFraction ?? 1.0;
+        var front = fronts[0];
+        var fitting = front.GroupCounts.Where(g => g <= fraction * front.HeadCount + 1e-9).ToList();
+        return fitting.Count > 0 ? fitting.Max() : front.GroupCounts.Min();
+    }
+}
