@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Qcqa.Cli.Commands.Build;
 using Qcqa.Cli.Commands.Inspect;
 using Qcqa.Cli.Commands.Merge;
 using Qcqa.Cli.Commands.Search;
@@ -15,6 +16,7 @@ internal static class QcqaApp
     {
         var root = new RootCommand("dotnet qcqa: compress the KV cache of LLM checkpoints with quality-aware grouped-query attention (QCQA).");
         root.Options.Add(CommonOptions.VerbosityOption);
+        root.Subcommands.Add(BuildCommandDefinition.Create());
         root.Subcommands.Add(InspectCommandDefinition.Create());
         root.Subcommands.Add(WseCommandDefinition.Create());
         root.Subcommands.Add(MergeCommandDefinition.Create());

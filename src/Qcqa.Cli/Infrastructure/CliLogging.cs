@@ -10,7 +10,7 @@ namespace Qcqa.Cli.Infrastructure;
 /// </summary>
 internal static class CliLogging
 {
-    internal static Logger Create(Verbosity verbosity)
+    internal static Logger Create(Verbosity verbosity, Qcqa.Core.Build.EngineProtocolWriter? protocol = null)
     {
         var level = verbosity switch
         {
@@ -19,8 +19,11 @@ internal static class CliLogging
             Verbosity.Diagnostic => LogEventLevel.Verbose,
             _ => LogEventLevel.Information,
         };
-        return new LoggerConfiguration()
-            .MinimumLevel.Is(level)
+        var configuration = new LoggerConfiguration().MinimumLevel.Is(level);
+        // Under MSBuild every message travels in the engine protocol on standard output; MSBuild's own verbosity
+        // then decides what is shown, so the engine sends everything down to Debug.
+        if (protocol is not null) return configuration.MinimumLevel.Debug().WriteTo.Sink(new MsBuildProtocolSink(protocol)).CreateLogger();
+        return configuration
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose)

@@ -1,26 +1,40 @@
 using System.CommandLine;
+using Qcqa.Core.Build;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Cli.Infrastructure;
 
 /// <summary>
-/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> is a user error, printed as one
-/// canonical line on standard error with exit code 1 and no stack trace; anything else is a bug and keeps its trace.
+/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> (or the spec's list of them) is a
+/// user error, printed as canonical lines with exit code 1 and no stack trace; anything else is a bug and keeps its
+/// trace. With a protocol writer (MSBuild mode) errors go to standard output as <c>error:</c> lines instead.
 /// </summary>
 internal static class CommandRunner
 {
-    internal static async Task<int> RunAsync(ParseResult parseResult, Func<ILogger, CancellationToken, Task<int>> body, CancellationToken cancellationToken, TextWriter? error = null)
+    internal static async Task<int> RunAsync(ParseResult parseResult, Func<ILogger, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
+        TextWriter? error = null, EngineProtocolWriter? protocol = null)
     {
         error ??= Console.Error;
-        using var logger = CliLogging.Create(parseResult.GetValue(CommonOptions.VerbosityOption));
+        using var logger = CliLogging.Create(parseResult.GetValue(CommonOptions.VerbosityOption), protocol);
         try
         {
             return await body(logger, cancellationToken);
         }
         catch (QcqaException e)
         {
-            await error.WriteLineAsync(e.ToCanonicalString());
+            if (protocol is not null) protocol.Error(e);
+            else await error.WriteLineAsync(e.ToCanonicalString());
+            return 1;
+        }
+        catch (QcqaSpecException e)
+        {
+            foreach (var diagnostic in e.Diagnostics)
+            {
+                if (protocol is not null) protocol.Error(diagnostic);
+                else await error.WriteLineAsync(diagnostic.ToCanonicalString());
+            }
             return 1;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -48,6 +48,9 @@ public static class ErrorCodes
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
 
+    /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>
+    public const string GeneralWarning = "QCQA090";
+
     // QCQA070-079 are reserved for the MSBuild tasks (Qcqa.Build.Tasks cannot reference this assembly):
     // 070 bad task parameter, 071 engine did not start, 072 engine failed without an error line, 073 bad dependency file.
 }

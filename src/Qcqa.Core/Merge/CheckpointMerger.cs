@@ -60,6 +60,12 @@ public static class CheckpointMerger
             if (input.Index is { } index) WriteText(Path.Combine(folder.Temporary, ShardIndex.FileName), RewriteIndex(index, tensorBytes), options);
             WriteText(Path.Combine(folder.Temporary, ModelConfig.FileName), RewriteConfig(input.Config, plan), options);
             var (copied, skipped) = CopyOtherFiles(input, folder.Temporary);
+            foreach (var (name, text) in options.AdditionalFiles ?? new Dictionary<string, string>())
+            {
+                var path = Path.Combine(folder.Temporary, Path.GetFileName(name));
+                File.Delete(path);
+                WriteText(path, text, options);
+            }
             folder.Commit(outputFolder);
 
             var before = input.KvCacheBytesPerToken;

@@ -15,4 +15,11 @@ public sealed record MergeOptions
 
     /// <summary>Test hook: called with each output tensor's name before it is written (throw to simulate a failure).</summary>
     internal Action<string>? BeforeTensor { get; init; }
+
+    /// <summary>
+    /// Extra text files (file name → content) written into the output folder before it is renamed into place, so
+    /// they appear atomically with the checkpoint (the build writes its grouping file and up-to-date stamp this way).
+    /// A copied input file of the same name is replaced.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? AdditionalFiles { get; init; }
 }

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Qcqa.Core.Build;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Pipeline;
+using Qcqa.Core.Spec;
+using Serilog;
+
+namespace Qcqa.Cli.Commands.Build;
+
+/// <summary>Runs the build pipeline for a spec and reports the produced files.</summary>
+internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineProtocolWriter? protocol, IModelEvaluator? evaluator = null)
+{
+    internal int Execute(CancellationToken cancellation)
+    {
+        var spec = Path.GetFullPath(parseResult.GetValue(BuildCommandDefinition.SpecArgument)!);
+        if (!File.Exists(spec)) throw new QcqaException(ErrorCodes.FileNotFound, "The spec file does not exist.", spec);
+        var specFolder = Path.GetDirectoryName(spec)!;
+        var device = parseResult.GetValue(BuildCommandDefinition.DeviceOption);
+        var request = new BuildRequest
+        {
+            SpecPath = spec,
+            OutputFolder = parseResult.GetValue(BuildCommandDefinition.OutOption) ?? Path.Combine(specFolder, "qcqa-out"),
+            CacheFolder = parseResult.GetValue(BuildCommandDefinition.CacheOption) ?? Path.Combine(specFolder, "obj", ContentCache.DefaultFolderName),
+            DependencyFile = parseResult.GetValue(BuildCommandDefinition.DepsFileOption),
+            DeviceOverride = device is null ? null : SpecNames.Devices[device],
+            Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
+        };
+        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(), cancellation);
+        if (protocol is not null)
+            foreach (var output in result.Outputs) protocol.Output(output);
+        return 0;
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Qcqa.Cli.Infrastructure;
+using Qcqa.Core.Build;
+
+namespace Qcqa.Cli.Commands.Build;
+
+/// <summary>
+/// <c>dotnet qcqa build [qcqa.yaml] [--out DIR] [--cache DIR] [--device cpu|cuda|auto] [--deps-file F] [--msbuild]</c>.
+/// </summary>
+internal static class BuildCommandDefinition
+{
+    internal static readonly Argument<string> SpecArgument = new("spec")
+    {
+        Description = "The spec (default: qcqa.yaml in the current folder).",
+        DefaultValueFactory = _ => "qcqa.yaml",
+    };
+    internal static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Output folder (default: qcqa-out beside the spec)." };
+    internal static readonly Option<string?> CacheOption = new("--cache") { Description = "Cache folder (default: obj/qcqa-cache beside the spec); keep it between CI runs." };
+    internal static readonly Option<string?> DeviceOption = new("--device") { Description = "Override every variant's device: cpu, cuda or auto." };
+    internal static readonly Option<string?> DepsFileOption = new("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." };
+    internal static readonly Option<bool> MsBuildOption = new("--msbuild") { Description = "Speak the MSBuild task protocol on standard output." };
+    internal static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Layers searched at once (default: processor count)." };
+
+    internal static Command Create()
+    {
+        var command = new Command("build", "Build every variant of a qcqa.yaml spec: search, merge, evaluate and report, reusing cached work.");
+        command.Arguments.Add(SpecArgument);
+        foreach (var option in new Option[] { OutOption, CacheOption, DeviceOption, DepsFileOption, MsBuildOption, ThreadsOption })
+            command.Options.Add(option);
+        DeviceOption.AcceptOnlyFromAmong("cpu", "cuda", "auto");
+        command.SetAction((parseResult, ct) =>
+        {
+            var protocol = parseResult.GetValue(MsBuildOption) ? new EngineProtocolWriter(Console.Out) : null;
+            return CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log, protocol).Execute(token)), ct, protocol: protocol);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+
+namespace Qcqa.Core.Pipeline;
+
+/// <summary>
+/// The merge-and-write stage of the build: writes a variant's checkpoint with its grouping file and an up-to-date
+/// stamp, all renamed into place together, or leaves an up-to-date output untouched.
+/// </summary>
+internal static class VariantWriter
+{
+    /// <summary>The stamp file inside every built variant folder.</summary>
+    internal const string StampFileName = ".qcqa-build.json";
+    /// <summary>The grouping file inside every built variant folder.</summary>
+    internal const string GroupingFileName = "grouping.json";
+
+    /// <summary>Writes the variant unless its stamp says the same inputs already produced it.</summary>
+    /// <returns>True when the checkpoint was (re)written.</returns>
+    internal static bool Write(Checkpoint checkpoint, string modelSignature, ModelGrouping grouping, string outputFolder)
+    {
+        var groupingJson = GroupingFile.ToJson(grouping);
+        var fingerprint = new CacheKeyBuilder("variant").Add(CodeIdentity.Version).AddHash(modelSignature).Add(groupingJson).Build().Hash;
+        if (IsUpToDate(outputFolder, fingerprint)) return false;
+
+        var stamp = new JsonObject { ["fingerprint"] = fingerprint, ["source"] = Path.GetFullPath(checkpoint.Folder) };
+        CheckpointMerger.Merge(checkpoint, grouping, outputFolder, new MergeOptions
+        {
+            AdditionalFiles = new Dictionary<string, string>
+            {
+                [GroupingFileName] = groupingJson,
+                [StampFileName] = stamp.ToJsonString(),
+            },
+        });
+        return true;
+    }
+
+    private static bool IsUpToDate(string outputFolder, string fingerprint)
+    {
+        var stampPath = Path.Combine(outputFolder, StampFileName);
+        if (!File.Exists(stampPath)) return false;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(stampPath))?["fingerprint"]?.GetValue<string>() == fingerprint;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
+        {
+            return false;
+        }
+    }
+}
