@@ -1,0 +1,71 @@
+using Qcqa.Core.Pipeline;
+using Qcqa.Core.Synthetic;
+using Qcqa.Core.Tests.TestSupport;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace Qcqa.Core.Tests.Pipeline;
+
+/// <summary>A small model, a spec beside it, and a way to run the build and read what it logged.</summary>
+internal sealed class PipelineFixture : IDisposable
+{
+    internal const string FourVariants = """
+        models:
+          - name: tiny
+            path: model
+            variants:
+              - name: gqa-50
+                mode: gqa
+                budget: 0.5
+              - name: ec-50
+                mode: equal
+                budget: 0.5
+              - name: ac-50
+                mode: arbitrary
+                budget: 0.5
+              - name: ac-25
+                mode: arbitrary
+                budget: 0.25
+        """;
+
+    internal PipelineFixture(string spec = FourVariants)
+    {
+        TestModels.Write(Folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 8, HeadDim = 6, Hidden = 24, Clusters = 2, Seed = 3 });
+        WriteSpec(spec);
+    }
+
+    internal TempFolder Folder { get; } = new();
+
+    internal string SpecPath => Folder.Combine("qcqa.yaml");
+
+    internal string Output => Folder.Combine("out");
+
+    internal List<string> Messages { get; } = [];
+
+    internal void WriteSpec(string yaml) => File.WriteAllText(SpecPath, yaml);
+
+    internal BuildResult Build(string? cache = null)
+    {
+        Messages.Clear();
+        using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
+        return BuildPipeline.Run(new BuildRequest
+        {
+            SpecPath = SpecPath,
+            OutputFolder = Output,
+            CacheFolder = cache ?? Folder.Combine("cache"),
+            DependencyFile = Folder.Combine("qcqa.deps"),
+            Threads = 2,
+        }, logger, evaluator: null);
+    }
+
+    public void Dispose() => Folder.Dispose();
+
+    private sealed class ListSink(List<string> messages) : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent)
+        {
+            lock (messages) messages.Add(logEvent.RenderMessage());
+        }
+    }
+}
