@@ -3,20 +3,24 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
-using Xunit;
-using Xunit.Abstractions;
 
-namespace Qcqa.Core.Tests.Merge;
+namespace Qcqa.Benchmarks.Merge;
 
 /// <summary>
-/// Llama-2-7B-sized attention-only checkpoint (~4.3 GB BF16): write, Gram, and merge times against a plain file
-/// copy of the same bytes. Opt-in (QCQA_SCALE_TESTS=1); needs ~12 GB of free disk under QCQA_SCALE_DIR or /tmp.
+/// Merge at real scale: a Llama-2-7B-shaped attention-only checkpoint (32 layers × 32 heads of 128, width 4096,
+/// BF16, ~4.3 GB) — write, Gram and merge times printed next to a plain copy of the same bytes, with peak memory.
+/// Needs ~12 GB of free disk under QCQA_SCALE_DIR (default: the temp folder).
 /// </summary>
-public class ScaleBenchmarkTests(ITestOutputHelper output)
+public sealed class MergeScaleBenchmark : IBenchmark
 {
-    [ScaleFact]
-    public void ALlama2SevenBAttentionCheckpointMergesInTimeComparableToCopyingIt()
+    /// <inheritdoc />
+    public string Name => "merge-scale";
+
+    /// <inheritdoc />
+    public string Description => "merge a Llama-2-7B-shaped BF16 attention checkpoint; wall time vs copying the bytes, peak memory";
+
+    /// <inheritdoc />
+    public void Run(string[] args)
     {
         var root = Path.Combine(Environment.GetEnvironmentVariable("QCQA_SCALE_DIR") ?? Path.GetTempPath(), $"qcqa-scale-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
@@ -55,7 +59,7 @@ public class ScaleBenchmarkTests(ITestOutputHelper output)
                 var result = CheckpointMerger.Merge(checkpoint, grouping, target);
                 var elapsed = watch.Elapsed;
                 Report($"merge {name} ({result.Form})", watch, result.WeightBytesWritten);
-                output.WriteLine($"    managed allocations {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:F1} MB, peak anonymous RSS {sampler.PeakMegabytes:F0} MB, {elapsed / copy:F2}× the copy time");
+                Console.WriteLine($"    managed allocations {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:F1} MB, peak anonymous RSS {sampler.PeakMegabytes:F0} MB, {elapsed / copy:F2}× the copy time");
                 Directory.Delete(target, recursive: true);
             }
         }
@@ -65,8 +69,8 @@ public class ScaleBenchmarkTests(ITestOutputHelper output)
         }
     }
 
-    private void Report(string what, Stopwatch watch, long bytes)
-        => output.WriteLine($"{what,-40} {watch.Elapsed.TotalSeconds,7:F2} s  {bytes / 1e9 / watch.Elapsed.TotalSeconds,6:F2} GB/s");
+    private static void Report(string what, Stopwatch watch, long bytes)
+        => Console.WriteLine($"{what,-40} {watch.Elapsed.TotalSeconds,7:F2} s  {bytes / 1e9 / watch.Elapsed.TotalSeconds,6:F2} GB/s");
 
     private static ModelGrouping RandomEqualGrouping(int layers, int heads, int groups)
     {
