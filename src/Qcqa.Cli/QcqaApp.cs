@@ -16,6 +16,7 @@ internal static class QcqaApp
         root.Subcommands.Add(InspectCommandDefinition.Create());
         root.Subcommands.Add(WseCommandDefinition.Create());
         root.Subcommands.Add(MergeCommandDefinition.Create());
+        root.Subcommands.Add(Commands.Eval.EvalCommandDefinition.Create());
         return root;
     }
 

@@ -38,11 +38,8 @@ public static class PerplexityEvaluator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
         options ??= new PerplexityOptions();
+        options.Validate(model.Config.MaxPositionEmbeddings);
         var window = options.WindowSize;
-        if (window < 2 || window > model.Config.MaxPositionEmbeddings)
-            throw new QcqaException(ErrorCodes.BadArgument,
-                $"The window must hold 2 to max_position_embeddings ({model.Config.MaxPositionEmbeddings}) tokens (got {window}).");
-        if (options.BatchSize < 1) throw new QcqaException(ErrorCodes.BadArgument, $"The batch size must be at least 1 (got {options.BatchSize}).");
         if (tokens.Count < 2) throw new QcqaException(ErrorCodes.BadEvaluationInput, $"Perplexity needs at least 2 tokens (got {tokens.Count}).");
 
         var full = tokens.Count / window;
