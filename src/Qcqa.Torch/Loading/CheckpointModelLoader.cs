@@ -15,14 +15,13 @@ namespace Qcqa.Torch.Loading;
 /// </summary>
 public static class CheckpointModelLoader
 {
-    /// <summary>The architecture the checkpoint describes, without reading any weight.</summary>
+    /// <summary>The architecture the checkpoint describes, without reading any weight or loading libtorch.</summary>
     /// <param name="checkpoint">The open checkpoint.</param>
     /// <param name="options">Settings; only <see cref="CheckpointLoadOptions.IgnoreQcqaBlock"/> matters here.</param>
     /// <exception cref="QcqaException">QCQA013 naming <c>config.json</c> when a setting is missing, malformed or unsupported.</exception>
     public static LlamaConfig ReadConfig(Checkpoint checkpoint, CheckpointLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        TorchRuntime.EnsureInitialized();
         return CheckpointConfigReader.Read(checkpoint, options?.IgnoreQcqaBlock ?? false);
     }
 
@@ -119,6 +118,7 @@ public static class CheckpointModelLoader
     // placeholders let it do that without a second copy of the weights, which are then written in place.
     private static LlamaModel Build(LlamaConfig config, IReadOnlyDictionary<string, WeightSource> sources, Device? device)
     {
+        TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
         var zero = zeros(1, ScalarType.Float32);
         var placeholders = LlamaWeightShapes.Expected(config).ToDictionary(e => e.Key, e => zero.expand(e.Value), StringComparer.Ordinal);

@@ -9,22 +9,23 @@ internal static class ParameterWriter
 {
     // 64 Mi elements (256 MB of float32) per run: bounds the staging tensor on non-CPU devices and keeps every span
     // far below the 2 GiB a Span can address (a Llama-3 lm_head alone is 2.1 GB).
-    private const long ChunkElements = 1L << 26;
+    internal const long ChunkElements = 1L << 26;
 
     /// <summary>Fills <paramref name="parameter"/> (contiguous, float32, any device) from <paramref name="source"/>.</summary>
     /// <param name="parameter">The destination, e.g. [out, in] of a projection.</param>
     /// <param name="source">Produces the values in row-major order.</param>
-    public static void Fill(Tensor parameter, WeightSource source)
+    /// <param name="chunkElements">Elements per run (tests use small runs to cover the offsets).</param>
+    public static void Fill(Tensor parameter, WeightSource source, long chunkElements = ChunkElements)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var flat = parameter.view(-1);
         var total = flat.shape[0];
         var onCpu = parameter.device_type == DeviceType.CPU;
-        for (long start = 0; start < total; start += ChunkElements)
+        for (long start = 0; start < total; start += chunkElements)
         {
             using var inner = NewDisposeScope();
-            var length = Math.Min(ChunkElements, total - start);
+            var length = Math.Min(chunkElements, total - start);
             var target = flat.narrow(0, start, length);
             if (onCpu)
             {
