@@ -26,11 +26,12 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         // Everything that can fail cheaply fails before libtorch loads and the weights are read.
         var text = ByteLevelText.Load(_text, _maxTokens);
         using var checkpoint = Checkpoint.Open(_model);
-        var device = QcqaDevice.Parse(_device);
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
         ByteLevelText.CheckVocabulary(config, checkpoint.Config.Path);
         var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate };
         options.Perplexity.Validate(config.MaxPositionEmbeddings);
+        // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
+        var device = QcqaDevice.Parse(_device);
 
         log.Information("Loading {Model} on {Device}", checkpoint.Folder, device.ToString());
         using var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
