@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Commands.Build;
+using Qcqa.Cli.Commands.Eval;
 using Qcqa.Cli.Commands.Inspect;
 using Qcqa.Cli.Commands.Merge;
 using Qcqa.Cli.Commands.Search;
@@ -22,6 +23,7 @@ internal static class QcqaApp
         root.Subcommands.Add(MergeCommandDefinition.Create());
         root.Subcommands.Add(SearchCommandDefinition.Create());
         root.Subcommands.Add(SynthCommandDefinition.Create());
+        root.Subcommands.Add(EvalCommandDefinition.Create());
         return root;
     }
 

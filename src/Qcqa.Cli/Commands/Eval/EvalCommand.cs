@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Globalization;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.Loading;
+using Qcqa.Torch.Runtime;
+using Serilog;
+
+namespace Qcqa.Cli.Commands.Eval;
+
+/// <summary>Evaluates a checkpoint: perplexity on byte-level text, then optionally a generation benchmark.</summary>
+internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
+{
+    private readonly string _model = parseResult.GetValue(EvalCommandDefinition.ModelArgument)!;
+    private readonly string _text = parseResult.GetValue(EvalCommandDefinition.TextOption)!;
+    private readonly long? _maxTokens = parseResult.GetValue(EvalCommandDefinition.MaxTokensOption);
+    private readonly int _window = parseResult.GetValue(EvalCommandDefinition.WindowOption);
+    private readonly int _generate = parseResult.GetValue(EvalCommandDefinition.GenerateOption);
+    private readonly string _device = parseResult.GetValue(EvalCommandDefinition.DeviceOption)!;
+    private readonly bool _json = parseResult.GetValue(EvalCommandDefinition.JsonOption);
+
+    internal int Execute(TextWriter output, CancellationToken cancellationToken)
+    {
+        if (_generate < 0) throw new QcqaException(ErrorCodes.BadArgument, $"--generate must be 0 or more (got {_generate}).");
+        // Everything that can fail cheaply fails before libtorch loads and the weights are read.
+        var text = ByteLevelText.Load(_text, _maxTokens);
+        using var checkpoint = Checkpoint.Open(_model);
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        ByteLevelText.CheckVocabulary(config, checkpoint.Config.Path);
+        var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate };
+        options.Perplexity.Validate(config.MaxPositionEmbeddings);
+        // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
+        var device = QcqaDevice.Parse(_device);
+
+        log.Information("Loading {Model} on {Device}", checkpoint.Folder, device.ToString());
+        using var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
+        log.Information("Evaluating {Tokens:N0} tokens of {Text}", text.Tokens.Count, text.Path);
+        var result = ModelEvaluator.Evaluate(model, text.Tokens, options, new EvaluationProgressLog(log), cancellationToken);
+
+        if (_json) output.WriteLine(result.ToJson());
+        else WriteSummary(output, checkpoint.Folder, text, result);
+        return 0;
+    }
+
+    private static void WriteSummary(TextWriter output, string model, ByteLevelText text, EvaluationResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine($"model        {model}");
+        output.WriteLine(string.Create(c, $"text         {text.Path} ({result.Tokens:N0} tokens)"));
+        output.WriteLine(string.Create(c, $"perplexity   {result.Perplexity:0.####} (mean NLL {result.MeanNll:0.#####} nats over {result.ScoredTokens:N0} tokens, {result.Windows} window(s) of {result.WindowSize})"));
+        if (result.KvCacheBytesPerToken is { } bytes)
+        {
+            output.WriteLine(string.Create(c, $"KV cache     {bytes:N0} bytes per token (float32 cache, measured while generating {result.GeneratedTokens} tokens)"));
+            output.WriteLine(string.Create(c, $"decode       {result.DecodeTokensPerSecond:0.#} tokens/s"));
+        }
+        output.WriteLine(string.Create(c, $"elapsed      {result.ElapsedSeconds:0.##} s"));
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Qcqa.Cli.Infrastructure;
+using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.Runtime;
+
+namespace Qcqa.Cli.Commands.Eval;
+
+/// <summary>
+/// <c>dotnet qcqa eval &lt;model-dir&gt; --text &lt;file&gt; [--max-tokens N] [--window W] [--generate N] [--device cpu|cuda|auto] [--json]</c>.
+/// </summary>
+internal static class EvalCommandDefinition
+{
+    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder (original or QcqaBuild output, including per-layer maps)." };
+    internal static readonly Option<string> TextOption = new("--text") { Description = "Held-out text file; its UTF-8 bytes are the tokens (byte-level models only).", Required = true };
+    internal static readonly Option<long?> MaxTokensOption = new("--max-tokens") { Description = "Evaluate at most this many tokens from the start of the text." };
+    internal static readonly Option<int> WindowOption = new("--window")
+    {
+        Description = "Tokens per perplexity window (windows do not overlap; the first token of each is not scored).",
+        DefaultValueFactory = _ => PerplexityOptions.DefaultWindowSize,
+    };
+    internal static readonly Option<int> GenerateOption = new("--generate") { Description = "Also decode this many tokens greedily to measure the KV cache per token and the decode speed." };
+    internal static readonly Option<string> DeviceOption = new("--device")
+    {
+        Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
+        DefaultValueFactory = _ => "cpu",
+    };
+    internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print the result as JSON instead of a summary." };
+
+    internal static Command Create()
+    {
+        var command = new Command("eval", "Measure a model's perplexity on held-out text and, optionally, its KV cache and decode speed while generating.");
+        command.Arguments.Add(ModelArgument);
+        command.Options.Add(TextOption);
+        command.Options.Add(MaxTokensOption);
+        command.Options.Add(WindowOption);
+        command.Options.Add(GenerateOption);
+        command.Options.Add(DeviceOption);
+        command.Options.Add(JsonOption);
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new EvalCommand(parseResult, log).Execute(Console.Out, token)), ct));
+        return command;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Qcqa.Torch.Evaluation;
+
+/// <summary>Settings of <see cref="ModelEvaluator.Evaluate"/>.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Window and batch sizes of the perplexity run.</summary>
+    public PerplexityOptions Perplexity { get; init; } = new();
+
+    /// <summary>Tokens to decode in the generation benchmark; 0 skips it.</summary>
+    public int GenerateTokens { get; init; }
+
+    /// <summary>Prompt length of the generation benchmark.</summary>
+    public int PromptTokens { get; init; } = GenerationBenchmark.DefaultPromptTokens;
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Qcqa.Torch.Llama;
+
+namespace Qcqa.Torch.Evaluation;
+
+/// <summary>Runs the perplexity measurement and, when asked, the generation benchmark, into one <see cref="EvaluationResult"/>.</summary>
+public static class ModelEvaluator
+{
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="tokens"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="tokens">The held-out tokens (the generation prompt is their beginning).</param>
+    /// <param name="options">Window, batch and generation settings; defaults when null.</param>
+    /// <param name="progress">Receives perplexity progress after every batch.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <exception cref="Qcqa.Core.Diagnostics.QcqaException">As <see cref="PerplexityEvaluator.Evaluate"/> and <see cref="GenerationBenchmark.Run"/>.</exception>
+    public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<long> tokens, EvaluationOptions? options = null,
+        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        options ??= new EvaluationOptions();
+        var clock = Stopwatch.StartNew();
+        var perplexity = PerplexityEvaluator.Evaluate(model, tokens, options.Perplexity, progress, cancellationToken);
+        GenerationBenchmarkResult? generation = null;
+        if (options.GenerateTokens > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            generation = GenerationBenchmark.Run(model, tokens, options.GenerateTokens, options.PromptTokens);
+        }
+        return new EvaluationResult(perplexity.Perplexity, perplexity.MeanNll, perplexity.ScoredTokens, perplexity.Windows, perplexity.WindowSize,
+            perplexity.Tokens, generation?.KvCacheBytesPerToken, generation?.GeneratedTokens, generation?.DecodeTokensPerSecond, clock.Elapsed.TotalSeconds);
+    }
+}
