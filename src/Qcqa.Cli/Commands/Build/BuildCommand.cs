@@ -26,7 +26,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineP
             DeviceOverride = device is null ? null : SpecNames.Devices[device],
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
         };
-        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(), cancellation);
+        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation);
         if (protocol is not null)
             foreach (var output in result.Outputs) protocol.Output(output);
         return 0;

@@ -1,10 +1,12 @@
 using Qcqa.Core.Pipeline;
+using Qcqa.Torch.Evaluation;
+using Serilog;
 
 namespace Qcqa.Cli.Commands.Build;
 
 /// <summary>The evaluator the build uses when the spec asks for evaluation.</summary>
 internal static class Evaluators
 {
-    // Evaluation needs libtorch; until the Torch-backed evaluator is wired, builds skip it with a warning.
-    internal static IModelEvaluator? Default() => null;
+    // Constructing it touches no TorchSharp type: libtorch loads only when a checkpoint is actually evaluated.
+    internal static IModelEvaluator Default(ILogger log) => new TorchModelEvaluator(log);
 }

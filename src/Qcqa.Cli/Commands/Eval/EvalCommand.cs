@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Evaluation;
-using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Eval;
@@ -25,21 +22,11 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         if (_generate < 0) throw new QcqaException(ErrorCodes.BadArgument, $"--generate must be 0 or more (got {_generate}).");
         // Everything that can fail cheaply fails before libtorch loads and the weights are read.
         var text = ByteLevelText.Load(_text, _maxTokens);
-        using var checkpoint = Checkpoint.Open(_model);
-        var config = CheckpointModelLoader.ReadConfig(checkpoint);
-        ByteLevelText.CheckVocabulary(config, checkpoint.Config.Path);
         var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate };
-        options.Perplexity.Validate(config.MaxPositionEmbeddings);
-        // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
-        var device = QcqaDevice.Parse(_device);
-
-        log.Information("Loading {Model} on {Device}", checkpoint.Folder, device.ToString());
-        using var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
-        log.Information("Evaluating {Tokens:N0} tokens of {Text}", text.Tokens.Count, text.Path);
-        var result = ModelEvaluator.Evaluate(model, text.Tokens, options, new EvaluationProgressLog(log), cancellationToken);
+        var result = CheckpointEvaluation.Run(_model, text, options, _device, log, new EvaluationProgressLog(log), cancellationToken);
 
         if (_json) output.WriteLine(result.ToJson());
-        else WriteSummary(output, checkpoint.Folder, text, result);
+        else WriteSummary(output, Path.GetFullPath(_model), text, result);
         return 0;
     }
 
