@@ -11,7 +11,9 @@ public sealed class SvgChart
 {
     private const int Width = 720;
     private const int Height = 440;
-    private const int Left = 70, Right = 180, Top = 40, Bottom = 56;
+    private const int Left = 84, Right = 180, Top = 40, Bottom = 56;
+    // Series that coincide (e.g. GQA and QCQA-EC at one size) stay visible through different dash patterns.
+    private static readonly string[] Dashes = ["none", "8 4", "2 3", "10 3 2 3"];
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
     /// <summary>Chart title.</summary>
@@ -50,16 +52,16 @@ public sealed class SvgChart
             svg.Append($"<line x1=\"{x}\" y1=\"{Top}\" x2=\"{x}\" y2=\"{Top + plotH}\" stroke=\"#eee\"/>");
             svg.Append($"<text x=\"{x}\" y=\"{Top + plotH + 16}\" text-anchor=\"middle\">{Escape(Format(tick))}</text>\n");
         }
-        foreach (var tick in Ticks(yMin, yMax))
+        // Ticks are chosen in value space even on a log axis, so labels stay round numbers.
+        foreach (var value in LogY ? Ticks(Math.Pow(10, yMin), Math.Pow(10, yMax)).Where(v => v > 0) : Ticks(yMin, yMax))
         {
-            var value = LogY ? Math.Pow(10, tick) : tick;
             var y = F(Sy(value));
             svg.Append($"<line x1=\"{Left}\" y1=\"{y}\" x2=\"{Left + plotW}\" y2=\"{y}\" stroke=\"#eee\"/>");
             svg.Append($"<text x=\"{Left - 6}\" y=\"{y}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Escape(Format(value))}</text>\n");
         }
         svg.Append($"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotW}\" height=\"{plotH}\" fill=\"none\" stroke=\"#333\"/>\n");
         svg.Append($"<text x=\"{Left + plotW / 2}\" y=\"{Height - 16}\" text-anchor=\"middle\">{Escape(XLabel)}</text>\n");
-        svg.Append($"<text transform=\"translate(18,{Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(YLabel + (LogY ? " (log scale)" : ""))}</text>\n");
+        svg.Append($"<text transform=\"translate(16,{Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(YLabel + (LogY ? " (log scale)" : ""))}</text>\n");
 
         for (var s = 0; s < Series.Count; s++)
         {
@@ -69,7 +71,7 @@ public sealed class SvgChart
             if (series.Connect && visible.Count > 1)
             {
                 var path = string.Join(" ", visible.OrderBy(t => t.p.X).Select(t => $"{F(Sx(t.p.X))},{F(Sy(t.p.Y))}"));
-                svg.Append($"<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>\n");
+                svg.Append($"<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"{Dashes[s % Dashes.Length]}\"/>\n");
             }
             foreach (var (p, i) in visible)
             {
@@ -79,7 +81,7 @@ public sealed class SvgChart
                 svg.Append('\n');
             }
             var legendY = Top + 10 + s * 20;
-            svg.Append($"<line x1=\"{Left + plotW + 14}\" y1=\"{legendY}\" x2=\"{Left + plotW + 34}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"3\"/>");
+            svg.Append($"<line x1=\"{Left + plotW + 14}\" y1=\"{legendY}\" x2=\"{Left + plotW + 34}\" y2=\"{legendY}\" stroke=\"{colour}\" stroke-width=\"3\" stroke-dasharray=\"{(series.Connect ? Dashes[s % Dashes.Length] : "none")}\"/>");
             svg.Append($"<text x=\"{Left + plotW + 40}\" y=\"{legendY}\" dominant-baseline=\"middle\">{Escape(series.Name)}</text>\n");
         }
         svg.Append("</svg>\n");
