@@ -1,0 +1,48 @@
+using Qcqa.Cli.Tests.TestSupport;
+using Qcqa.Core.Synthetic;
+
+namespace Qcqa.Cli.Tests.Build;
+
+/// <summary><c>dotnet qcqa build</c> in process: diagnostics for people and in the MSBuild protocol.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class BuildCommandTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public BuildCommandTests()
+        => SyntheticLlamaCheckpoint.Write(_temp.Combine("model"), new SyntheticCheckpointOptions { Layers = 2, Heads = 4, HeadDim = 6, Hidden = 24 });
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task GivenASpecWithATypoItReportsEveryProblemAtItsLineAndColumn()
+    {
+        var spec = _temp.Combine("qcqa.yaml");
+        File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - name: a\n        mode: gqa\n        budgt: 0.5\n");
+
+        var run = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(run.ErrorLines, l => l.StartsWith($"{spec}(6,9): error QCQA041:", StringComparison.Ordinal) && l.Contains("'budget'"));
+        Assert.False(Directory.Exists(_temp.Combine("out")));
+    }
+
+    [Fact]
+    public async Task InMsBuildModeErrorsAndOutputsTravelAsPrefixedLinesOnStandardOutput()
+    {
+        var spec = _temp.Combine("qcqa.yaml");
+        File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - { name: a, mode: gqa, budget: 0.5 }\n");
+        var deps = _temp.Combine("qcqa.deps");
+
+        var good = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"), "--deps-file", deps, "--msbuild");
+        File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - { name: a, mode: gqa, budget: 1.5 }\n");
+        var bad = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"), "--msbuild");
+
+        Assert.True(good.ExitCode == 0, good.Output + good.Error);
+        Assert.Contains($"data: output={Path.Combine(_temp.Path, "out", "model", "a", "model.safetensors")}", good.Output);
+        Assert.Contains("info: ", good.Output);
+        Assert.True(File.Exists(deps));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains(bad.Output.Split('\n'), l => l.StartsWith($"error: {spec}(4,39): error QCQA042:", StringComparison.Ordinal));
+    }
+}
