@@ -8,7 +8,7 @@ public static class EngineProbe
 {
     private static readonly Lazy<string?> LazyMissingReason = new(Probe);
 
-    /// <summary>True when <c>dotnet-qcqa build --help</c> succeeds.</summary>
+    /// <summary>True when <c>dotnet-qcqa build --help</c> shows the build command's help.</summary>
     public static bool HasBuildCommand => LazyMissingReason.Value is null;
 
     /// <summary>Why the engine cannot build, or null when it can.</summary>
@@ -21,7 +21,10 @@ public static class EngineProbe
         try
         {
             var result = ProcessRunner.Run(Dotnet.Command(RepositoryLayout.Root, ["exec", engine, "build", "--help"]), TimeSpan.FromMinutes(1));
-            return result.Succeeded ? null : "src/Qcqa.Cli has no `build` command yet (`dotnet-qcqa build --help` failed)";
+            // System.CommandLine answers `unknown --help` with the root's help and exit code 0: the usage line tells.
+            return result.Succeeded && result.Output.Contains("dotnet-qcqa build", StringComparison.Ordinal)
+                ? null
+                : "src/Qcqa.Cli has no `build` command yet (`dotnet-qcqa build --help` shows no help for it)";
         }
         catch (Exception e) when (e is TimeoutException or System.ComponentModel.Win32Exception)
         {
