@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Xml.Linq;
 using Qcqa.Integration.Tests.TestSupport;
 
@@ -31,7 +30,8 @@ public sealed class BuildPackageTests(IntegrationFixture fixture)
     {
         var nuspec = XDocument.Parse(LocalPackages.ReadEntry(fixture.Packages.BuildPackage, LocalPackages.BuildPackageId + ".nuspec"));
         var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
-        var libtorch = "libtorch-cpu-" + RuntimeInformation.RuntimeIdentifier.Replace("linux-musl", "linux", StringComparison.Ordinal);
+        // The same choice as src/Qcqa.Torch and src/Qcqa.Build.Package make, by operating system.
+        var libtorch = OperatingSystem.IsWindows() ? "libtorch-cpu-win-x64" : OperatingSystem.IsMacOS() ? "libtorch-cpu-osx-arm64" : "libtorch-cpu-linux-x64";
 
         Assert.Equal(new[] { "TorchSharp", libtorch }.Order(), dependencies.Select(d => (string)d.Attribute("id")!).Order());
         Assert.All(dependencies, d => Assert.Equal("ContentFiles", (string?)d.Attribute("include")));
