@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Qcqa.Core.Spec;
 using Qcqa.Integration.Tests.TestSupport;
 
@@ -29,6 +30,26 @@ public sealed class SampleTests
         Assert.Equal(
             expected.SelectMany(e => e.Budgets.Select(b => (e.Mode, b))),
             model.Variants.Select(v => (v.Mode, v.Budget!.GlobalFraction!.Value)));
+    }
+
+    [Fact]
+    public void TheSampleRunsTheTasksAndTheEngineBuiltFromSrcOnItsOwnSpec()
+    {
+        // Evaluation only: building the sample would run its whole pipeline inside the working tree.
+        var evaluation = ProcessRunner.Run(Dotnet.Command(RepositoryLayout.Root,
+            ["msbuild", Path.Combine(SampleFolder, "QcqaSample.csproj"), "-nodeReuse:false", $"-p:Configuration={RepositoryLayout.Configuration}",
+             "-getProperty:QcqaTasksAssembly", "-getProperty:QcqaEnginePath", "-getProperty:QcqaSpec", "-getItem:ProjectReference"]), TimeSpan.FromMinutes(2));
+
+        Assert.True(evaluation.Succeeded, evaluation.ToString());
+        using var json = JsonDocument.Parse(evaluation.Output[evaluation.Output.IndexOf('{')..]);
+        var properties = json.RootElement.GetProperty("Properties");
+        Assert.Equal(RepositoryLayout.TasksAssembly, Path.GetFullPath(properties.GetProperty("QcqaTasksAssembly").GetString()!));
+        Assert.Equal(RepositoryLayout.EnginePath, Path.GetFullPath(properties.GetProperty("QcqaEnginePath").GetString()!));
+        Assert.Equal(Path.Combine(SampleFolder, "qcqa.yaml"), Path.GetFullPath(properties.GetProperty("QcqaSpec").GetString()!));
+        var references = json.RootElement.GetProperty("Items").GetProperty("ProjectReference").EnumerateArray()
+            .Select(r => (Path: Path.GetFileName(r.GetProperty("Identity").GetString()!), Referenced: r.GetProperty("ReferenceOutputAssembly").GetString()))
+            .OrderBy(r => r.Path, StringComparer.Ordinal).ToList();
+        Assert.Equal([("Qcqa.Build.Tasks.csproj", "false"), ("Qcqa.Cli.csproj", "false")], references);
     }
 
     [Fact]
