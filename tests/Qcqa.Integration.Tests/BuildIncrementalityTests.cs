@@ -1,0 +1,69 @@
+using Qcqa.Integration.Tests.TestSupport;
+
+namespace Qcqa.Integration.Tests;
+
+/// <summary>
+/// `dotnet build` with the real engine: every variant produced, a no-op build that does not start the engine, an
+/// edited variant rebuilt alone with its statistics served from the cache, and `dotnet clean`.
+/// </summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class BuildIncrementalityTests
+{
+    internal const string Model = "tiny";
+    internal static readonly string[] Variants = ["gqa", "ec", "ac"];
+
+    internal const string Spec = """
+        defaults:
+          search: { population: 16, generations: 10, seed: 1 }
+        models:
+          - name: tiny
+            path: model
+            variants:
+              - { name: gqa, mode: gqa, budget: 0.5 }
+              - { name: ec, mode: equal, budget: 0.5 }
+              - { name: ac, mode: arbitrary, budget: 0.5 }
+        """;
+
+    [EngineFact]
+    public void GivenASpecTheFirstBuildProducesEveryVariantTheNextSkipsTheEngineAndCleanRemovesThem()
+    {
+        using var project = new BuildFixtureProject(Spec);
+
+        var first = project.Build();
+        Assert.True(first.Succeeded, first.ToString());
+        foreach (var variant in Variants) QcqaAssert.IsCheckpoint(project.OutputFolder, Model, variant);
+        QcqaAssert.HasSummaries(project.OutputFolder);
+        var afterFirst = FolderSnapshot.Take(project.OutputFolder);
+
+        var noOp = project.Build("--no-restore");
+        Assert.True(noOp.Succeeded, noOp.ToString());
+        Assert.Contains("Skipping target \"QcqaCompress\" because all output files are up-to-date", noOp.Output);
+        Assert.DoesNotContain("Running the QCQA engine", noOp.Output);
+        Assert.Empty(FolderSnapshot.Take(project.OutputFolder).ChangedSince(afterFirst));
+
+        var clean = project.Clean();
+        Assert.True(clean.Succeeded, clean.ToString());
+        Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
+    }
+
+    [EngineFact]
+    public void GivenOneVariantsBudgetEditedOnlyThatVariantIsRewrittenAndTheGramMatricesComeFromTheCache()
+    {
+        using var project = new BuildFixtureProject(Spec);
+        var first = project.Build();
+        Assert.True(first.Succeeded, first.ToString());
+        var before = FolderSnapshot.Take(project.OutputFolder);
+
+        project.WriteSpec(Spec.Replace("{ name: ac, mode: arbitrary, budget: 0.5 }", "{ name: ac, mode: arbitrary, budget: 0.25 }", StringComparison.Ordinal));
+        // -v:d: the engine reports cache hits as detail.
+        var edited = project.Build("--no-restore", "-v:d");
+        Assert.True(edited.Succeeded, edited.ToString());
+        var after = FolderSnapshot.Take(project.OutputFolder);
+
+        foreach (var untouched in new[] { "gqa", "ec" })
+            Assert.Equal(before.Under($"{Model}/{untouched}"), after.Under($"{Model}/{untouched}")); // timestamps too
+        QcqaAssert.IsCheckpoint(project.OutputFolder, Model, "ac");
+        Assert.NotEqual(before.Under($"{Model}/ac")["config.json"].Sha256, after.Under($"{Model}/ac")["config.json"].Sha256);
+        Assert.True(edited.Lines.Any(QcqaAssert.IsGramCacheHit), "No cache hit for a Gram matrix in the log:\n" + edited.Output);
+    }
+}

@@ -1,0 +1,52 @@
+using Qcqa.Integration.Tests.TestSupport;
+
+namespace Qcqa.Integration.Tests;
+
+/// <summary>Spec errors fail `dotnet build` with MSBuild's canonical diagnostic at the right place, and leave nothing behind.</summary>
+[Collection(IntegrationCollection.Name)]
+public sealed class SpecDiagnosticsTests
+{
+    [EngineFact]
+    public void GivenAMisspelledKeyTheBuildFailsAtItsLineAndColumnAndProducesNothing()
+    {
+        using var project = new BuildFixtureProject("""
+            models:
+              - name: tiny
+                path: model
+                variants:
+                  - name: ec
+                    mode: equal
+                    budget: 0.5
+                    bugdet: 0.5
+            """);
+
+        var build = project.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        QcqaAssert.HasSpecDiagnostic(build, line: 8, column: 9, "QCQA041");
+        Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
+
+        // A failed run leaves no stamp: once fixed, the next build runs the engine.
+        project.WriteSpec(BuildIncrementalityTests.Spec);
+        var fixedBuild = project.Build("--no-restore");
+        Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
+        QcqaAssert.IsCheckpoint(project.OutputFolder, BuildIncrementalityTests.Model, "ec");
+    }
+
+    [EngineFact]
+    public void GivenAMissingModelFolderTheBuildFailsAtThePathValue()
+    {
+        using var project = new BuildFixtureProject("""
+            models:
+              - name: tiny
+                path: no-such-model
+                variants: [{ name: ec, mode: equal, budget: 0.5 }]
+            """);
+
+        var build = project.Build();
+
+        Assert.False(build.Succeeded, build.ToString());
+        QcqaAssert.HasSpecDiagnostic(build, line: 3, column: 11, "QCQA043");
+        Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
+    }
+}
