@@ -1,0 +1,222 @@
+using System.Diagnostics.CodeAnalysis;
+using Qcqa.Core.Diagnostics;
+
+namespace Qcqa.Core.Checkpoints;
+
+/// <summary>
+/// A Hugging Face model folder opened for reading: <c>config.json</c> plus <c>model.safetensors</c> or the shards
+/// listed by <c>model.safetensors.index.json</c>, all memory mapped. Opening validates the folder: the shard index
+/// against the shards, and every layer's attention tensors against the config.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    /// <summary>The single-file weights name.</summary>
+    public const string SingleFileName = "model.safetensors";
+
+    private readonly SafetensorsFile[] _files;
+    private readonly Dictionary<string, CheckpointTensor> _tensors;
+    private readonly AttentionTensors[] _attention;
+
+    private Checkpoint(string folder, ModelConfig config, ShardIndex? index, SafetensorsFile[] files, Dictionary<string, CheckpointTensor> tensors, AttentionTensors[] attention)
+    {
+        Folder = folder;
+        Config = config;
+        Index = index;
+        _files = files;
+        _tensors = tensors;
+        _attention = attention;
+    }
+
+    /// <summary>The model folder as given to <see cref="Open"/>.</summary>
+    public string Folder { get; }
+
+    /// <summary>The validated <c>config.json</c>.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The shard index, or null for a single-file checkpoint.</summary>
+    public ShardIndex? Index { get; }
+
+    /// <summary>The weight files: one, or the shards in index order.</summary>
+    public IReadOnlyList<SafetensorsFile> Files => _files;
+
+    /// <summary>Number of decoder layers.</summary>
+    public int LayerCount => Config.NumHiddenLayers;
+
+    /// <summary>Every tensor of the checkpoint, file by file in header order.</summary>
+    public IEnumerable<CheckpointTensor> Tensors => _files.SelectMany(f => f.Tensors.Select(t => _tensors[t.Name]));
+
+    /// <summary>Total number of parameters (elements of every tensor).</summary>
+    public long ParameterCount => _files.Sum(f => f.Tensors.Sum(t => t.ElementCount));
+
+    /// <summary>
+    /// KV-cache bytes per token: 2 · Σ_l G_l · head_dim · element size (the K projection's dtype), i.e. one key and
+    /// one value vector per KV head per layer.
+    /// </summary>
+    public long KvCacheBytesPerToken
+        => Enumerable.Range(0, LayerCount).Sum(l => 2L * Config.KeyValueHeads(l) * Config.HeadDim * _attention[l].Key.Dtype.Size());
+
+    /// <summary>The file errors about the weights point at: the index of a sharded checkpoint, or the single file.</summary>
+    public string WeightsPath => Index?.Path ?? _files[0].Path;
+
+    /// <summary>Opens and validates a model folder.</summary>
+    /// <param name="folder">The folder holding <c>config.json</c> and the weights.</param>
+    /// <returns>The open checkpoint; dispose it to release the mappings.</returns>
+    /// <exception cref="QcqaException">
+    /// QCQA001 (folder or weights missing), QCQA010/011 (malformed safetensors), QCQA012 (attention tensor missing),
+    /// QCQA013 (bad config), QCQA014 (shape disagrees with the config), QCQA015 (bad shard index).
+    /// </exception>
+    public static Checkpoint Open(string folder)
+    {
+        Preconditions.CheckNotNull(folder);
+        if (!Directory.Exists(folder))
+            throw new QcqaException(ErrorCodes.FileNotFound, "The model folder does not exist.", folder);
+        var config = ModelConfig.Load(Path.Combine(folder, ModelConfig.FileName));
+
+        var single = Path.Combine(folder, SingleFileName);
+        var indexPath = Path.Combine(folder, ShardIndex.FileName);
+        ShardIndex? index = null;
+        var files = new List<SafetensorsFile>();
+        try
+        {
+            if (File.Exists(single))
+            {
+                files.Add(SafetensorsFile.Open(single));
+            }
+            else if (File.Exists(indexPath))
+            {
+                index = ShardIndex.Load(indexPath);
+                foreach (var shard in index.ShardNames) files.Add(SafetensorsFile.Open(Path.Combine(folder, shard)));
+            }
+            else
+            {
+                throw new QcqaException(ErrorCodes.FileNotFound, MissingWeightsMessage(folder), folder);
+            }
+
+            var tensors = MapTensors(files, index);
+            var attention = new AttentionTensors[config.NumHiddenLayers];
+            var weightsPath = index?.Path ?? single;
+            for (var layer = 0; layer < attention.Length; layer++)
+                attention[layer] = ValidateLayer(config, tensors, layer, weightsPath);
+            return new Checkpoint(folder, config, index, files.ToArray(), tensors, attention);
+        }
+        catch
+        {
+            foreach (var file in files) file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Looks a tensor up by name across all files.</summary>
+    public bool TryGetTensor(string name, [NotNullWhen(true)] out CheckpointTensor? tensor) => _tensors.TryGetValue(name, out tensor);
+
+    /// <summary>Looks a tensor up by name across all files.</summary>
+    /// <exception cref="QcqaException">QCQA012 when the checkpoint has no such tensor.</exception>
+    public CheckpointTensor GetTensor(string name)
+        => TryGetTensor(name, out var tensor)
+            ? tensor
+            : throw new QcqaException(ErrorCodes.MissingTensor, $"The checkpoint has no tensor '{name}'.", WeightsPath);
+
+    /// <summary>The validated attention tensors of layer <paramref name="layer"/>.</summary>
+    public AttentionTensors Attention(int layer) => _attention[Preconditions.CheckRange(layer, 0, LayerCount - 1)];
+
+    /// <summary>Layer <paramref name="layer"/>'s K weight [G·d, D] as doubles (exact; for layers that fit in memory).</summary>
+    public double[] ReadKeyWeight(int layer) => Attention(layer).Key.ReadAllDoubles();
+
+    /// <summary>Layer <paramref name="layer"/>'s V weight [G·d, D] as doubles (exact; for layers that fit in memory).</summary>
+    public double[] ReadValueWeight(int layer) => Attention(layer).Value.ReadAllDoubles();
+
+    /// <summary>Releases every file mapping.</summary>
+    public void Dispose()
+    {
+        foreach (var file in _files) file.Dispose();
+    }
+
+    private static string MissingWeightsMessage(string folder)
+    {
+        var pickles = Directory.EnumerateFiles(folder, "*.bin").Concat(Directory.EnumerateFiles(folder, "*.pt")).Any();
+        return pickles
+            ? $"The folder has no {SingleFileName} or {ShardIndex.FileName}; it holds pickle weights (.bin/.pt), which QcqaBuild does not load because loading them can run code. Convert the model to safetensors first."
+            : $"The folder has no {SingleFileName} or {ShardIndex.FileName}.";
+    }
+
+    private static Dictionary<string, CheckpointTensor> MapTensors(List<SafetensorsFile> files, ShardIndex? index)
+    {
+        var tensors = new Dictionary<string, CheckpointTensor>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            foreach (var info in file.Tensors)
+            {
+                if (tensors.TryGetValue(info.Name, out var other))
+                    throw new QcqaException(ErrorCodes.BadShardIndex,
+                        $"Tensor '{info.Name}' is stored in two shards, {Path.GetFileName(other.File.Path)} and {Path.GetFileName(file.Path)}.", index!.Path);
+                tensors[info.Name] = new CheckpointTensor(file, info);
+            }
+        }
+        if (index is null) return tensors;
+
+        foreach (var (name, tensor) in tensors)
+        {
+            var stored = Path.GetFileName(tensor.File.Path);
+            var listed = index.ShardOf(name);
+            if (listed != stored)
+                throw new QcqaException(ErrorCodes.BadShardIndex, listed is not null
+                    ? $"Tensor '{name}' is stored in {stored} but the index places it in {listed}."
+                    : $"Tensor '{name}' is stored in {stored} but the index does not list it.", index.Path);
+        }
+        foreach (var (name, shard) in index.WeightMap)
+            if (!tensors.ContainsKey(name))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"The index places tensor '{name}' in {shard}, but that shard does not contain it.", index.Path);
+        return tensors;
+    }
+
+    private static AttentionTensors ValidateLayer(ModelConfig config, Dictionary<string, CheckpointTensor> tensors, int layer, string weightsPath)
+    {
+        var h = (long)config.NumAttentionHeads;
+        var g = (long)config.KeyValueHeads(layer);
+        var d = (long)config.HeadDim;
+        var width = (long)config.HiddenSize;
+
+        CheckpointTensor Required(string name, string role, long rows, long columns, bool numeric)
+        {
+            if (!tensors.TryGetValue(name, out var tensor))
+                throw new QcqaException(ErrorCodes.MissingTensor, $"Layer {layer} has no {role} '{name}'.", weightsPath);
+            CheckShape(tensor, [rows, columns], role, config, layer);
+            if (numeric) CheckFloat(tensor);
+            return tensor;
+        }
+
+        CheckpointTensor? Optional(string name, string role, long length)
+        {
+            if (!tensors.TryGetValue(name, out var tensor)) return null;
+            CheckShape(tensor, [length], role, config, layer);
+            CheckFloat(tensor);
+            return tensor;
+        }
+
+        return new AttentionTensors(
+            layer,
+            Required(LlamaTensorNames.QueryWeight(layer), "query projection", h * d, width, false),
+            Required(LlamaTensorNames.KeyWeight(layer), "key projection", g * d, width, true),
+            Required(LlamaTensorNames.ValueWeight(layer), "value projection", g * d, width, true),
+            Required(LlamaTensorNames.OutputWeight(layer), "output projection", width, h * d, false),
+            Optional(LlamaTensorNames.QueryBias(layer), "query bias", h * d),
+            Optional(LlamaTensorNames.KeyBias(layer), "key bias", g * d),
+            Optional(LlamaTensorNames.ValueBias(layer), "value bias", g * d));
+    }
+
+    private static void CheckShape(CheckpointTensor tensor, long[] expected, string role, ModelConfig config, int layer)
+    {
+        if (!TensorInfo.ShapesEqual(tensor.Shape, expected))
+            throw new QcqaException(ErrorCodes.ShapeMismatch,
+                $"Tensor '{tensor.Name}' ({role}) has shape {TensorInfo.FormatShape(tensor.Shape)} but config.json implies {TensorInfo.FormatShape(expected)} " +
+                $"(num_attention_heads {config.NumAttentionHeads}, KV heads {config.KeyValueHeads(layer)}, head_dim {config.HeadDim}, hidden_size {config.HiddenSize}).",
+                tensor.File.Path);
+    }
+
+    private static void CheckFloat(CheckpointTensor tensor)
+    {
+        if (!tensor.Dtype.IsConvertible())
+            throw new QcqaException(ErrorCodes.UnsupportedDtype,
+                $"Tensor '{tensor.Name}' has dtype {tensor.Dtype.Name()}; key and value projections must be F32, F16, BF16 or F64 to be merged.", tensor.File.Path);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
+
+namespace Qcqa.Core.Merge;
+
+/// <summary>
+/// Writes a compressed checkpoint: each group of a layer's KV heads becomes one KV head whose K/V weights (and
+/// biases) are the mean of the group's. See the Merge README for the two output forms and the config block.
+/// </summary>
+/// <remarks>
+/// <para>When the grouping has equal groups and the same G in every layer
+/// (<see cref="ModelGrouping.IsUniformEqualCardinality"/>), the output is a standard GQA checkpoint
+/// (<see cref="MergeForm.StandardGqa"/>): query heads are reordered group by group (q_proj row blocks, q bias blocks
+/// and o_proj column blocks, one permutation per layer), merged K/V heads are written in group order, and
+/// <c>num_key_value_heads = G</c>. Stock loaders run it unchanged.</para>
+/// <para>Otherwise (<see cref="MergeForm.PerLayerMap"/>) q/o are untouched, each layer has its own G_l, the config
+/// declares <c>num_key_value_heads</c> = max G_l and the per-layer maps live in the <c>qcqa</c> block.
+/// <b>Only QcqaBuild's runtime understands such a checkpoint</b>; stock loaders would fail on the K/V shapes or,
+/// worse, pair query heads with the wrong KV heads.</para>
+/// <para>The input folder is never modified. The output is built in a temporary sibling folder and renamed into
+/// place when complete; on failure it is deleted. Tensors the merge does not change are copied byte for byte,
+/// the shard layout is kept, and every other file of the model folder is copied, except weights in other formats
+/// (pickle <c>.bin</c>/<c>.pt</c>/<c>.pth</c>, TensorFlow, Flax, GGUF), which would be stale.
+/// Memory stays at a few bounded buffers: every tensor is produced and written as a stream.</para>
+/// </remarks>
+public static class CheckpointMerger
+{
+    /// <summary>Merges <paramref name="input"/> according to <paramref name="grouping"/> into <paramref name="outputFolder"/>.</summary>
+    /// <param name="input">The open input checkpoint (never modified).</param>
+    /// <param name="grouping">One grouping per layer of the input's KV heads.</param>
+    /// <param name="outputFolder">Where the compressed checkpoint goes; replaced only if it is a previous QcqaBuild output.</param>
+    /// <param name="options">Optional settings.</param>
+    /// <returns>What was written.</returns>
+    /// <exception cref="QcqaException">
+    /// QCQA020 when the grouping does not fit the model; QCQA002 when the output path is unusable (the input
+    /// itself, inside it, a file, or a folder that is not QcqaBuild output).
+    /// </exception>
+    public static MergeResult Merge(Checkpoint input, ModelGrouping grouping, string outputFolder, MergeOptions? options = null)
+    {
+        Preconditions.CheckNotNull(input);
+        Preconditions.CheckNotNull(grouping);
+        Preconditions.CheckNotNull(outputFolder);
+        options ??= new MergeOptions();
+
+        var plan = MergePlan.Create(input, grouping, options.GroupingPath);
+        var roles = MapRoles(input, plan);
+        var folder = OutputFolder.Create(outputFolder, input.Folder);
+        try
+        {
+            long weightBytes = 0, tensorBytes = 0;
+            foreach (var file in input.Files)
+            {
+                var (written, data) = WriteWeights(file, Path.Combine(folder.Temporary, Path.GetFileName(file.Path)), roles, options);
+                weightBytes += written;
+                tensorBytes += data;
+            }
+            if (input.Index is { } index) WriteText(Path.Combine(folder.Temporary, ShardIndex.FileName), RewriteIndex(index, tensorBytes), options);
+            WriteText(Path.Combine(folder.Temporary, ModelConfig.FileName), RewriteConfig(input.Config, plan), options);
+            var (copied, skipped) = CopyOtherFiles(input, folder.Temporary);
+            folder.Commit(outputFolder);
+
+            var before = input.KvCacheBytesPerToken;
+            var after = Enumerable.Range(0, input.LayerCount)
+                .Sum(l => 2L * plan.Layers[l].OutputMap.NumKeyValueHeads * input.Config.HeadDim * input.Attention(l).Key.Dtype.Size());
+            return new MergeResult(folder.Target, plan.Form, plan.Layers.Select(l => l.OutputMap.NumKeyValueHeads).ToArray(),
+                before, after, weightBytes, copied, skipped);
+        }
+        catch
+        {
+            folder.Abandon();
+            throw;
+        }
+    }
+
+    private static Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> MapRoles(Checkpoint input, MergePlan plan)
+    {
+        var roles = new Dictionary<string, (AttentionRole, LayerMergePlan)>(StringComparer.Ordinal);
+        foreach (var layer in plan.Layers)
+        {
+            var a = input.Attention(layer.Layer);
+            roles[a.Query.Name] = (AttentionRole.QueryWeight, layer);
+            roles[a.Key.Name] = (AttentionRole.KeyWeight, layer);
+            roles[a.Value.Name] = (AttentionRole.ValueWeight, layer);
+            roles[a.Output.Name] = (AttentionRole.OutputWeight, layer);
+            if (a.QueryBias is { } qb) roles[qb.Name] = (AttentionRole.QueryBias, layer);
+            if (a.KeyBias is { } kb) roles[kb.Name] = (AttentionRole.KeyBias, layer);
+            if (a.ValueBias is { } vb) roles[vb.Name] = (AttentionRole.ValueBias, layer);
+        }
+        return roles;
+    }
+
+    // One output file per input file, same name, same tensors in the same data order, same metadata.
+    private static (long FileBytes, long TensorBytes) WriteWeights(SafetensorsFile file, string path,
+        Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles, MergeOptions options)
+    {
+        var ordered = file.Tensors.OrderBy(t => t.DataBegin).ToArray();
+        var declarations = ordered.Select(t => roles.TryGetValue(t.Name, out var r)
+            ? TensorRewriter.Declare(t, r.Role, r.Plan)
+            : TensorDeclaration.Of(t)).ToArray();
+        using var writer = new SafetensorsWriter(path, declarations, file.Metadata);
+        foreach (var tensor in ordered)
+        {
+            options.BeforeTensor?.Invoke(tensor.Name);
+            var source = new CheckpointTensor(file, tensor);
+            if (roles.TryGetValue(tensor.Name, out var r)) TensorRewriter.Write(writer, source, r.Role, r.Plan);
+            else TensorRewriter.Write(writer, source, null, null);
+        }
+        writer.Complete(options.FlushToDisk);
+        return (writer.FileLength, declarations.Sum(d => d.ByteLength));
+    }
+
+    private static string RewriteIndex(ShardIndex index, long totalSize)
+    {
+        var json = index.ToJsonObject();
+        if (json["metadata"] is not JsonObject metadata) json["metadata"] = metadata = new JsonObject();
+        metadata["total_size"] = totalSize;
+        return ModelConfig.Serialize(json);
+    }
+
+    private static string RewriteConfig(ModelConfig config, MergePlan plan)
+    {
+        var json = config.ToJsonObject();
+        json["num_key_value_heads"] = plan.DeclaredKeyValueHeads;
+        json[QcqaConfigBlock.PropertyName] = plan.ConfigBlock.ToJson();
+        return ModelConfig.Serialize(json);
+    }
+
+    private static void WriteText(string path, string text, MergeOptions options)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        stream.Write(Encoding.UTF8.GetBytes(text));
+        stream.Flush(options.FlushToDisk);
+    }
+
+    private static (List<string> Copied, List<string> Skipped) CopyOtherFiles(Checkpoint input, string destination)
+    {
+        var regenerated = new HashSet<string>(input.Files.Select(f => Path.GetFileName(f.Path)), StringComparer.Ordinal)
+        {
+            ModelConfig.FileName,
+            ShardIndex.FileName,
+        };
+        var copied = new List<string>();
+        var skipped = new List<string>();
+        var source = Path.GetFullPath(input.Folder);
+        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var file in Directory.EnumerateFiles(source, "*", enumeration).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (regenerated.Contains(relative)) continue;
+            if (IsStaleWeights(relative))
+            {
+                skipped.Add(relative);
+                continue;
+            }
+            var target = Path.Combine(destination, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            copied.Add(relative);
+        }
+        return (copied, skipped);
+    }
+
+    // Weights in formats the merge does not rewrite would describe the uncompressed model next to the compressed one.
+    private static bool IsStaleWeights(string relative)
+    {
+        var name = Path.GetFileName(relative);
+        var extension = Path.GetExtension(name).ToLowerInvariant();
+        return extension is ".bin" or ".pt" or ".pth" or ".ckpt" or ".h5" or ".msgpack" or ".gguf"
+            || name.Equals("pytorch_model.bin.index.json", StringComparison.Ordinal)
+            || name.Equals("tf_model.h5.index.json", StringComparison.Ordinal)
+            || name.Equals("flax_model.msgpack.index.json", StringComparison.Ordinal);
+    }
+}

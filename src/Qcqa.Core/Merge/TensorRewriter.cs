@@ -1,0 +1,125 @@
+using System.Numerics;
+using Qcqa.Core.Checkpoints;
+
+namespace Qcqa.Core.Merge;
+
+/// <summary>
+/// Produces one output tensor of a merge, streaming: permuted blocks are copied straight from the input mapping,
+/// merged heads are pooled in float64 over bounded slices and converted once to the tensor's dtype.
+/// </summary>
+internal static class TensorRewriter
+{
+    private const int SliceElements = 1 << 16;
+    private const int RowBufferBytes = 4 << 20;
+
+    /// <summary>The output declaration of an input tensor: K/V tensors shrink to the layer's G heads.</summary>
+    internal static TensorDeclaration Declare(TensorInfo input, AttentionRole? role, LayerMergePlan? plan)
+    {
+        if (role is not (AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias))
+            return TensorDeclaration.Of(input);
+        var units = plan!.Grouping.HeadCount;
+        var shape = input.Shape.ToArray();
+        shape[0] = shape[0] / units * plan.Grouping.GroupCount;
+        return new TensorDeclaration(input.Name, input.Dtype, shape);
+    }
+
+    /// <summary>Writes the output data of <paramref name="input"/> as the writer's current tensor.</summary>
+    internal static void Write(SafetensorsWriter writer, CheckpointTensor input, AttentionRole? role, LayerMergePlan? plan)
+    {
+        switch (role)
+        {
+            case AttentionRole.QueryWeight or AttentionRole.QueryBias when plan!.PermutesQueries:
+                PermuteRowBlocks(writer, input, plan.QueryOrder);
+                break;
+            case AttentionRole.OutputWeight when plan!.PermutesQueries:
+                PermuteColumnBlocks(writer, input, plan.QueryOrder);
+                break;
+            case AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias when !plan!.KeepsKeyValues:
+                PoolHeads(writer, input, plan.Grouping.Groups, plan.Grouping.HeadCount);
+                break;
+            default:
+                writer.CopyTensor(input.File, input.Info);
+                break;
+        }
+    }
+
+    // Output block p (of H equal blocks along the first axis) is input block order[p].
+    private static void PermuteRowBlocks(SafetensorsWriter writer, CheckpointTensor input, int[] order)
+    {
+        var blockBytes = input.Info.ByteLength / order.Length;
+        foreach (var source in order) writer.CopyRange(input.File, input.Info, source * blockBytes, blockBytes);
+    }
+
+    // o_proj is [D, H·d]: in every row, output column block p is input column block order[p]. Rows are gathered
+    // into a buffer of a few MB and written together.
+    private static void PermuteColumnBlocks(SafetensorsWriter writer, CheckpointTensor input, int[] order)
+    {
+        var rows = input.Shape[0];
+        var rowBytes = (int)(input.Info.ByteLength / Math.Max(1, rows));
+        var blockBytes = rowBytes / order.Length;
+        var rowsPerBatch = (int)Math.Clamp(RowBufferBytes / Math.Max(1, rowBytes), 1, Math.Max(1, rows));
+        var buffer = new byte[rowsPerBatch * rowBytes];
+        for (long first = 0; first < rows; first += rowsPerBatch)
+        {
+            var count = (int)Math.Min(rowsPerBatch, rows - first);
+            var source = input.File.GetBytes(input.Info, first * rowBytes, count * rowBytes);
+            for (var r = 0; r < count; r++)
+            {
+                var row = source.Slice(r * rowBytes, rowBytes);
+                var target = buffer.AsSpan(r * rowBytes, rowBytes);
+                for (var p = 0; p < order.Length; p++)
+                    row.Slice(order[p] * blockBytes, blockBytes).CopyTo(target.Slice(p * blockBytes, blockBytes));
+            }
+            writer.WriteBytes(buffer.AsSpan(0, count * rowBytes));
+        }
+    }
+
+    // Output head g = mean of the input heads of group g, summed in float64 in ascending head order, then divided
+    // once; a single-head group is copied as bytes (the mean of one value is the value).
+    private static void PoolHeads(SafetensorsWriter writer, CheckpointTensor input, IReadOnlyList<IReadOnlyList<int>> groups, int units)
+    {
+        var headLength = input.Info.ElementCount / units;
+        var headBytes = input.Info.ByteLength / units;
+        var sum = new double[(int)Math.Min(SliceElements, headLength)];
+        var values = new double[sum.Length];
+        foreach (var group in groups)
+        {
+            if (group.Count == 1)
+            {
+                writer.CopyRange(input.File, input.Info, group[0] * headBytes, headBytes);
+                continue;
+            }
+            for (long start = 0; start < headLength; start += sum.Length)
+            {
+                var length = (int)Math.Min(sum.Length, headLength - start);
+                var total = sum.AsSpan(0, length);
+                var next = values.AsSpan(0, length);
+                input.ReadDoubles(group[0] * headLength + start, total);
+                for (var i = 1; i < group.Count; i++)
+                {
+                    input.ReadDoubles(group[i] * headLength + start, next);
+                    Add(total, next);
+                }
+                Divide(total, group.Count);
+                writer.WriteDoubles(total);
+            }
+        }
+    }
+
+    private static void Add(Span<double> total, ReadOnlySpan<double> values)
+    {
+        var i = 0;
+        for (; i <= total.Length - Vector<double>.Count; i += Vector<double>.Count)
+            (new Vector<double>(total.Slice(i)) + new Vector<double>(values.Slice(i))).CopyTo(total.Slice(i));
+        for (; i < total.Length; i++) total[i] += values[i];
+    }
+
+    private static void Divide(Span<double> total, int count)
+    {
+        var divisor = new Vector<double>(count);
+        var i = 0;
+        for (; i <= total.Length - Vector<double>.Count; i += Vector<double>.Count)
+            (new Vector<double>(total.Slice(i)) / divisor).CopyTo(total.Slice(i));
+        for (; i < total.Length; i++) total[i] /= count;
+    }
+}
