@@ -29,7 +29,7 @@ try
     if (options.Threads is { } threads) torch.set_num_threads(threads);
     log.WriteLine($"libtorch: {torch.get_num_threads()} intra-op threads");
 
-    if (options.EvaluateOnly) return EvaluateOnly(folder, split, log);
+    if (options.EvaluateOnly) return EvaluateOnly(folder, split, options.EvalBatch, log);
 
     torch.manual_seed(options.Seed);
     var config = ReferenceArchitecture.Config;
@@ -44,14 +44,14 @@ try
         summary = TrainingLoop.Run(model, split, options, log);
         log.WriteLine($"trained: {summary.Steps} steps, {summary.TokensSeen:N0} tokens, {summary.WallSeconds / 60:F1} min, final loss {summary.FinalTrainingLoss:F4}");
         var evalClock = System.Diagnostics.Stopwatch.StartNew();
-        trainedFloat32 = HeldOutPerplexity.Evaluate(model, split.HeldOut);
+        trainedFloat32 = HeldOutPerplexity.Evaluate(model, split.HeldOut, batchWindows: options.EvalBatch);
         log.WriteLine($"held-out perplexity (float32 weights): {trainedFloat32.Perplexity:F4} ({evalClock.Elapsed.TotalSeconds:F0} s)");
         HuggingFaceCheckpointWriter.Write(folder, model, dtype);
         Qcqa.Core.AtomicFile.WriteAllBytes(Path.Combine(folder, TrainingReport.HeldOutFileName), split.HeldOut);
         log.WriteLine($"wrote {folder}");
     }
 
-    var metrics = Measure(folder, split, log);
+    var metrics = Measure(folder, split, options.EvalBatch, log);
     var report = new TrainingReport.Inputs(folder, args, options, corpus, split, config, dtype == SafetensorsDtype.BF16 ? "bfloat16" : "float16",
         summary, metrics with { TrainedFloat32 = trainedFloat32 },
         $"TorchSharp CPU, {torch.get_num_threads()} threads, {Environment.ProcessorCount} cores shared with other work", DateTimeOffset.UtcNow);
@@ -71,7 +71,7 @@ catch (QcqaException e)
 }
 
 // Reloads the written folder and measures the shipped weights and the unigram baseline on heldout.txt.
-static ReferenceMetrics Measure(string folder, CorpusSplit split, TextWriter log)
+static ReferenceMetrics Measure(string folder, CorpusSplit split, int evalBatch, TextWriter log)
 {
     var heldOutPath = Path.Combine(folder, TrainingReport.HeldOutFileName);
     var heldOut = File.ReadAllBytes(heldOutPath);
@@ -80,19 +80,19 @@ static ReferenceMetrics Measure(string folder, CorpusSplit split, TextWriter log
     PerplexityResult shipped;
     var clock = System.Diagnostics.Stopwatch.StartNew();
     using (var reloaded = CheckpointModelLoader.Load(folder))
-        shipped = HeldOutPerplexity.Evaluate(reloaded, heldOut);
+        shipped = HeldOutPerplexity.Evaluate(reloaded, heldOut, batchWindows: evalBatch);
     var unigram = new UnigramBaseline(split.Training).Evaluate(heldOut);
     var modelPath = Path.Combine(folder, Checkpoint.SingleFileName);
-    log.WriteLine($"held-out perplexity (reloaded checkpoint): {shipped.Perplexity:F4} over {shipped.ScoredTokens:N0} scored bytes in {shipped.Windows} windows; NLL sum {shipped.NllSum:F4} ({clock.Elapsed.TotalSeconds:F0} s)");
+    log.WriteLine($"held-out perplexity (reloaded checkpoint): {shipped.Perplexity:F8} over {shipped.ScoredTokens:N0} scored bytes in {shipped.Windows} windows; NLL sum {shipped.NllSum:F6} ({clock.Elapsed.TotalSeconds:F0} s)");
     log.WriteLine($"unigram perplexity: {unigram.Perplexity:F4}");
     using var checkpoint = Checkpoint.Open(folder);
     return new ReferenceMetrics(checkpoint.ParameterCount, shipped, shipped, unigram,
         Sha256(heldOutPath), Sha256(modelPath), new FileInfo(modelPath).Length);
 }
 
-static int EvaluateOnly(string folder, CorpusSplit split, TextWriter log)
+static int EvaluateOnly(string folder, CorpusSplit split, int evalBatch, TextWriter log)
 {
-    var metrics = Measure(folder, split, log);
+    var metrics = Measure(folder, split, evalBatch, log);
     log.WriteLine($"parameters {metrics.ParameterCount:N0}; model.safetensors {metrics.ModelBytes:N0} bytes, sha256 {metrics.ModelSha256}; heldout.txt sha256 {metrics.HeldOutSha256}");
     return 0;
 }

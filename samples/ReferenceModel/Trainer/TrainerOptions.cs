@@ -59,6 +59,9 @@ public sealed record TrainerOptions
     /// <summary>Skip training: reload the checkpoint in <see cref="Out"/> and print its metrics.</summary>
     public bool EvaluateOnly { get; init; }
 
+    /// <summary>Full windows per forward pass in the held-out evaluation (changes float32 rounding only).</summary>
+    public int EvalBatch { get; init; } = 16;
+
     /// <summary>Print usage and exit.</summary>
     public bool Help { get; init; }
 
@@ -85,6 +88,7 @@ public sealed record TrainerOptions
           --eval-every N       held-out sample evaluation interval (default 250, 0 = off)
           --threads N          libtorch intra-op threads (default: libtorch's choice)
           --dtype bf16|f16     stored dtype (default bf16)
+          --eval-batch N       windows per forward pass in the held-out evaluation (default 16)
           --evaluate-only      reload the model in --out and print its held-out and unigram perplexities
           --help               this text
         """;
@@ -121,6 +125,7 @@ public sealed record TrainerOptions
                 "--eval-every" => options with { EvalEvery = NonNegativeInt(name, Value()) },
                 "--threads" => options with { Threads = PositiveInt(name, Value()) },
                 "--dtype" => options with { Dtype = DtypeName(name, Value()) },
+                "--eval-batch" => options with { EvalBatch = PositiveInt(name, Value()) },
                 "--evaluate-only" => options with { EvaluateOnly = true },
                 "--help" or "-h" or "-?" => options with { Help = true },
                 _ => throw new TrainerException($"Unknown option '{name}'. Use --help for the list."),

@@ -79,7 +79,7 @@ public static class TrainingReport
                 ["perplexity"] = "exp(nll_sum / scored_tokens)",
                 ["windows_count"] = m.Shipped.Windows,
                 ["scored_tokens"] = m.Shipped.ScoredTokens,
-                ["batched_windows"] = 16,
+                ["batched_windows"] = x.Options.EvalBatch,
                 ["tolerance_note"] = "batching and BLAS kernels change float32 rounding; reproductions agree to about 1e-5 relative",
             },
             ["heldout_perplexity"] = Round(m.Shipped.Perplexity, 6),
@@ -222,7 +222,7 @@ public static class TrainingReport
         L("4. float32 forward pass, log-softmax in float32, −log p of each scored token widened to float64 and summed in float64;");
         L("   perplexity = exp(sum / scored tokens).");
         L();
-        L($"Sum of −log p: {F(m.Shipped.NllSum, "F4")} nats; mean {F(m.Shipped.MeanNll, "F8")} nats/byte. Windows were evaluated 16 at a time;");
+        L($"Sum of −log p: {F(m.Shipped.NllSum, "F4")} nats; mean {F(m.Shipped.MeanNll, "F8")} nats/byte. Windows were evaluated {x.Options.EvalBatch} at a time;");
         L("another implementation agrees to about 1e-5 relative (float32 rounding of batched kernels), not to the last bit.");
         L();
         L("Unigram baseline: p(b) = (count(b) + 1) / (N + 256) from the byte counts of the training text (add-one smoothing over");
