@@ -34,7 +34,9 @@ public static partial class QcqaAssert
 
     /// <summary>
     /// Every variant folder of <paramref name="expected"/> exists in <paramref name="actual"/> with exactly the same
-    /// files, byte for byte (summaries, which may hold timings, only need to exist).
+    /// files, byte for byte (summaries, which may hold timings, only need to exist). The build's up-to-date stamp
+    /// (<c>.qcqa-build.json</c>) is bookkeeping about where and from which file versions a folder was built, so it is
+    /// not part of the checkpoint.
     /// </summary>
     public static void SameCheckpoints(FolderSnapshot expected, FolderSnapshot actual)
     {
@@ -43,13 +45,15 @@ public static partial class QcqaAssert
         var variantFolders = variantFiles.Select(k => k[..k.LastIndexOf('/')]).Distinct().ToList();
         foreach (var folder in variantFolders)
         {
-            var want = expected.Under(folder).ToDictionary(f => f.Key, f => f.Value.Sha256);
-            var got = actual.Under(folder).ToDictionary(f => f.Key, f => f.Value.Sha256);
+            var want = expected.Under(folder).Where(f => !IsStamp(f.Key)).ToDictionary(f => f.Key, f => f.Value.Sha256);
+            var got = actual.Under(folder).Where(f => !IsStamp(f.Key)).ToDictionary(f => f.Key, f => f.Value.Sha256);
             Assert.True(want.OrderBy(f => f.Key).SequenceEqual(got.OrderBy(f => f.Key)),
                 $"{folder} differs.\nexpected: {string.Join(", ", want.Select(f => $"{f.Key}={f.Value[..12]}"))}\nactual:   {string.Join(", ", got.Select(f => $"{f.Key}={f.Value[..12]}"))}");
         }
         HasSummaries(actual.Root);
     }
+
+    private static bool IsStamp(string file) => file.EndsWith("/.qcqa-build.json", StringComparison.Ordinal) || file == ".qcqa-build.json";
 
     /// <summary>The build output holds a canonical diagnostic for the spec at this position with this code.</summary>
     public static void HasSpecDiagnostic(ProcessResult build, int line, int column, string code)
