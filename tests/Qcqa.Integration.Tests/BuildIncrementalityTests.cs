@@ -24,7 +24,7 @@ public sealed class BuildIncrementalityTests
               - { name: ac, mode: arbitrary, budget: 0.5 }
         """;
 
-    [EngineFact]
+    [Fact]
     public void GivenASpecTheFirstBuildProducesEveryVariantTheNextSkipsTheEngineAndCleanRemovesThem()
     {
         using var project = new BuildFixtureProject(Spec);
@@ -46,7 +46,7 @@ public sealed class BuildIncrementalityTests
         Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
     }
 
-    [EngineFact]
+    [Fact]
     public void GivenOneVariantsBudgetEditedOnlyThatVariantIsRewrittenAndTheGramMatricesComeFromTheCache()
     {
         using var project = new BuildFixtureProject(Spec);

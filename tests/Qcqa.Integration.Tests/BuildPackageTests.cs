@@ -54,7 +54,7 @@ public sealed class BuildPackageTests(IntegrationFixture fixture)
         Assert.Contains("merge", help.Output);
     }
 
-    [EngineFact]
+    [Fact]
     public void GivenAProjectReferencingThePackageItsBuildRunsTheEngineFromThePackage()
     {
         using var folder = new TempFolder("consumer");

@@ -12,7 +12,7 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     private static readonly string SlowSpec = BuildIncrementalityTests.Spec.Replace(
         "{ population: 16, generations: 10, seed: 1 }", "{ population: 128, generations: 400, seed: 1 }", StringComparison.Ordinal);
 
-    [EngineFact]
+    [Fact]
     public void GivenABuildKilledWhileTheEngineRunsTheNextBuildYieldsCompleteCorrectArtifacts()
     {
         using var parent = new TempFolder("kill");
@@ -44,7 +44,7 @@ public sealed class RobustnessTests(ITestOutputHelper output)
                 FolderSnapshot.Take(Path.Combine(killed.OutputFolder, BuildIncrementalityTests.Model, variant)).Files.Keys);
     }
 
-    [EngineFact]
+    [Fact]
     public void GivenTwoBuildsSharingOneCacheAtOnceBothSucceedWithIdenticalResults()
     {
         using var parent = new TempFolder("shared");

@@ -6,7 +6,7 @@ namespace Qcqa.Integration.Tests;
 [Collection(IntegrationCollection.Name)]
 public sealed class SpecDiagnosticsTests
 {
-    [EngineFact]
+    [Fact]
     public void GivenAMisspelledKeyTheBuildFailsAtItsLineAndColumnAndProducesNothing()
     {
         using var project = new BuildFixtureProject("""
@@ -33,7 +33,7 @@ public sealed class SpecDiagnosticsTests
         QcqaAssert.IsCheckpoint(project.OutputFolder, BuildIncrementalityTests.Model, "ec");
     }
 
-    [EngineFact]
+    [Fact]
     public void GivenAMissingModelFolderTheBuildFailsAtThePathValue()
     {
         using var project = new BuildFixtureProject("""

@@ -33,7 +33,7 @@ public sealed class ToolPackageTests(IntegrationFixture fixture)
         Assert.Contains("merge", help.Output);
     }
 
-    [EngineFact]
+    [Fact]
     public void GivenTheInstalledToolItBuildsASpecIntoCheckpointsAndSummaries()
     {
         using var folder = new TempFolder("toolbuild");

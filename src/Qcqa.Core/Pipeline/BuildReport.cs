@@ -40,7 +40,8 @@ public static class BuildReport
             variants = rows.Select(r => new
             {
                 r.Model, r.Variant, r.Mode, r.Budget, r.KvHeads, r.KvHeadsOriginal, kv_fraction = r.KvFraction, r.KvBytesPerToken,
-                r.Wse, r.WseRelative, r.Output, r.Rebuilt, r.Quality,
+                // Relative to the summary, so the report stays valid when the output folder is moved or committed.
+                r.Wse, r.WseRelative, output = Path.GetRelativePath(outputFolder, r.Output), r.Rebuilt, r.Quality,
             }),
             wse_perplexity_spearman = charts.ToDictionary(c => c.Key, c => double.IsNaN(c.Value.Rho) ? (double?)null : c.Value.Rho),
         }, Json));
