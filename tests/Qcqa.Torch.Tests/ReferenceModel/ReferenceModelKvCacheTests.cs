@@ -1,11 +1,11 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
-using Qcqa.Torch.Tests.TestSupport;
 
 namespace Qcqa.Torch.Tests.ReferenceModel;
 
