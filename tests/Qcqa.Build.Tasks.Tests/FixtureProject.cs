@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -10,12 +11,12 @@ namespace Qcqa.Build.Tasks.Tests;
 /// </summary>
 public sealed class FixtureProject : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public FixtureProject(string? spec, string extraProperties = "")
     {
         var bin = AppContext.BaseDirectory;
-        var build = Path.Combine(RepositoryRoot, "build");
+        var build = RepositoryLayout.Combine("build");
         _folder.Write("Fixture.csproj", $"""
             <Project>
               <Import Project="Sdk.props" Sdk="Microsoft.NET.Sdk" />
@@ -95,14 +96,4 @@ public sealed class FixtureProject : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
-
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "QcqaBuild.sln"))) return dir.FullName;
-            throw new InvalidOperationException("QcqaBuild.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
 }

@@ -1,13 +1,14 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using Qcqa.Core.Build;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Build.Tasks.Tests;
 
 public class QcqaReadDependenciesTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
     private readonly FakeBuildEngine _engine = new();
 
     public void Dispose() => _folder.Dispose();

@@ -1,11 +1,12 @@
 using Microsoft.Build.Framework;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Build.Tasks.Tests;
 
 public class QcqaRunEngineTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
     private readonly FakeBuildEngine _engine = new();
 
     public void Dispose() => _folder.Dispose();

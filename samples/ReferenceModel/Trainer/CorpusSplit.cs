@@ -29,6 +29,7 @@ public sealed class CorpusSplit
     {
         Training = training;
         HeldOut = heldOut;
+        HeldOutTokens = Array.ConvertAll(heldOut, b => (long)b);
         HeldOutChapters = heldOutChapters;
     }
 
@@ -37,6 +38,9 @@ public sealed class CorpusSplit
 
     /// <summary>The held-out text's bytes (what <c>heldout.txt</c> contains).</summary>
     public byte[] HeldOut { get; }
+
+    /// <summary>The held-out text as byte-level token ids (token = byte value), as Qcqa.Torch's evaluator reads them.</summary>
+    public long[] HeldOutTokens { get; }
 
     /// <summary>Labels of the held-out chapters, in order (e.g. <c>Ge25</c>).</summary>
     public IReadOnlyList<string> HeldOutChapters { get; }

@@ -43,7 +43,7 @@ public static class HuggingFaceCheckpointWriter
         {
             foreach (var tensor in weights.Values) tensor.Dispose();
         }
-        Utf8Files.WriteAtomically(Path.Combine(folder, ModelConfig.FileName), ModelConfig.Serialize(ConfigJson(model.Config, dtype)));
+        AtomicFile.WriteAllText(Path.Combine(folder, ModelConfig.FileName), ModelConfig.Serialize(ConfigJson(model.Config, dtype)));
     }
 
     /// <summary>The <c>config.json</c> of a standard (non-QCQA) Llama model in Transformers' field names.</summary>

@@ -70,8 +70,8 @@ public sealed partial class KjvCorpus
             EnsureProgram(install, log);
             listing = Run(BibleProgram, ["-f", WholeBible]);
             version = PackageVersionOf("bible-kjv-text");
-            Utf8Files.WriteAtomically(listingPath, listing);
-            Utf8Files.WriteAtomically(versionPath, version + "\n");
+            Qcqa.Core.AtomicFile.WriteAllText(listingPath, listing);
+            Qcqa.Core.AtomicFile.WriteAllText(versionPath, version + "\n");
             log.WriteLine($"corpus: ran '{BibleProgram} -f {WholeBible}' (bible-kjv-text {version}), cached in {listingPath}");
         }
         var chapters = Parse(listing);

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.ReferenceModel;
+using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
+using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
 using TorchSharp;
 
@@ -44,7 +46,7 @@ try
         summary = TrainingLoop.Run(model, split, options, log);
         log.WriteLine($"trained: {summary.Steps} steps, {summary.TokensSeen:N0} tokens, {summary.WallSeconds / 60:F1} min, final loss {summary.FinalTrainingLoss:F4}");
         var evalClock = System.Diagnostics.Stopwatch.StartNew();
-        trainedFloat32 = HeldOutPerplexity.Evaluate(model, split.HeldOut, batchWindows: options.EvalBatch);
+        trainedFloat32 = PerplexityEvaluator.Evaluate(model, split.HeldOutTokens, new PerplexityOptions { BatchSize = options.EvalBatch });
         log.WriteLine($"held-out perplexity (float32 weights): {trainedFloat32.Perplexity:F4} ({evalClock.Elapsed.TotalSeconds:F0} s)");
         HuggingFaceCheckpointWriter.Write(folder, model, dtype);
         Qcqa.Core.AtomicFile.WriteAllBytes(Path.Combine(folder, TrainingReport.HeldOutFileName), split.HeldOut);
@@ -77,15 +79,18 @@ static ReferenceMetrics Measure(string folder, CorpusSplit split, int evalBatch,
     var heldOut = File.ReadAllBytes(heldOutPath);
     if (!heldOut.AsSpan().SequenceEqual(split.HeldOut))
         log.WriteLine($"warning: {heldOutPath} differs from the held-out slice of the current corpus; evaluating the file.");
-    PerplexityResult shipped;
     var clock = System.Diagnostics.Stopwatch.StartNew();
-    using (var reloaded = CheckpointModelLoader.Load(folder))
-        shipped = HeldOutPerplexity.Evaluate(reloaded, heldOut, batchWindows: evalBatch);
+    using var checkpoint = Checkpoint.Open(folder);
+    PerplexityResult shipped;
+    using (var reloaded = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions()))
+    {
+        ByteLevelText.CheckVocabulary(reloaded.Config, checkpoint.Config.Path);
+        shipped = PerplexityEvaluator.Evaluate(reloaded, ByteLevelText.Load(heldOutPath).Tokens, new PerplexityOptions { BatchSize = evalBatch });
+    }
     var unigram = new UnigramBaseline(split.Training).Evaluate(heldOut);
     var modelPath = Path.Combine(folder, Checkpoint.SingleFileName);
-    log.WriteLine($"held-out perplexity (reloaded checkpoint): {shipped.Perplexity:F8} over {shipped.ScoredTokens:N0} scored bytes in {shipped.Windows} windows; NLL sum {shipped.NllSum:F6} ({clock.Elapsed.TotalSeconds:F0} s)");
+    log.WriteLine($"held-out perplexity (reloaded checkpoint): {shipped.Perplexity:F8} over {shipped.ScoredTokens:N0} scored bytes in {shipped.Windows} windows; NLL sum {shipped.NllSum():F6} ({clock.Elapsed.TotalSeconds:F0} s)");
     log.WriteLine($"unigram perplexity: {unigram.Perplexity:F4}");
-    using var checkpoint = Checkpoint.Open(folder);
     return new ReferenceMetrics(checkpoint.ParameterCount, shipped, shipped, unigram,
         Sha256(heldOutPath), Sha256(modelPath), new FileInfo(modelPath).Length);
 }

@@ -1,3 +1,5 @@
+using Qcqa.Torch.Evaluation;
+
 namespace Qcqa.ReferenceModel;
 
 /// <summary>The measured figures of a trained, written and reloaded reference model.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -120,10 +121,11 @@ public static class TrainingLoop
 
             if (options.EvalEvery > 0 && (done % options.EvalEvery == 0 || done == plannedSteps))
             {
-                var sample = HeldOutPerplexity.Evaluate(model, split.HeldOut, options.SequenceLength, (long)HeldOutSampleWindows * options.SequenceLength);
+                var sampleTokens = new ArraySegment<long>(split.HeldOutTokens, 0, Math.Min(split.HeldOutTokens.Length, HeldOutSampleWindows * options.SequenceLength));
+                var sample = PerplexityEvaluator.Evaluate(model, sampleTokens, new PerplexityOptions { WindowSize = options.SequenceLength, BatchSize = options.EvalBatch });
                 evaluations.Add((done, sample.Perplexity));
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"eval  {done,5}: held-out sample ({sample.Tokens} bytes) perplexity {sample.Perplexity:F3}, {sample.BitsPerByte:F3} bits/byte"));
+                    $"eval  {done,5}: held-out sample ({sample.Tokens} bytes) perplexity {sample.Perplexity:F3}, {sample.BitsPerByte():F3} bits/byte"));
                 intervalStart = clock.Elapsed.TotalSeconds; // keep throughput figures about training only
             }
         }

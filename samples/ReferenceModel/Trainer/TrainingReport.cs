@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Qcqa.Core;
+using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 
 namespace Qcqa.ReferenceModel;
@@ -40,8 +41,8 @@ public static class TrainingReport
     public static void Write(Inputs inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        Utf8Files.WriteAtomically(Path.Combine(inputs.Folder, MetricsFileName), MetricsJson(inputs).ToJsonString(JsonOptions) + "\n");
-        Utf8Files.WriteAtomically(Path.Combine(inputs.Folder, RecipeFileName), Recipe(inputs));
+        AtomicFile.WriteAllText(Path.Combine(inputs.Folder, MetricsFileName), MetricsJson(inputs).ToJsonString(JsonOptions) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(inputs.Folder, RecipeFileName), Recipe(inputs));
     }
 
     /// <summary>The equivalent command line that fixes the step count (for an exact re-run).</summary>
@@ -72,7 +73,7 @@ public static class TrainingReport
             {
                 ["tokens"] = "UTF-8 bytes of the whole held-out file (token id = byte value); cut to the first max_tokens bytes when max_tokens is given",
                 ["max_tokens"] = null,
-                ["window"] = HeldOutPerplexity.DefaultWindow,
+                ["window"] = PerplexityOptions.DefaultWindowSize,
                 ["windows"] = "consecutive non-overlapping windows starting at 0, W, 2W, ...; the last shorter window is included; each window is run alone from position 0",
                 ["scored"] = "tokens 2..n of each window, predicted from the window's prefix; the first token of each window is not scored",
                 ["arithmetic"] = "float32 forward (weights as stored, widened exactly to float32); log_softmax in float32; -log p widened to float64 and summed in float64",
@@ -83,9 +84,9 @@ public static class TrainingReport
                 ["tolerance_note"] = "batching and BLAS kernels change float32 rounding; reproductions agree to about 1e-5 relative",
             },
             ["heldout_perplexity"] = Round(m.Shipped.Perplexity, 6),
-            ["heldout_nll_sum"] = Round(m.Shipped.NllSum, 4),
+            ["heldout_nll_sum"] = Round(m.Shipped.NllSum(), 4),
             ["heldout_mean_nll"] = Round(m.Shipped.MeanNll, 8),
-            ["heldout_bits_per_byte"] = Round(m.Shipped.BitsPerByte, 6),
+            ["heldout_bits_per_byte"] = Round(m.Shipped.BitsPerByte(), 6),
             ["heldout_perplexity_float32_before_rounding"] = Round(m.TrainedFloat32.Perplexity, 6),
             ["unigram_perplexity"] = Round(m.Unigram.Perplexity, 6),
             ["unigram"] = "p(b) = (count(b) + 1) / (N + 256), byte counts of the training text (N bytes); scored on the same tokens as the model",
@@ -133,7 +134,7 @@ public static class TrainingReport
         L($"| tokens seen | {s.TokensSeen.ToString("N0", Inv)} ({F((double)s.TokensSeen / x.Split.Training.Length, "F2")} passes over the training text) |");
         L($"| training wall time | {F(s.WallSeconds / 60, "F1")} min ({x.RuntimeDescription}) |");
         L($"| final training loss | {F(s.FinalTrainingLoss, "F4")} nats/byte (mean of the last {s.FinalLossWindow} steps) |");
-        L($"| **held-out perplexity, shipped {x.DtypeName} weights** | **{F(m.Shipped.Perplexity, "F4")}** per byte ({F(m.Shipped.BitsPerByte, "F4")} bits/byte) |");
+        L($"| **held-out perplexity, shipped {x.DtypeName} weights** | **{F(m.Shipped.Perplexity, "F4")}** per byte ({F(m.Shipped.BitsPerByte(), "F4")} bits/byte) |");
         L($"| held-out perplexity, float32 weights before rounding | {F(m.TrainedFloat32.Perplexity, "F4")} |");
         L($"| unigram (byte-frequency) perplexity, same tokens | {F(m.Unigram.Perplexity, "F4")} |");
         L($"| `model.safetensors` | {m.ModelBytes.ToString("N0", Inv)} bytes, {x.DtypeName}, sha256 `{m.ModelSha256}` |");
@@ -211,18 +212,18 @@ public static class TrainingReport
         L();
         L("## Evaluation (the definition the project's evaluator shares)");
         L();
-        L("Perplexity per byte of `heldout.txt`, measured by reloading the written folder (Qcqa.Core `Checkpoint` → float32");
-        L("tensors → `LlamaModel.FromWeights`), so it is the perplexity of the weights as shipped:");
+        L("Perplexity per byte of `heldout.txt`, measured by reloading the written folder (Qcqa.Torch `CheckpointModelLoader` →");
+        L("`PerplexityEvaluator`, the path `dotnet qcqa eval` takes), so it is the perplexity of the weights as shipped:");
         L();
         L("1. tokens = the UTF-8 bytes of the whole file (cut to the first `max_tokens` if given; not cut here);");
-        L($"2. split into consecutive non-overlapping windows of W = {HeldOutPerplexity.DefaultWindow} tokens starting at 0, W, 2W, …; the last, shorter window");
+        L($"2. split into consecutive non-overlapping windows of W = {PerplexityOptions.DefaultWindowSize} tokens starting at 0, W, 2W, …; the last, shorter window");
         L($"   is included ({m.Shipped.Windows} windows here); each window is a separate sequence starting at position 0;");
         L("3. in a window of n tokens, tokens 2..n are scored from their prefix in the window; the first token is not scored");
         L($"   ({m.Shipped.ScoredTokens.ToString("N0", Inv)} scored tokens here);");
         L("4. float32 forward pass, log-softmax in float32, −log p of each scored token widened to float64 and summed in float64;");
         L("   perplexity = exp(sum / scored tokens).");
         L();
-        L($"Sum of −log p: {F(m.Shipped.NllSum, "F4")} nats; mean {F(m.Shipped.MeanNll, "F8")} nats/byte. Windows were evaluated {x.Options.EvalBatch} at a time;");
+        L($"Sum of −log p: {F(m.Shipped.NllSum(), "F4")} nats; mean {F(m.Shipped.MeanNll, "F8")} nats/byte. Windows were evaluated {x.Options.EvalBatch} at a time;");
         L("another implementation agrees to about 1e-5 relative (float32 rounding of batched kernels), not to the last bit.");
         L();
         L("Unigram baseline: p(b) = (count(b) + 1) / (N + 256) from the byte counts of the training text (add-one smoothing over");

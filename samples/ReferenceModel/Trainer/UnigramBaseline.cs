@@ -1,8 +1,10 @@
+using Qcqa.Torch.Evaluation;
+
 namespace Qcqa.ReferenceModel;
 
 /// <summary>
 /// A byte-frequency model for comparison: p(b) = (count(b) + 1) / (N + 256) fitted on the training text (add-one
-/// smoothing over all 256 byte values), scored on exactly the tokens <see cref="HeldOutPerplexity"/> scores.
+/// smoothing over all 256 byte values), scored on exactly the tokens <see cref="PerplexityEvaluator"/> scores.
 /// </summary>
 public sealed class UnigramBaseline
 {
@@ -21,7 +23,7 @@ public sealed class UnigramBaseline
     /// <param name="text">The held-out bytes.</param>
     /// <param name="window">The model evaluation's window W.</param>
     /// <param name="maxTokens">Evaluate only this many leading bytes; null for all.</param>
-    public PerplexityResult Evaluate(ReadOnlySpan<byte> text, int window = HeldOutPerplexity.DefaultWindow, long? maxTokens = null)
+    public PerplexityResult Evaluate(ReadOnlySpan<byte> text, int window = PerplexityOptions.DefaultWindowSize, long? maxTokens = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 2);
         var tokens = maxTokens is { } cap && cap < text.Length ? text[..(int)Math.Max(0, cap)] : text;
@@ -34,6 +36,8 @@ public sealed class UnigramBaseline
             scored++;
         }
         if (scored == 0) throw new ArgumentException("The text is too short: no token can be scored.", nameof(text));
-        return new PerplexityResult(tokens.Length, scored, (tokens.Length + window - 1) / window, nll);
+        var mean = nll / scored;
+        var windows = tokens.Length / window + (tokens.Length % window >= 2 ? 1 : 0); // as the evaluator counts them
+        return new PerplexityResult(Math.Exp(mean), mean, scored, windows, window, tokens.Length);
     }
 }

@@ -1,5 +1,6 @@
 using Qcqa.Cli.Tests.TestSupport;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Cli.Tests.Build;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Qcqa.Cli.Tests.TestSupport;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Cli.Tests.Eval;
 

@@ -5,6 +5,7 @@ using Qcqa.Cli.Tests.TestSupport;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Qcqa.Cli.Tests.Merge;
@@ -142,7 +143,7 @@ public sealed class MergeCommandErrorTests : IDisposable
     /// <summary>Runs the merge and checks everything a failed merge promises; returns the error line.</summary>
     private async Task<string> AssertFails(string file, string code, string keyword)
     {
-        var before = FolderSnapshot.Take(_model);
+        var before = FolderSnapshot.Of(_model);
 
         var run = await Merge();
 
@@ -154,7 +155,7 @@ public sealed class MergeCommandErrorTests : IDisposable
         Assert.DoesNotContain("   at ", run.Error); // no stack trace
         Assert.False(Directory.Exists(_output), "the output folder must not exist");
         Assert.Empty(Directory.EnumerateFileSystemEntries(_temp.Path, "out.tmp-*"));
-        Assert.Equal(before, FolderSnapshot.Take(_model));
+        Assert.Equal(before, FolderSnapshot.Of(_model));
         return line;
     }
 

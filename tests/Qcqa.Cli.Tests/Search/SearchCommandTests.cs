@@ -3,6 +3,7 @@ using Qcqa.Cli.Tests.TestSupport;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Cli.Tests.Search;
 

@@ -1,5 +1,6 @@
 using Qcqa.Core.Cache;
 using Qcqa.Core.Statistics;
+using Qcqa.Tests.Shared;
 using Serilog.Events;
 using Xunit;
 
@@ -7,7 +8,7 @@ namespace Qcqa.Core.Tests.Cache;
 
 public class ContentCacheTests : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

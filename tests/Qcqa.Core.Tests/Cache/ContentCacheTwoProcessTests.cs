@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qcqa.Core.Cache;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Cache;
@@ -31,7 +32,7 @@ public class ContentCacheTwoProcessTests
     [Fact]
     public async Task TwoProcessesWritingTheSameKeyBothSucceedWithIdenticalContent()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var bin = Path.GetDirectoryName(typeof(ContentCache).Assembly.Location)!;
         var script = folder.Combine("writer.fsx");
         File.WriteAllText(script, Script

@@ -1,5 +1,6 @@
 using System.Text;
 using Qcqa.Core.Cache;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Cache;
@@ -20,7 +21,7 @@ public class ContentHashTests
     [Fact]
     public void AFileHashesLikeItsBytes()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var path = folder.Combine("kv.bin");
         File.WriteAllBytes(path, [1, 2, 3, 4]);
         Assert.Equal(ContentHash.Compute([1, 2, 3, 4]), ContentHash.ComputeFile(path));

@@ -3,6 +3,7 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Checkpoints;

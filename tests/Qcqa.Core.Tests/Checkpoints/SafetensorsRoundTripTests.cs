@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Qcqa.Core.Checkpoints;
-using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Checkpoints;

@@ -4,6 +4,7 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Core.Wse;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Checkpoints;

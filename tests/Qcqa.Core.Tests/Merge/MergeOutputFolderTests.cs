@@ -4,6 +4,7 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Merge;

@@ -4,7 +4,7 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
-using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Core.Tests.Pipeline;
 

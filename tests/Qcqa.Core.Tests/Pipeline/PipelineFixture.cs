@@ -1,6 +1,7 @@
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;

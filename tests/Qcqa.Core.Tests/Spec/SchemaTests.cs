@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
 using Qcqa.Core.Spec;
+using Qcqa.Tests.Shared;
 using Xunit;
 
 namespace Qcqa.Core.Tests.Spec;
@@ -14,9 +15,9 @@ namespace Qcqa.Core.Tests.Spec;
 public partial class SchemaTests
 {
     private static readonly SpecReaderOptions NoPathChecks = new() { CheckPathsExist = false };
-    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromFile(Path.Combine(SpecFixture.RepositoryRoot, "qcqa.yaml.schema.json")));
+    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromFile(RepositoryLayout.Combine("qcqa.yaml.schema.json")));
     private static readonly Lazy<JsonObject> SchemaJson = new(() =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(SpecFixture.RepositoryRoot, "qcqa.yaml.schema.json")))!.AsObject());
+        JsonNode.Parse(File.ReadAllText(RepositoryLayout.Combine("qcqa.yaml.schema.json")))!.AsObject());
 
     public static TheoryData<string> ValidExamples => Examples("");
     public static TheoryData<string> InvalidExamples => Examples("invalid", except: "syntax-error.yaml");

@@ -1,12 +1,12 @@
 using Qcqa.Core.Spec;
-using Qcqa.Core.Tests.Cache;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Core.Tests.Spec;
 
 /// <summary>A temporary project folder with model folders, where spec text is written and read back.</summary>
 public sealed class SpecFixture : IDisposable
 {
-    private readonly TemporaryFolder _folder = new();
+    private readonly TempFolder _folder = new();
 
     public SpecFixture(params string[] modelFolders)
     {
@@ -28,16 +28,5 @@ public sealed class SpecFixture : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    /// <summary>The repository's root, found by walking up from the test binaries to QcqaBuild.sln.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "QcqaBuild.sln"))) return dir.FullName;
-            throw new InvalidOperationException("QcqaBuild.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
-
-    public static string ExamplesFolder => Path.Combine(RepositoryRoot, "tests", "Qcqa.Core.Tests", "Spec", "Examples");
+    public static string ExamplesFolder => RepositoryLayout.Combine("tests", "Qcqa.Core.Tests", "Spec", "Examples");
 }

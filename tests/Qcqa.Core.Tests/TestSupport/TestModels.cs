@@ -1,10 +1,11 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Core.Tests.TestSupport;
 
 /// <summary>Small synthetic checkpoints and ways to damage them.</summary>
-public static class TestModels
+internal static class TestModels
 {
     /// <summary>Writes a small synthetic model into <c>folder/name</c> and returns the folder.</summary>
     public static string Write(TempFolder folder, SyntheticCheckpointOptions options, string name = "model")

@@ -1,8 +1,8 @@
 using System.Text;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
-using Qcqa.Torch.Tests.TestSupport;
 
 namespace Qcqa.Torch.Tests.Evaluation;
 

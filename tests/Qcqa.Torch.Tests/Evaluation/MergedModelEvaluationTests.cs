@@ -1,6 +1,7 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;

@@ -1,6 +1,7 @@
 using System.Text;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;

@@ -3,6 +3,7 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;

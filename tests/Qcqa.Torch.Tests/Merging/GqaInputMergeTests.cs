@@ -1,8 +1,9 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
-using Qcqa.Torch.Tests.Llama;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
