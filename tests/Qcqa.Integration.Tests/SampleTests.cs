@@ -23,7 +23,7 @@ public sealed class SampleTests
         Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv", "heldout.txt"), Path.GetFullPath(spec.Evaluation!.TextPath));
         var expected = new (VariantMode Mode, double[] Budgets)[]
         {
-            (VariantMode.Gqa, [0.75, 0.5, 0.25]),
+            (VariantMode.Gqa, [0.75, 0.5, 0.375, 0.25]),
             (VariantMode.Equal, [0.75, 0.5, 0.375, 0.25]),
             (VariantMode.Arbitrary, [0.75, 0.5, 0.375, 0.25]),
         };
