@@ -12,8 +12,8 @@ namespace Qcqa.Benchmarks.Search;
 /// </summary>
 public sealed class SearchQualityBenchmark : IBenchmark
 {
-    private const int Heads = 32, Layers = 4;
-    private static readonly int[] GroupCounts = [1, 2, 4, 6, 8, 12, 16, 24];
+    private const int SyntheticHeads = 32, SyntheticLayers = 4;
+    private static readonly int[] SyntheticGroupCounts = [1, 2, 4, 6, 8, 12, 16, 24];
 
     /// <inheritdoc />
     public string Name => "search-quality";
@@ -24,17 +24,28 @@ public sealed class SearchQualityBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run(string[] args)
     {
-        var rng = new Random(11);
-        Table("structured: 8 hidden centres with uneven sizes, noise 0.6",
-            Enumerable.Range(0, Layers).Select(_ => SyntheticLayer.ClusteredGram(Heads, 8, 0.6, 1024, rng)).ToArray());
-        Table("unstructured: independent Gaussian heads",
-            Enumerable.Range(0, Layers).Select(_ => SyntheticLayer.RandomGram(Heads, 1024, rng)).ToArray());
-        Console.WriteLine("columns: relative WSE in % (mean over layers); ratios are ours AC / baseline (below 1 = ours better); GQA and EC only where G divides 32;");
+        // With a model folder (e.g. samples/ReferenceModel/tiny-llama-kjv) the same table is computed on its layers.
+        if (args.Length > 0)
+        {
+            using var checkpoint = Qcqa.Core.Checkpoints.Checkpoint.Open(args[0]);
+            var grams = GroupingEvaluator.ComputeGrams(checkpoint);
+            Table($"{Path.GetFileName(Path.GetFullPath(args[0]))}: the model's own K/V heads", grams, Enumerable.Range(1, grams[0].Size - 1).ToArray());
+        }
+        else
+        {
+            var rng = new Random(11);
+            Table("structured: 8 hidden centres with uneven sizes, noise 0.6",
+                Enumerable.Range(0, SyntheticLayers).Select(_ => SyntheticLayer.ClusteredGram(SyntheticHeads, 8, 0.6, 1024, rng)).ToArray(), SyntheticGroupCounts);
+            Table("unstructured: independent Gaussian heads",
+                Enumerable.Range(0, SyntheticLayers).Select(_ => SyntheticLayer.RandomGram(SyntheticHeads, 1024, rng)).ToArray(), SyntheticGroupCounts);
+        }
+        Console.WriteLine("columns: relative WSE in % (mean over layers); ratios are ours AC / baseline (below 1 = ours better); GQA and EC only where G divides H;");
         Console.WriteLine("long run AC = ours with population 128, 400 generations, another seed (best known; equal to 'ours AC' means the default budget already converged)");
     }
 
-    private static void Table(string title, GramMatrix[] grams)
+    private static void Table(string title, GramMatrix[] grams, int[] groupCounts)
     {
+        int Heads = grams[0].Size, Layers = grams.Length;
         var watch = Stopwatch.StartNew();
         var ours = ModelSearch.Run(grams, new SearchSettings { Mode = CardinalityMode.Arbitrary });
         var oursSeconds = watch.Elapsed.TotalSeconds;
@@ -48,7 +59,7 @@ public sealed class SearchQualityBenchmark : IBenchmark
         Console.WriteLine();
         Console.WriteLine($"{Layers} layers × {Heads} heads, {title}");
         Console.WriteLine($"{"G",3} {"GQA",9} {"k-means",9} {"plain NSGA-II",14} {"ours AC",9} {"ours EC",9} {"long run AC",12} {"AC vs GQA",10} {"AC vs plain",12}");
-        foreach (var g in GroupCounts)
+        foreach (var g in groupCounts)
         {
             double gqa = 0, kmeans = 0, plain = 0, ac = 0, ec = 0, best = 0;
             for (var l = 0; l < Layers; l++)
@@ -65,11 +76,11 @@ public sealed class SearchQualityBenchmark : IBenchmark
             }
             Console.WriteLine($"{g,3} {Pct(gqa),9} {Pct(kmeans),9} {Pct(plain),14} {Pct(ac),9} {Pct(ec),9} {Pct(best),12} {Ratio(ac, gqa),10} {Ratio(ac, plain),12}");
         }
-        Console.WriteLine($"time: ours AC {oursSeconds:F2} s for every G 1..32 of {Layers} layers; ours EC {equalSeconds:F2} s for every divisor; " +
-                          $"plain NSGA-II {plainSeconds:F2} s for the {GroupCounts.Length} G shown ({PlainNsga2Baseline.Population}×{PlainNsga2Baseline.Generations} per G)");
+        Console.WriteLine($"time: ours AC {oursSeconds:F2} s for every G 1..{Heads} of {Layers} layers; ours EC {equalSeconds:F2} s for every divisor; " +
+                          $"plain NSGA-II {plainSeconds:F2} s for the {groupCounts.Length} G shown ({PlainNsga2Baseline.Population}×{PlainNsga2Baseline.Generations} per G)");
 
         static double Relative(GramMatrix gram, LayerGrouping grouping) => WseCalculator.FromGram(gram, grouping) / gram.Trace;
-        static string Pct(double sum) => double.IsNaN(sum) ? "-" : $"{100 * sum / Layers:F3}%";
+        string Pct(double sum) => double.IsNaN(sum) ? "-" : $"{100 * sum / Layers:F3}%";
         static string Ratio(double a, double b) => b > 0 && !double.IsNaN(b) ? $"{a / b:F3}" : "-";
     }
 }
