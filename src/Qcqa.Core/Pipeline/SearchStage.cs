@@ -40,27 +40,10 @@ internal sealed class SearchStage(ContentCache cache, ILogger log, int threads)
         else
         {
             log.Information("Search {Model} {Mode}: front miss, searching {Layers} layers", modelName, variant.Mode.ToSpecString(), grams.Length);
-            fronts = GroupingPlanner.BuildFronts(grams, variant.Mode, settings, new ProgressLog(log, modelName, grams.Length), cancellation)!;
+            fronts = GroupingPlanner.BuildFronts(grams, variant.Mode, settings, new SearchProgressLog(log, modelName, grams.Length), cancellation)!;
             cache.Put(key, Encoding.UTF8.GetBytes(FrontsFile.ToJson(fronts, indented: false)));
         }
         _memo[key.Hash] = fronts;
         return fronts;
-    }
-
-    /// <summary>Logs about every quarter of the layers (reports come from worker threads, possibly out of order).</summary>
-    private sealed class ProgressLog(ILogger log, string model, int layers) : IProgress<SearchProgress>
-    {
-        private int _logged;
-
-        public void Report(SearchProgress value)
-        {
-            var step = Math.Max(1, layers / 4);
-            lock (this)
-            {
-                if (value.LayersDone < _logged + step && value.LayersDone != layers || value.LayersDone <= _logged) return;
-                _logged = value.LayersDone;
-            }
-            log.Information("Search {Model}: {Done}/{Total} layers", model, value.LayersDone, layers);
-        }
     }
 }

@@ -42,7 +42,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
 
         clock.Restart();
-        var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new LayerProgress(log, grams.Length), cancellation);
+        var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
         if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
         var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
 
@@ -68,24 +68,5 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         if (!(fraction > 0 && fraction <= 1))
             throw new QcqaException(ErrorCodes.ImpossibleBudget, $"--kv-budget must be in (0, 1]; got {fraction}.");
         return _perLayer ? KvBudget.EveryLayer(fraction) : KvBudget.Global(fraction);
-    }
-
-    /// <summary>Logs search progress about every 10 % (reports arrive from worker threads, possibly out of order).</summary>
-    private sealed class LayerProgress(ILogger log, int layers) : IProgress<SearchProgress>
-    {
-        private int _lastLogged;
-
-        public void Report(SearchProgress value)
-        {
-            var step = Math.Max(1, layers / 10);
-            int last;
-            do
-            {
-                last = Volatile.Read(ref _lastLogged);
-                if (value.LayersDone < last + step && value.LayersDone != layers) return;
-                if (value.LayersDone <= last) return;
-            } while (Interlocked.CompareExchange(ref _lastLogged, value.LayersDone, last) != last);
-            log.Information("Searched {Done}/{Total} layers", value.LayersDone, layers);
-        }
     }
 }
