@@ -19,7 +19,7 @@ public sealed class SearchQualityBenchmark : IBenchmark
     public string Name => "search-quality";
 
     /// <inheritdoc />
-    public string Description => "WSE of GQA, k-means seed, plain NSGA-II (authors' configuration) and ours on structured synthetic heads";
+    public string Description => "WSE of GQA, k-means seed, plain NSGA-II (authors' configuration) and ours: synthetic heads, or a model folder given as argument";
 
     /// <inheritdoc />
     public void Run(string[] args)
