@@ -65,7 +65,8 @@ internal static class BudgetResolver
 
         LayerKvLimit Cap(int layer, int h, double fraction, SourceLocation at, string source)
         {
-            var cap = (int)Math.Floor(fraction * h + Epsilon);
+            // The allocator's rounding (Allocation.BudgetResolver): round(f·H), exact halves down.
+            var cap = (int)Math.Ceiling(fraction * h - 0.5 - Epsilon);
             if (cap < 1)
             {
                 if (!tooSmall.TryGetValue((at, h), out var entry)) tooSmall[(at, h)] = entry = (fraction, source, []);
@@ -81,8 +82,8 @@ internal static class BudgetResolver
                 Problem(at, $"Layer {layer} has {h} KV heads, so it cannot keep {n}.");
             else if (firstTime && variant.Mode is VariantMode.Equal or VariantMode.Gqa && h % n != 0)
                 Problem(at, $"Mode '{variant.Mode.ToSpecString()}' needs groups of equal size, so the KV-head count of layer {layer} must divide its {h} heads; {n} does not.");
-            var kept = Math.Min(n, h);
-            return new LayerKvLimit(layer, h, kept, kept);
+            // A count is a cap, like every budget: the allocator may keep fewer when a global budget binds.
+            return new LayerKvLimit(layer, h, 1, Math.Min(n, h));
         }
 
         LayerKvLimit Uncovered(int layer, int h)

@@ -59,11 +59,14 @@ public sealed class ImpossibleBudgetTests
     }
 
     [Fact]
-    public void AnExplicitCapBelowEveryAllowedGSnapsToTheNearestOneRatherThanFailing()
+    public void AnExplicitKvHeadCountTheModeCannotMakeIsRejectedWithTheAllowedCounts()
     {
+        // Fractions snap to the nearest allowed G; an explicit count is the user's own choice and must be allowed,
+        // exactly as the spec's budget check says (so both reject the same budgets).
         var front = TestFronts.Front(6, CardinalityMode.Equal, [3, 6], g => 6.0 / g);
-        var result = KvAllocator.Allocate([front], new KvBudget { Layers = [LayerBudget.OfKvHeads(LayerRange.Single(0), 1)] });
-        Assert.Equal(3, result.Layers[0].Grouping.GroupCount);
+        var error = Assert.Throws<QcqaException>(() => KvAllocator.Allocate([front], new KvBudget { Layers = [LayerBudget.OfKvHeads(LayerRange.Single(0), 1)] }));
+        Assert.Equal(ErrorCodes.ImpossibleBudget, error.Code);
+        Assert.Contains("G in {3, 6}", error.Message);
     }
 
     [Fact]
