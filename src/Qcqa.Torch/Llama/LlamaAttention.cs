@@ -85,8 +85,8 @@ public sealed class LlamaAttention : nn.Module
     /// <summary>True where query i (at position past+i) may attend to key j: j ≤ past + i. Shape [seq, past+seq].</summary>
     private static Tensor CausalMask(long seq, long past, Device device)
     {
-        var queryPositions = arange(past, past + seq, 1, ScalarType.Int64, device).unsqueeze(1);
-        var keyPositions = arange(0, past + seq, 1, ScalarType.Int64, device).unsqueeze(0);
+        var queryPositions = Scalars.Range(past, past + seq, device).unsqueeze(1);
+        var keyPositions = Scalars.Range(0, past + seq, device).unsqueeze(0);
         return keyPositions.le(queryPositions);
     }
 }

@@ -36,7 +36,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = hidden + _attention.Forward(_inputNorm.forward(hidden), cos, sin, cache);
-        return (h + _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
+        var h = Scalars.Add(hidden, _attention.Forward(_inputNorm.forward(hidden), cos, sin, cache));
+        return Scalars.Add(h, _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -54,7 +54,8 @@ public static class LlamaGenerator
         // [vocab]: the logits after the last input token.
         var last = model.Forward(ids, cache)[0, -1].to(CPU);
         if (generator is null) return last.argmax().item<long>();
-        var probabilities = nn.functional.softmax(last / temperature, 0);
+        using var divisor = temperature.ToScalar(); // held until the call returns: see Scalars
+        var probabilities = nn.functional.softmax(last.div(divisor), 0);
         return probabilities.multinomial(1, generator: generator).item<long>();
     }
 }

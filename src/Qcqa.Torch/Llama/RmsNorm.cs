@@ -10,7 +10,7 @@ namespace Qcqa.Torch.Llama;
 /// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly double _eps;
+    private readonly Scalar _eps; // rooted by the module: see Scalars
 
     /// <summary>Creates a norm whose weight starts at one.</summary>
     /// <param name="name">Module name.</param>
@@ -19,7 +19,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <param name="device">Where the weight lives.</param>
     public RmsNorm(string name, long size, double eps, Device device) : base(name)
     {
-        _eps = eps;
+        _eps = eps.ToScalar();
         register_parameter("weight", ModuleParameters.Create(ones(new[] { size }, ScalarType.Float32, device)));
     }
 
@@ -33,8 +33,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to_type(ScalarType.Float32);
-        var meanSquare = x.pow(2).mean(new long[] { -1 }, keepdim: true);
-        var normalised = x * rsqrt(meanSquare + _eps);
+        var meanSquare = x.pow(Scalars.Two).mean(new long[] { -1 }, keepdim: true);
+        var normalised = x * rsqrt(meanSquare.add(_eps, Scalars.One));
         return (Weight * normalised.to_type(input.dtype)).MoveToOuterDisposeScope();
     }
 }

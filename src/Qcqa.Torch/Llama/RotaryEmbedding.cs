@@ -38,7 +38,7 @@ public sealed class RotaryEmbedding : nn.Module
     {
         using var scope = NewDisposeScope();
         var inverse = InverseFrequencies;
-        var positions = arange(start, start + length, 1, ScalarType.Int64, inverse.device).to_type(ScalarType.Float32);
+        var positions = Scalars.Range(start, start + length, inverse.device).to_type(ScalarType.Float32);
         var angles = outer(positions, inverse);
         var both = cat(new[] { angles, angles }, -1);
         return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
@@ -52,7 +52,7 @@ public sealed class RotaryEmbedding : nn.Module
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        return (x * cos + RotateHalf(x) * sin).MoveToOuterDisposeScope();
+        return Scalars.Add(x * cos, RotateHalf(x) * sin).MoveToOuterDisposeScope();
     }
 
     /// <summary>[x₁, x₂] → [−x₂, x₁] over the last dimension split in halves.</summary>
