@@ -52,8 +52,14 @@ public sealed class Checkpoint : IDisposable
     /// KV-cache bytes per token: 2 · Σ_l G_l · head_dim · element size (the K projection's dtype), i.e. one key and
     /// one value vector per KV head per layer.
     /// </summary>
-    public long KvCacheBytesPerToken
-        => Enumerable.Range(0, LayerCount).Sum(l => 2L * Config.KeyValueHeads(l) * Config.HeadDim * _attention[l].Key.Dtype.Size());
+    public long KvCacheBytesPerToken => KvCacheBytesPerTokenWith(l => Config.KeyValueHeads(l));
+
+    /// <summary>
+    /// KV-cache bytes per token if layer l kept <paramref name="kvHeadsOfLayer"/>(l) KV heads (K and V, head_dim
+    /// each, in the K/V weights' dtype) — the size of a compressed variant of this checkpoint.
+    /// </summary>
+    public long KvCacheBytesPerTokenWith(Func<int, int> kvHeadsOfLayer)
+        => Enumerable.Range(0, LayerCount).Sum(l => 2L * kvHeadsOfLayer(l) * Config.HeadDim * _attention[l].Key.Dtype.Size());
 
     /// <summary>The file errors about the weights point at: the index of a sharded checkpoint, or the single file.</summary>
     public string WeightsPath => Index?.Path ?? _files[0].Path;

@@ -69,8 +69,7 @@ public static class CheckpointMerger
             folder.Commit(outputFolder);
 
             var before = input.KvCacheBytesPerToken;
-            var after = Enumerable.Range(0, input.LayerCount)
-                .Sum(l => 2L * plan.Layers[l].OutputMap.NumKeyValueHeads * input.Config.HeadDim * input.Attention(l).Key.Dtype.Size());
+            var after = input.KvCacheBytesPerTokenWith(l => plan.Layers[l].OutputMap.NumKeyValueHeads);
             return new MergeResult(folder.Target, plan.Form, plan.Layers.Select(l => l.OutputMap.NumKeyValueHeads).ToArray(),
                 before, after, weightBytes, copied, skipped);
         }

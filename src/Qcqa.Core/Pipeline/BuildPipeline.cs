@@ -66,7 +66,7 @@ public static class BuildPipeline
                     model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
                 outputs.AddRange(Directory.EnumerateFiles(folder));
 
-                var kvBytes = KvBytesPerToken(checkpoint, grouping);
+                var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
                 var quality = evaluation?.Evaluate($"{model.Name}/{variant.Name}", folder, request.DeviceOverride ?? variant.Device, cancellation);
                 rows.Add(new VariantSummary(model.Name, variant.Name, variant.Mode.ToSpecString(), variant.Budget?.ToCanonicalString(),
                     grouping.KvHeadsTotal, grouping.HeadsTotal, kvBytes, grouping.WseTotal ?? 0, energy > 0 ? (grouping.WseTotal ?? 0) / energy : 0,
@@ -118,7 +118,4 @@ public static class BuildPipeline
             throw new QcqaException(e.Code, $"{variant.ModelName}/{variant.Name}: {e.Message}", at.File, at.Line, at.Column, e);
         }
     }
-
-    private static long KvBytesPerToken(Checkpoint checkpoint, ModelGrouping grouping)
-        => grouping.Layers.Sum(l => 2L * l.Grouping.GroupCount * checkpoint.Config.HeadDim * checkpoint.Attention(l.Index).Key.Dtype.Size());
 }

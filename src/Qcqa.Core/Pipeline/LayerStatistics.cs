@@ -29,7 +29,6 @@ public static class LayerStatistics
                 return CheckpointGram.Compute(checkpoint, layer);
             });
             if (!computed) hits++;
-            log.Debug("gram layer {Layer}: {Outcome}", layer, computed ? "miss" : "hit");
         }
         log.Information("Statistics of {Model}: {Hits} gram hit, {Misses} gram miss", Path.GetFileName(checkpoint.Folder), hits, checkpoint.LayerCount - hits);
         return (grams, hashes);

@@ -26,7 +26,12 @@ internal static class VariantWriter
         var fingerprint = new CacheKeyBuilder("variant").Add(CodeIdentity.Version).AddHash(modelSignature).Add(groupingJson).Build().Hash;
         if (IsUpToDate(outputFolder, fingerprint)) return false;
 
-        var stamp = new JsonObject { ["fingerprint"] = fingerprint, ["source"] = Path.GetFullPath(checkpoint.Folder) };
+        // The files that make the checkpoint: a stamp whose checkpoint lost one of them is not up to date.
+        var files = new JsonArray(new[] { ModelConfig.FileName, GroupingFileName }
+            .Concat(checkpoint.Files.Select(f => Path.GetFileName(f.Path)))
+            .Concat(checkpoint.Index is null ? [] : [ShardIndex.FileName])
+            .Select(name => (JsonNode)JsonValue.Create(name)).ToArray());
+        var stamp = new JsonObject { ["fingerprint"] = fingerprint, ["source"] = Path.GetFullPath(checkpoint.Folder), ["files"] = files };
         CheckpointMerger.Merge(checkpoint, grouping, outputFolder, new MergeOptions
         {
             AdditionalFiles = new Dictionary<string, string>
@@ -44,7 +49,10 @@ internal static class VariantWriter
         if (!File.Exists(stampPath)) return false;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(stampPath))?["fingerprint"]?.GetValue<string>() == fingerprint;
+            var stamp = JsonNode.Parse(File.ReadAllText(stampPath));
+            return stamp?["fingerprint"]?.GetValue<string>() == fingerprint
+                && stamp["files"] is JsonArray files
+                && files.All(f => File.Exists(Path.Combine(outputFolder, f!.GetValue<string>())));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
         {

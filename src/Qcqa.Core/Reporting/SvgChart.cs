@@ -32,7 +32,7 @@ public sealed class SvgChart
     /// <summary>The SVG document.</summary>
     public string Render()
     {
-        var points = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!LogY || p.Y > 0)).ToList();
+        var points = Series.SelectMany(s => s.Points).Where(IsPlottable).ToList();
         var (xMin, xMax) = Range(points.Select(p => p.X));
         var (yMin, yMax) = Range(points.Select(p => Y(p.Y)));
         var plotW = Width - Left - Right;
@@ -67,7 +67,7 @@ public sealed class SvgChart
         {
             var series = Series[s];
             var colour = Palette[s % Palette.Length];
-            var visible = series.Points.Select((p, i) => (p, i)).Where(t => points.Contains(t.p)).ToList();
+            var visible = series.Points.Select((p, i) => (p, i)).Where(t => IsPlottable(t.p)).ToList();
             if (series.Connect && visible.Count > 1)
             {
                 var path = string.Join(" ", visible.OrderBy(t => t.p.X).Select(t => $"{F(Sx(t.p.X))},{F(Sy(t.p.Y))}"));
@@ -89,6 +89,9 @@ public sealed class SvgChart
     }
 
     private double Y(double y) => LogY ? Math.Log10(y) : y;
+
+    // NaN, infinities and (on a log axis) non-positive values have no place on the chart and are left out.
+    private bool IsPlottable((double X, double Y) p) => double.IsFinite(p.X) && double.IsFinite(p.Y) && (!LogY || p.Y > 0);
 
     private static (double Min, double Max) Range(IEnumerable<double> values)
     {

@@ -79,6 +79,21 @@ public class BuildPipelineTests
     }
 
     [Fact]
+    public void GivenAVariantWhoseWeightsWereDeletedTheNextBuildWritesThemAgain()
+    {
+        using var fixture = new PipelineFixture();
+        fixture.Build();
+        var weights = Path.Combine(fixture.Output, "tiny", "ec-50", "model.safetensors");
+        var expected = FolderSnapshot.HashFile(weights);
+        File.Delete(weights);
+
+        var result = fixture.Build();
+
+        Assert.Equal(["ec-50"], result.Rows.Where(r => r.Rebuilt).Select(r => r.Variant));
+        Assert.Equal(expected, FolderSnapshot.HashFile(weights));
+    }
+
+    [Fact]
     public void GivenACorruptCacheEntryTheBuildRecomputesItAndProducesTheSameCheckpoint()
     {
         using var fixture = new PipelineFixture();
