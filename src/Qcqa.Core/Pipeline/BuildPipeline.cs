@@ -53,7 +53,8 @@ public static class BuildPipeline
 
             var device = request.DeviceOverride ?? model.Variants.FirstOrDefault()?.Device ?? DeviceKind.Cpu;
             rows.Add(new VariantSummary(model.Name, "original", "original", null, units.Sum(), units.Sum(), checkpoint.KvCacheBytesPerToken,
-                0, 0, Path.GetFullPath(model.Path), false, evaluation?.Evaluate($"{model.Name}/original", model.Path, device, cancellation)));
+                0, 0, Path.GetFullPath(model.Path), false,
+                evaluation?.Evaluate($"{model.Name}/original", model.Path, evaluation.ModelContent(model.Path), device, cancellation)));
 
             foreach (var variant in model.Variants)
             {
@@ -67,7 +68,8 @@ public static class BuildPipeline
                 outputs.AddRange(Directory.EnumerateFiles(folder));
 
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
-                var quality = evaluation?.Evaluate($"{model.Name}/{variant.Name}", folder, request.DeviceOverride ?? variant.Device, cancellation);
+                var quality = evaluation?.Evaluate($"{model.Name}/{variant.Name}", folder, evaluation.VariantContent(model.Path, grouping),
+                    request.DeviceOverride ?? variant.Device, cancellation);
                 rows.Add(new VariantSummary(model.Name, variant.Name, variant.Mode.ToSpecString(), variant.Budget?.ToCanonicalString(),
                     grouping.KvHeadsTotal, grouping.HeadsTotal, kvBytes, grouping.WseTotal ?? 0, energy > 0 ? (grouping.WseTotal ?? 0) / energy : 0,
                     folder, rebuilt, quality));

@@ -1,23 +1,38 @@
 using Qcqa.Core.Cache;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Core.Pipeline;
 
 /// <summary>
-/// The evaluate stage: held-out quality of a checkpoint folder, cached by the content of its config and weights,
-/// the text, and the settings — so an unchanged variant is never evaluated twice, wherever its folder lives.
+/// The evaluate stage: held-out quality of a checkpoint folder, cached by what determines it — the content of the
+/// input model, the grouping (for a variant) and the code — plus the text and settings. The input's weights are
+/// hashed once per build, not once per variant: a merged checkpoint is a function of input content and grouping.
 /// </summary>
 internal sealed class EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log)
 {
     private readonly string _textHash = ContentHash.ComputeFile(evaluation.TextPath);
+    private readonly Dictionary<string, string> _modelHashes = new(StringComparer.Ordinal);
 
-    internal ModelQuality Evaluate(string label, string folder, DeviceKind device, CancellationToken cancellation)
+    /// <summary>The content identity of an input model folder: its config and weights (hashed once per build).</summary>
+    internal string ModelContent(string modelFolder)
     {
-        var builder = new CacheKeyBuilder("eval").Add(CodeIdentity.Version).AddHash(_textHash).Add(evaluation.MaxTokens);
-        foreach (var file in ModelSignature.Files(folder).Where(IsModelDefinition))
+        if (_modelHashes.TryGetValue(modelFolder, out var known)) return known;
+        var builder = new CacheKeyBuilder("model-content");
+        foreach (var file in ModelSignature.Files(modelFolder).Where(IsModelDefinition))
             builder.Add(Path.GetFileName(file)).AddHash(ContentHash.ComputeFile(file));
-        var key = builder.Build();
+        return _modelHashes[modelFolder] = builder.Build().Hash;
+    }
+
+    /// <summary>The content identity of a variant: its input's content and its grouping.</summary>
+    internal string VariantContent(string modelFolder, ModelGrouping grouping)
+        => new CacheKeyBuilder("variant-content").AddHash(ModelContent(modelFolder)).Add(GroupingFile.ToJson(grouping)).Build().Hash;
+
+    /// <summary>Evaluates <paramref name="folder"/>, whose content is identified by <paramref name="contentIdentity"/>.</summary>
+    internal ModelQuality Evaluate(string label, string folder, string contentIdentity, DeviceKind device, CancellationToken cancellation)
+    {
+        var key = new CacheKeyBuilder("eval").Add(CodeIdentity.Version).AddHash(_textHash).Add(evaluation.MaxTokens).AddHash(contentIdentity).Build();
         var computed = false;
         var quality = cache.GetOrAdd(key, new JsonCacheSerializer<ModelQuality>(), () =>
         {

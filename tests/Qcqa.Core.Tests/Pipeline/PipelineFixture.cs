@@ -46,7 +46,7 @@ internal sealed class PipelineFixture : IDisposable
 
     internal void WriteSpec(string yaml) => File.WriteAllText(SpecPath, yaml);
 
-    internal BuildResult Build(string? cache = null)
+    internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -57,7 +57,7 @@ internal sealed class PipelineFixture : IDisposable
             CacheFolder = cache ?? Folder.Combine("cache"),
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
-        }, logger, evaluator: null);
+        }, logger, evaluator);
     }
 
     public void Dispose() => Folder.Dispose();

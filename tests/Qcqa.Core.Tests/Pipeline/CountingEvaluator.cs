@@ -1,0 +1,16 @@
+using Qcqa.Core.Pipeline;
+using Qcqa.Core.Spec;
+
+namespace Qcqa.Core.Tests.Pipeline;
+
+/// <summary>A stand-in evaluator that records which folders it was asked to evaluate (libtorch is not needed here).</summary>
+internal sealed class CountingEvaluator : IModelEvaluator
+{
+    internal List<string> Evaluated { get; } = [];
+
+    public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, CancellationToken cancellation)
+    {
+        Evaluated.Add(Path.GetFileName(Path.GetFullPath(modelFolder)));
+        return new ModelQuality(Evaluated.Count, 100, 256, 64, 1.0);
+    }
+}

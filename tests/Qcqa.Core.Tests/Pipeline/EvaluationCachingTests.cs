@@ -1,0 +1,26 @@
+namespace Qcqa.Core.Tests.Pipeline;
+
+public class EvaluationCachingTests
+{
+    private const string Spec = PipelineFixture.FourVariants + "\nevaluation: { text: held.txt }\n";
+
+    [Fact]
+    public void GivenAnEvaluationSpecEveryCheckpointIsEvaluatedOnceAndAChangedVariantAlone()
+    {
+        using var fixture = new PipelineFixture(Spec);
+        File.WriteAllText(fixture.Folder.Combine("held.txt"), "In the beginning was the word.");
+        var evaluator = new CountingEvaluator();
+
+        var first = fixture.Build(evaluator: evaluator);
+        var afterFirst = evaluator.Evaluated.Count;
+        fixture.Build(evaluator: evaluator);
+        var afterNoOp = evaluator.Evaluated.Count;
+        fixture.WriteSpec(Spec.Replace("budget: 0.25", "budget: 0.375"));
+        fixture.Build(evaluator: evaluator);
+
+        Assert.Equal(["model", "gqa-50", "ec-50", "ac-50", "ac-25"], evaluator.Evaluated.Take(afterFirst));
+        Assert.All(first.Rows, r => Assert.NotNull(r.Quality));
+        Assert.Equal(afterFirst, afterNoOp);
+        Assert.Equal(["ac-25"], evaluator.Evaluated.Skip(afterNoOp));
+    }
+}
