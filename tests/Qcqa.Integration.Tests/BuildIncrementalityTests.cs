@@ -12,22 +12,10 @@ public sealed class BuildIncrementalityTests
     internal const string Model = "tiny";
     internal static readonly string[] Variants = ["gqa", "ec", "ac"];
 
-    internal const string Spec = """
-        defaults:
-          search: { population: 16, generations: 10, seed: 1 }
-        models:
-          - name: tiny
-            path: model
-            variants:
-              - { name: gqa, mode: gqa, budget: 0.5 }
-              - { name: ec, mode: equal, budget: 0.5 }
-              - { name: ac, mode: arbitrary, budget: 0.5 }
-        """;
-
     [Fact]
     public void GivenASpecTheFirstBuildProducesEveryVariantTheNextSkipsTheEngineAndCleanRemovesThem()
     {
-        using var project = new BuildFixtureProject(Spec);
+        using var project = new BuildFixtureProject(FixtureSpecs.ThreeVariants);
 
         var first = project.Build();
         Assert.True(first.Succeeded, first.ToString());
@@ -49,12 +37,12 @@ public sealed class BuildIncrementalityTests
     [Fact]
     public void GivenOneVariantsBudgetEditedOnlyThatVariantIsRewrittenAndTheGramMatricesComeFromTheCache()
     {
-        using var project = new BuildFixtureProject(Spec);
+        using var project = new BuildFixtureProject(FixtureSpecs.ThreeVariants);
         var first = project.Build();
         Assert.True(first.Succeeded, first.ToString());
         var before = FolderSnapshot.Take(project.OutputFolder);
 
-        project.WriteSpec(Spec.Replace("{ name: ac, mode: arbitrary, budget: 0.5 }", "{ name: ac, mode: arbitrary, budget: 0.25 }", StringComparison.Ordinal));
+        project.WriteSpec(FixtureSpecs.ThreeVariants.Replace("{ name: ac, mode: arbitrary, budget: 0.5 }", "{ name: ac, mode: arbitrary, budget: 0.25 }", StringComparison.Ordinal));
         // -v:d: the engine reports cache hits as detail.
         var edited = project.Build("--no-restore", "-v:d");
         Assert.True(edited.Succeeded, edited.ToString());

@@ -69,7 +69,7 @@ public sealed class BuildPackageTests(IntegrationFixture fixture)
               </ItemGroup>
             </Project>
             """);
-        folder.Write("qcqa.yaml", BuildIncrementalityTests.Spec);
+        folder.Write("qcqa.yaml", FixtureSpecs.ThreeVariants);
         SyntheticModels.Write(folder.Combine("model"));
 
         var build = ProcessRunner.Run(Dotnet.Command(folder.Path, ["build", "-v:n", .. Dotnet.BuildSwitches]), TimeSpan.FromMinutes(5));

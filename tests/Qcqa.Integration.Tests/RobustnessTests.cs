@@ -9,7 +9,7 @@ namespace Qcqa.Integration.Tests;
 public sealed class RobustnessTests(ITestOutputHelper output)
 {
     // A longer search than the other tests', so that the engine is still running when the test kills it.
-    private static readonly string SlowSpec = BuildIncrementalityTests.Spec.Replace(
+    private static readonly string SlowSpec = FixtureSpecs.ThreeVariants.Replace(
         "{ population: 16, generations: 10, seed: 1 }", "{ population: 128, generations: 400, seed: 1 }", StringComparison.Ordinal);
 
     [Fact]
@@ -50,8 +50,8 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         using var parent = new TempFolder("shared");
         var cache = parent.Combine("shared-cache");
         var property = $"<QcqaCachePath>{cache}</QcqaCachePath>";
-        using var a = new BuildFixtureProject(BuildIncrementalityTests.Spec, parent.Combine("a"), property);
-        using var b = new BuildFixtureProject(BuildIncrementalityTests.Spec, parent.Combine("b"), property);
+        using var a = new BuildFixtureProject(FixtureSpecs.ThreeVariants, parent.Combine("a"), property);
+        using var b = new BuildFixtureProject(FixtureSpecs.ThreeVariants, parent.Combine("b"), property);
         // Restore first, so that the two engines overlap rather than the two restores.
         foreach (var project in new[] { a, b })
         {

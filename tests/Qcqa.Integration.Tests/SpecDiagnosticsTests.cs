@@ -27,7 +27,7 @@ public sealed class SpecDiagnosticsTests
         Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
 
         // A failed run leaves no stamp: once fixed, the next build runs the engine.
-        project.WriteSpec(BuildIncrementalityTests.Spec);
+        project.WriteSpec(FixtureSpecs.ThreeVariants);
         var fixedBuild = project.Build("--no-restore");
         Assert.True(fixedBuild.Succeeded, fixedBuild.ToString());
         QcqaAssert.IsCheckpoint(project.OutputFolder, BuildIncrementalityTests.Model, "ec");

@@ -38,7 +38,7 @@ public sealed class ToolPackageTests(IntegrationFixture fixture)
     {
         using var folder = new TempFolder("toolbuild");
         SyntheticModels.Write(folder.Combine("model"));
-        folder.Write("qcqa.yaml", BuildIncrementalityTests.Spec);
+        folder.Write("qcqa.yaml", FixtureSpecs.ThreeVariants);
 
         var build = fixture.Tool.Run(folder.Path, "build", "qcqa.yaml", "--out", "out", "--cache", "cache");
 

@@ -18,18 +18,6 @@ public sealed class NoOpBuildBenchmark : IBenchmark
     /// <inheritdoc />
     public string Description => "dotnet build wall time: QCQA no-op vs empty-project no-op; one edited variant vs cold build [--runs N]";
 
-    private const string Spec = """
-        defaults:
-          search: { population: 16, generations: 10, seed: 1 }
-        models:
-          - name: tiny
-            path: model
-            variants:
-              - { name: gqa, mode: gqa, budget: 0.5 }
-              - { name: ec, mode: equal, budget: 0.5 }
-              - { name: ac, mode: arbitrary, budget: 0.5 }
-        """;
-
     /// <inheritdoc />
     public void Run(string[] args)
     {
@@ -50,11 +38,11 @@ public sealed class NoOpBuildBenchmark : IBenchmark
         for (var run = 0; run < runs; run++)
         {
             // A fresh project each round: the cold build has no outputs and an empty cache.
-            using var project = new BuildFixtureProject(Spec, folder.Combine($"fixture{run}"));
+            using var project = new BuildFixtureProject(FixtureSpecs.ThreeVariants, folder.Combine($"fixture{run}"));
             Check(project.Build("-t:Restore"));
             colds.Add(Check(project.Build("--no-restore", "-v:q")).Duration);
             noOps.Add(Check(project.Build("--no-restore", "-v:q")).Duration);
-            project.WriteSpec(Spec.Replace("{ name: ac, mode: arbitrary, budget: 0.5 }", "{ name: ac, mode: arbitrary, budget: 0.25 }", StringComparison.Ordinal));
+            project.WriteSpec(FixtureSpecs.ThreeVariants.Replace("{ name: ac, mode: arbitrary, budget: 0.5 }", "{ name: ac, mode: arbitrary, budget: 0.25 }", StringComparison.Ordinal));
             edits.Add(Check(project.Build("--no-restore", "-v:q")).Duration);
         }
         Row("QCQA fixture, no-op build", Median(noOps));
