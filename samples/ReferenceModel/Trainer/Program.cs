@@ -27,6 +27,14 @@ try
     var split = CorpusSplit.Of(corpus.Chapters);
     log.WriteLine($"corpus: {corpus.Chapters.Count} chapters; training {split.Training.Length:N0} bytes, held out {split.HeldOut.Length:N0} bytes ({split.HeldOutChapters.Count} chapters)");
 
+    if (options.WriteCalibration is { } calibrationPath)
+    {
+        var slice = CalibrationSlice.Of(corpus.Chapters);
+        Qcqa.Core.AtomicFile.WriteAllBytes(Path.GetFullPath(calibrationPath), slice);
+        log.WriteLine($"wrote {calibrationPath}: {slice.Length:N0} bytes of training chapters");
+        return 0;
+    }
+
     TorchRuntime.EnsureInitialized();
     if (options.Threads is { } threads) torch.set_num_threads(threads);
     log.WriteLine($"libtorch: {torch.get_num_threads()} intra-op threads");

@@ -59,6 +59,9 @@ public sealed record TrainerOptions
     /// <summary>Skip training: reload the checkpoint in <see cref="Out"/> and print its metrics.</summary>
     public bool EvaluateOnly { get; init; }
 
+    /// <summary>Skip training: write the calibration text (a slice of the training split) to this file.</summary>
+    public string? WriteCalibration { get; init; }
+
     /// <summary>Full windows per forward pass in the held-out evaluation (changes float32 rounding only).</summary>
     public int EvalBatch { get; init; } = 16;
 
@@ -90,6 +93,7 @@ public sealed record TrainerOptions
           --dtype bf16|f16     stored dtype (default bf16)
           --eval-batch N       windows per forward pass in the held-out evaluation (default 16)
           --evaluate-only      reload the model in --out and print its held-out and unigram perplexities
+          --write-calibration F  write the calibration text (training chapters only, see CalibrationSlice) to F
           --help               this text
         """;
 
@@ -127,6 +131,7 @@ public sealed record TrainerOptions
                 "--dtype" => options with { Dtype = DtypeName(name, Value()) },
                 "--eval-batch" => options with { EvalBatch = PositiveInt(name, Value()) },
                 "--evaluate-only" => options with { EvaluateOnly = true },
+                "--write-calibration" => options with { WriteCalibration = Value() },
                 "--help" or "-h" or "-?" => options with { Help = true },
                 _ => throw new TrainerException($"Unknown option '{name}'. Use --help for the list."),
             };

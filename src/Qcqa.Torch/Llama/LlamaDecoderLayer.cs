@@ -14,6 +14,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     /// <summary>Allocates layer <paramref name="layer"/>.</summary>
     public LlamaDecoderLayer(string name, LlamaConfig config, int layer, Device device) : base(name)
     {
+        Index = layer;
         _inputNorm = new RmsNorm("input_layernorm", config.HiddenSize, config.RmsNormEps, device);
         _attention = new LlamaAttention("self_attn", config, layer, device);
         _postAttentionNorm = new RmsNorm("post_attention_layernorm", config.HiddenSize, config.RmsNormEps, device);
@@ -24,6 +25,12 @@ public sealed class LlamaDecoderLayer : nn.Module
         register_module("mlp", _mlp);
     }
 
+    /// <summary>The layer's index in the stack.</summary>
+    public int Index { get; }
+
+    /// <summary>The norm before the attention block.</summary>
+    public RmsNorm InputNorm => _inputNorm;
+
     /// <summary>The attention block.</summary>
     public LlamaAttention Attention => _attention;
 
@@ -32,11 +39,16 @@ public sealed class LlamaDecoderLayer : nn.Module
     /// <param name="cos">[seq, head_dim]</param>
     /// <param name="sin">[seq, head_dim]</param>
     /// <param name="cache">This layer's KV cache, or null.</param>
+    /// <param name="observer">Sees the attention's input and output, or null.</param>
     /// <returns>[batch, seq, hidden]</returns>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache, IAttentionObserver? observer = null)
     {
         using var scope = NewDisposeScope();
-        var h = Scalars.Add(hidden, _attention.Forward(_inputNorm.forward(hidden), cos, sin, cache));
+        var normalized = _inputNorm.forward(hidden);
+        observer?.AttentionInput(Index, normalized);
+        var attended = _attention.Forward(normalized, cos, sin, cache);
+        if (observer is not null) attended = observer.AttentionOutput(Index, attended);
+        var h = Scalars.Add(hidden, attended);
         return Scalars.Add(h, _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -42,15 +42,16 @@ public sealed class LlamaDecoderStack : nn.Module
     /// <summary>Runs the stack over new tokens placed after whatever <paramref name="cache"/> holds.</summary>
     /// <param name="tokens">[batch, seq], int64.</param>
     /// <param name="cache">The KV cache to read and extend, or null for a pass from position 0.</param>
+    /// <param name="observer">Sees every layer's attention input and output, or null.</param>
     /// <returns>Final-normed hidden states, [batch, seq, hidden].</returns>
-    public Tensor Forward(Tensor tokens, LlamaKvCache? cache)
+    public Tensor Forward(Tensor tokens, LlamaKvCache? cache, IAttentionObserver? observer = null)
     {
         using var scope = NewDisposeScope();
         var start = cache?.Length ?? 0;
         var (cos, sin) = _rotary.Tables(start, tokens.shape[1]);
         var hidden = _embedding.forward(tokens);
         for (var l = 0; l < _layers.Length; l++)
-            hidden = _layers[l].Forward(hidden, cos, sin, cache?.Layers[l]);
+            hidden = _layers[l].Forward(hidden, cos, sin, cache?.Layers[l], observer);
         return _norm.forward(hidden).MoveToOuterDisposeScope();
     }
 }

@@ -103,14 +103,15 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="tokens">[batch, seq], int64 token ids.</param>
     /// <param name="cache">A cache from <see cref="CreateKvCache"/>, or null.</param>
+    /// <param name="observer">Sees every layer's attention input and output (calibration), or null.</param>
     /// <returns>[batch, seq, vocab]</returns>
     /// <exception cref="ArgumentException">Wrong shape or dtype, token id out of range, or a cache of another shape.</exception>
-    public Tensor Forward(Tensor tokens, LlamaKvCache? cache)
+    public Tensor Forward(Tensor tokens, LlamaKvCache? cache, IAttentionObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         CheckTokens(tokens, cache);
         using var scope = NewDisposeScope();
-        var hidden = _stack.Forward(tokens.to(Device), cache);
+        var hidden = _stack.Forward(tokens.to(Device), cache, observer);
         var logits = _lmHead is null
             ? nn.functional.linear(hidden, _stack.Embedding.Weight)
             : _lmHead.forward(hidden);

@@ -1,0 +1,22 @@
+using static TorchSharp.torch;
+
+namespace Qcqa.Torch.Llama;
+
+/// <summary>
+/// Sees what each decoder layer's attention reads and what it adds to the residual stream, during a forward pass
+/// without a cache. Calibration collects its statistics through it, so there is one forward pass in the code base,
+/// not a second copy that could drift from the model.
+/// </summary>
+public interface IAttentionObserver
+{
+    /// <summary>Called with the attention's input (after the input norm) before the attention runs.</summary>
+    /// <param name="layer">The layer index.</param>
+    /// <param name="normalized">[batch, seq, hidden]; owned by the forward pass (do not dispose).</param>
+    void AttentionInput(int layer, Tensor normalized);
+
+    /// <summary>Called with the attention's output; what it returns is added to the residual stream instead.</summary>
+    /// <param name="layer">The layer index.</param>
+    /// <param name="output">[batch, seq, hidden].</param>
+    /// <returns><paramref name="output"/> itself, or a tensor of the same shape (e.g. with a gradient probe added).</returns>
+    Tensor AttentionOutput(int layer, Tensor output);
+}
