@@ -24,6 +24,7 @@ public sealed class ModelTokenizer
     private ModelTokenizer(ITokenCodec codec, TokenizerKind kind, string? filePath, int[] prefix, int? endOfSequence, int embeddingRows)
     {
         _codec = codec;
+        LargestId = Math.Max(codec.MaxId, prefix.DefaultIfEmpty(-1).Max());
         Kind = kind;
         FilePath = filePath;
         _prefix = prefix;
@@ -39,6 +40,9 @@ public sealed class ModelTokenizer
 
     /// <summary>The model's <c>vocab_size</c>: every id this tokenizer produces is below it.</summary>
     public int EmbeddingRows { get; }
+
+    /// <summary>The largest id the tokenizer can produce; a model that runs it needs more embedding rows than this.</summary>
+    public int LargestId { get; }
 
     /// <summary>The ids <see cref="Encode"/> puts before a text (the beginning-of-sequence token, or none).</summary>
     public IReadOnlyList<long> PrefixIds => Array.ConvertAll(_prefix, id => (long)id);
@@ -103,12 +107,21 @@ public sealed class ModelTokenizer
         var settings = File.Exists(settingsPath) ? TokenizerConfigFile.Load(settingsPath) : null;
         var prefix = Prefix(codec, settings, settingsPath, templatePrefix, defaultBos, kind);
         var eos = settings?.EndOfSequence is { } eosToken ? codec.IdOf(eosToken) : defaultEos;
-        var maxId = Math.Max(codec.MaxId, prefix.DefaultIfEmpty(-1).Max());
-        if (maxId >= vocabSize)
+        var tokenizer = new ModelTokenizer(codec, kind, file, prefix, eos, vocabSize);
+        tokenizer.CheckFits(vocabSize, configPath);
+        return tokenizer;
+    }
+
+    /// <summary>Checks that every id the tokenizer produces is a row of an embedding with <paramref name="vocabSize"/> rows.</summary>
+    /// <param name="vocabSize">The model's <c>vocab_size</c>.</param>
+    /// <param name="configPath">The model's <c>config.json</c>, named in the message.</param>
+    /// <exception cref="QcqaException">QCQA051 naming the tokenizer file when an id would fall outside the embedding.</exception>
+    public void CheckFits(int vocabSize, string configPath)
+    {
+        if (LargestId >= vocabSize)
             throw new QcqaException(ErrorCodes.BadTokenizer,
-                $"The tokenizer's ids go up to {maxId}, but the model's embedding has {vocabSize} rows (vocab_size in {configPath}): this tokenizer does not belong to this model.",
-                file);
-        return new ModelTokenizer(codec, kind, file, prefix, eos, vocabSize);
+                $"The tokenizer's ids go up to {LargestId}, but the model's embedding has {vocabSize} rows (vocab_size in {configPath}): this tokenizer does not belong to this model.",
+                FilePath ?? configPath);
     }
 
     /// <summary>
@@ -198,8 +211,8 @@ public sealed class ModelTokenizer
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            return new SentencePieceCodec(SentencePieceTokenizer.Create(stream, addBeginningOfSentence: false, addEndOfSentence: false));
+            using var fixedModel = new MemoryStream(SentencePieceByteOffsetFix.Apply(File.ReadAllBytes(path)));
+            return new SentencePieceCodec(SentencePieceTokenizer.Create(fixedModel, addBeginningOfSentence: false, addEndOfSentence: false));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -11,8 +11,8 @@ namespace Qcqa.Cli.Commands.Eval;
 internal static class EvalCommandDefinition
 {
     internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder (original or QcqaBuild output, including per-layer maps)." };
-    internal static readonly Option<string> TextOption = new("--text") { Description = "Held-out text file; its UTF-8 bytes are the tokens (byte-level models only).", Required = true };
-    internal static readonly Option<long?> MaxTokensOption = new("--max-tokens") { Description = "Evaluate at most this many tokens from the start of the text." };
+    internal static readonly Option<string> TextOption = new("--text") { Description = "Held-out text file (UTF-8), tokenized by the model's own tokenizer (tokenizer.json or tokenizer.model; bytes for a byte-level model).", Required = true };
+    internal static readonly Option<long?> MaxTokensOption = new("--max-tokens") { Description = "Evaluate at most this many tokens (of the model's tokenizer) from the start of the text." };
     internal static readonly Option<int> WindowOption = new("--window")
     {
         Description = "Tokens per perplexity window (windows do not overlap; the first token of each is not scored).",
