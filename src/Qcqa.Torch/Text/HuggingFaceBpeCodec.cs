@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 
 namespace Qcqa.Torch.Text;

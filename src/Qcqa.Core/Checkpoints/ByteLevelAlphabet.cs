@@ -1,17 +1,21 @@
-namespace Qcqa.Torch.Text;
+namespace Qcqa.Core.Checkpoints;
 
 /// <summary>
 /// The byte ↔ character map of byte-level BPE (GPT-2's <c>bytes_to_unicode</c>): printable Latin-1 bytes stand for
 /// themselves, the other 68 bytes for U+0100 onwards (so a space is <c>Ġ</c>). Byte-level vocabularies are written
-/// in these characters; one character is one byte of the text.
+/// in these characters; one character is one byte of the text. (Synthetic models write their tokenizer with it;
+/// Qcqa.Torch decodes byte-level tokenizers with it.)
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     private static readonly char[] ByteToChar = BuildTable();
     private static readonly Dictionary<char, byte> CharToByte = Enumerable.Range(0, 256).ToDictionary(b => ByteToChar[b], b => (byte)b);
 
+    /// <summary>The character that stands for byte <paramref name="b"/>.</summary>
+    public static char Of(byte b) => ByteToChar[b];
+
     /// <summary>The vocabulary spelling of <paramref name="utf8"/>.</summary>
-    internal static string Spell(ReadOnlySpan<byte> utf8)
+    public static string Spell(ReadOnlySpan<byte> utf8)
     {
         var chars = new char[utf8.Length];
         for (var i = 0; i < utf8.Length; i++) chars[i] = ByteToChar[utf8[i]];
@@ -19,7 +23,7 @@ internal static class ByteLevelAlphabet
     }
 
     /// <summary>Appends the bytes a vocabulary string spells; false when a character is not in the alphabet.</summary>
-    internal static bool TryAppendBytes(string token, List<byte> bytes)
+    public static bool TryAppendBytes(string token, List<byte> bytes)
     {
         foreach (var c in token)
         {
