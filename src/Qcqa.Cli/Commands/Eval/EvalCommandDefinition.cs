@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
 using Qcqa.Torch.Evaluation;
-using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Cli.Commands.Eval;
 
@@ -19,11 +18,7 @@ internal static class EvalCommandDefinition
         DefaultValueFactory = _ => PerplexityOptions.DefaultWindowSize,
     };
     internal static readonly Option<int> GenerateOption = new("--generate") { Description = "Also decode this many tokens greedily to measure the KV cache per token and the decode speed." };
-    internal static readonly Option<string> DeviceOption = new("--device")
-    {
-        Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
-        DefaultValueFactory = _ => "cpu",
-    };
+    internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print the result as JSON instead of a summary." };
 
     internal static Command Create()

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
-using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Cli.Commands.Generate;
 
@@ -21,11 +20,7 @@ internal static class GenerateCommandDefinition
     };
     internal static readonly Option<double> TemperatureOption = new("--temperature", "-t") { Description = "Sampling temperature; 0 (the default) picks the most likely token every step." };
     internal static readonly Option<long?> SeedOption = new("--seed") { Description = "Seed of the sampler, so that sampling with a temperature repeats exactly." };
-    internal static readonly Option<string> DeviceOption = new("--device")
-    {
-        Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
-        DefaultValueFactory = _ => "cpu",
-    };
+    internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
 
     internal static Command Create()
     {
