@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Qcqa.Cli.Commands.Build;
 using Qcqa.Cli.Commands.Eval;
+using Qcqa.Cli.Commands.Generate;
 using Qcqa.Cli.Commands.Inspect;
 using Qcqa.Cli.Commands.Merge;
 using Qcqa.Cli.Commands.Search;
@@ -24,6 +25,7 @@ internal static class QcqaApp
         root.Subcommands.Add(SearchCommandDefinition.Create());
         root.Subcommands.Add(SynthCommandDefinition.Create());
         root.Subcommands.Add(EvalCommandDefinition.Create());
+        root.Subcommands.Add(GenerateCommandDefinition.Create());
         return root;
     }
 

@@ -45,6 +45,8 @@ public static class ErrorCodes
 
     /// <summary>An evaluation input (held-out text) is missing or unusable.</summary>
     public const string BadEvaluationInput = "QCQA050";
+    /// <summary>A model's tokenizer file is missing, malformed, of an unsupported kind, or does not fit its embedding.</summary>
+    public const string BadTokenizer = "QCQA051";
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
 
