@@ -1,4 +1,5 @@
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -20,12 +21,13 @@ public static class SpecReader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // One reader for every spec byte: size limit, strict UTF-8 with the position of a bad byte.
+            var bytes = InputFile.ReadAllBytes(path, InputLimits.MaxSpecFileBytes, ErrorCodes.FileNotFound, ErrorCodes.SpecSyntax, "The spec file");
+            text = StrictUtf8.Decode(bytes, path, ErrorCodes.SpecSyntax, "The spec");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (QcqaException e)
         {
-            var message = e is FileNotFoundException or DirectoryNotFoundException ? "The spec file was not found." : $"The spec file cannot be read: {e.Message}";
-            return new SpecReadResult(null, [new SpecDiagnostic(ErrorCodes.FileNotFound, message, new SourceLocation(path, 0, 0))]);
+            return new SpecReadResult(null, [new SpecDiagnostic(e.Code, e.Message, new SourceLocation(e.File, e.Line, e.Column))]);
         }
         return Parse(text, path, options);
     }
@@ -57,7 +59,8 @@ public static class SpecReader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            // The limited parser refuses deep nesting and alias bombs before any node is built.
+            stream.Load(new LimitedYamlParser(new Parser(new StringReader(yaml))));
         }
         catch (YamlException e)
         {
