@@ -95,6 +95,8 @@ public sealed class ModelConfig
     public static ModelConfig Load(string path)
     {
         Preconditions.CheckNotNull(path);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new QcqaException(ErrorCodes.BadModelConfig, "The model folder has no config.json.", path);
         var root = JsonInput.Read(path, ErrorCodes.BadModelConfig, ErrorCodes.BadModelConfig, "config.json");
         return Parse(root, path);
     }

@@ -73,7 +73,7 @@ public static class JsonInput
                         var name = ReadString(ref reader, path, code, what, line, column);
                         var parent = open.Peek();
                         if (parent.Names.Contains(name))
-                            throw new QcqaException(code, $"{what} lists \"{JsonInputNode.Shorten(name)}\" more than once in the same object.", path, line, column);
+                            throw new QcqaException(code, $"{what} lists '{JsonInputNode.Shorten(name)}' more than once{(parent.Name is { } holder ? $" in \"{JsonInputNode.Shorten(holder.Name)}\"" : " in the same object")}.", path, line, column);
                         parent.Names.Add(name);
                         pendingName = (name, line, column);
                         continue;

@@ -93,13 +93,13 @@ public sealed class JsonInputNode
     /// <summary>A user error positioned at this value.</summary>
     public QcqaException Error(string code, string message, string path) => new(code, message, path, Line, Column);
 
-    /// <summary>The value for messages: "an object", "the number 1e9", "the text 'zero'"… (long texts are cut).</summary>
+    /// <summary>The value for messages: "an object", "1e9", "\"zero\""… (long texts are cut).</summary>
     public string Describe() => Kind switch
     {
         JsonInputKind.Object => "an object",
         JsonInputKind.Array => "an array",
-        JsonInputKind.String => $"the text \"{Shorten(Text!)}\"",
-        JsonInputKind.Number => $"the number {Shorten(Text!)}",
+        JsonInputKind.String => $"\"{Shorten(Text!)}\"",
+        JsonInputKind.Number => Shorten(Text!),
         JsonInputKind.Boolean => Boolean ? "true" : "false",
         _ => "null",
     };

@@ -41,6 +41,8 @@ public static class BuildPipeline
         {
             cancellation.ThrowIfCancellationRequested();
             using var checkpoint = Checkpoint.Open(model.Path);
+            checkpoint.CheckAttentionFinite();
+            WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in ModelSignature.Files(model.Path)) dependencies.AddInput(file);
             var units = GroupingEvaluator.UnitsPerLayer(checkpoint);
             var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();

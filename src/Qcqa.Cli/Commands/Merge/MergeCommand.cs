@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Wse;
@@ -18,6 +19,7 @@ internal sealed class MergeCommand(ParseResult parseResult, ILogger log)
     {
         using var checkpoint = Checkpoint.Open(_model);
         var grouping = GroupingFile.Read(_groupingPath, GroupingEvaluator.UnitsPerLayer(checkpoint));
+        WarningCodes.LogNonFinite(log, checkpoint);
         var result = CheckpointMerger.Merge(checkpoint, grouping, _out, new MergeOptions { GroupingPath = _groupingPath });
         log.Information("Wrote {Output} as {Form}: {KvHeads} KV heads, KV cache {Before:N0} -> {After:N0} bytes per token",
             result.OutputFolder, result.Form, result.KvHeadsPerLayer.Sum(), result.KvCacheBytesPerTokenBefore, result.KvCacheBytesPerTokenAfter);
