@@ -48,7 +48,26 @@ public sealed class ShardIndex
     public static ShardIndex Load(string path)
     {
         Preconditions.CheckNotNull(path);
-        var root = JsonInput.Read(path, ErrorCodes.BadShardIndex, ErrorCodes.BadShardIndex, "The shard index");
+        var index = Parse(JsonInput.Read(path, ErrorCodes.BadShardIndex, ErrorCodes.BadShardIndex, "The shard index"), path);
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        foreach (var shard in index.ShardNames)
+        {
+            var shardPath = System.IO.Path.Combine(folder, shard);
+            if (Directory.Exists(shardPath))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index is a folder, not a file.", path);
+            if (!File.Exists(shardPath))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index does not exist in the model folder.", path);
+        }
+        return index;
+    }
+
+    /// <summary>Parses and validates index JSON without looking at the folder (see <see cref="Load"/>).</summary>
+    /// <exception cref="QcqaException">QCQA015 at the offending value.</exception>
+    internal static ShardIndex Parse(ReadOnlySpan<byte> utf8, string path)
+        => Parse(JsonInput.Parse(utf8, path, ErrorCodes.BadShardIndex, "The shard index"), path);
+
+    private static ShardIndex Parse(JsonInputNode root, string path)
+    {
         if (!root.IsObject) throw root.Error(ErrorCodes.BadShardIndex, $"The shard index must be a JSON object, not {root.Describe()}.", path);
         if (root["weight_map"] is not { IsObject: true } map)
             throw (root["weight_map"] ?? root).Error(ErrorCodes.BadShardIndex, "The shard index has no \"weight_map\" object mapping tensor names to shard files.", path);
@@ -65,16 +84,6 @@ public sealed class ShardIndex
             weightMap.Add(new(entry.Name, shard));
         }
         if (weightMap.Count == 0) throw map.Error(ErrorCodes.BadShardIndex, "weight_map is empty.", path);
-
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        foreach (var shard in weightMap.Select(e => e.Value).Distinct(StringComparer.Ordinal))
-        {
-            var shardPath = System.IO.Path.Combine(folder, shard);
-            if (Directory.Exists(shardPath))
-                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index is a folder, not a file.", path);
-            if (!File.Exists(shardPath))
-                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index does not exist in the model folder.", path);
-        }
         return new ShardIndex(path, (JsonObject)root.ToJsonNode()!, weightMap);
     }
 }

@@ -40,6 +40,9 @@ public sealed class LimitedYamlParser : IParser
         _maxExpandedNodes = maxExpandedNodes;
     }
 
+    /// <summary>Where the last event read ends (1-based line and column), for errors raised past it; (1, 1) before any.</summary>
+    public (int Line, int Column) LastPosition { get; private set; } = (1, 1);
+
     /// <summary>Nodes seen so far, aliases expanded.</summary>
     public long ExpandedNodes => _expanded;
 
@@ -50,6 +53,7 @@ public sealed class LimitedYamlParser : IParser
     public bool MoveNext()
     {
         if (!_inner.MoveNext()) return false;
+        if (_inner.Current is { } current) LastPosition = ((int)current.End.Line, (int)current.End.Column);
         switch (_inner.Current)
         {
             case MappingStart or SequenceStart:

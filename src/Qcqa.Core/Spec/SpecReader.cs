@@ -57,10 +57,11 @@ public static class SpecReader
     private static YamlNode? LoadYaml(string yaml, SpecContext context)
     {
         var stream = new YamlStream();
+        var parser = new LimitedYamlParser(new Parser(new StringReader(yaml)));
         try
         {
             // The limited parser refuses deep nesting and alias bombs before any node is built.
-            stream.Load(new LimitedYamlParser(new Parser(new StringReader(yaml))));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
@@ -69,6 +70,14 @@ public static class SpecReader
                 ? e.Message[(end + 3)..] : e.Message;
             var location = new SourceLocation(context.File, (int)e.Start.Line, (int)e.Start.Column);
             context.Report(ErrorCodes.SpecSyntax, location, $"Not valid YAML: {message}");
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // Found by fuzzing: on some malformed input YamlDotNet's scanner and loader throw these instead of a
+            // YamlException ("The scanner should contain no more tokens", "The current event is of an unsupported type").
+            var (line, column) = parser.LastPosition;
+            context.Report(ErrorCodes.SpecSyntax, new SourceLocation(context.File, line, column), "Not valid YAML: the document is malformed after this point.");
             return null;
         }
         if (stream.Documents.Count == 0)

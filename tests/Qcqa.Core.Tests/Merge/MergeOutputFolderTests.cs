@@ -51,10 +51,12 @@ public class MergeOutputFolderTests : IDisposable
         {
             BeforeTensor = name =>
             {
-                if (name == LlamaTensorNames.KeyWeight(1)) throw new IOException("disk full (simulated)");
+                if (name == LlamaTensorNames.KeyWeight(1)) throw new IOException("No space left on device (simulated)", 28); // ENOSPC
             },
         };
-        Assert.Throws<IOException>(() => CheckpointMerger.Merge(checkpoint, Gqa, _folder.Combine("out"), options));
+        var error = Assert.Throws<QcqaException>(() => CheckpointMerger.Merge(checkpoint, Gqa, _folder.Combine("out"), options));
+        Assert.Equal(ErrorCodes.WriteFailed, error.Code);
+        Assert.Contains("disk is full", error.Message);
         AssertOnlyFolders("model");
     }
 
