@@ -33,6 +33,7 @@ internal sealed class FuzzEngine(FuzzTarget target, ulong seed, TimeSpan limit)
         var clock = Stopwatch.StartNew();
         var single = new Stopwatch();
         var maxTicks = 0L;
+        byte[] slowest = [];
         var nextReport = TimeSpan.FromSeconds(30);
 
         for (long n = 0; n < executions; n++)
@@ -54,7 +55,11 @@ internal sealed class FuzzEngine(FuzzTarget target, ulong seed, TimeSpan limit)
                 if (problems.Add(e.GetType().FullName + "@" + FirstFrame(e))) findings.Add((input, problem));
             }
             single.Stop();
-            if (single.ElapsedTicks > maxTicks) maxTicks = single.ElapsedTicks;
+            if (single.ElapsedTicks > maxTicks)
+            {
+                maxTicks = single.ElapsedTicks;
+                slowest = input;
+            }
             if (single.Elapsed > limit && problems.Add("slow@" + outcome))
                 findings.Add((input, $"took {single.Elapsed.TotalMilliseconds:0} ms (limit {limit.TotalMilliseconds:0} ms); outcome {outcome}"));
 
@@ -69,7 +74,7 @@ internal sealed class FuzzEngine(FuzzTarget target, ulong seed, TimeSpan limit)
                 progress($"{target.Name}: {n + 1:N0} executions, {outcomes.Count} outcomes, slowest {maxTicks * 1000.0 / Stopwatch.Frequency:0.0} ms, {findings.Count} finding(s)");
             }
         }
-        return new FuzzReport(target.Name, executions, maxTicks * 1000.0 / Stopwatch.Frequency, outcomes.Count, corpus.Count, findings, clock.Elapsed.TotalSeconds);
+        return new FuzzReport(target.Name, executions, maxTicks * 1000.0 / Stopwatch.Frequency, outcomes.Count, corpus.Count, findings, clock.Elapsed.TotalSeconds, slowest);
     }
 
     /// <summary>Saves findings as files named by their content hash, with the problem beside each.</summary>

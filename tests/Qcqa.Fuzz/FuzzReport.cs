@@ -8,7 +8,8 @@ namespace Qcqa.Fuzz;
 /// <param name="CorpusSize">Inputs kept in the in-memory corpus at the end.</param>
 /// <param name="Findings">Inputs that crashed (unexpected exception) or ran longer than the limit, with what happened.</param>
 /// <param name="Seconds">Wall-clock time of the run.</param>
-internal sealed record FuzzReport(string Target, long Executions, double MaxMilliseconds, int Outcomes, int CorpusSize, IReadOnlyList<(byte[] Input, string Problem)> Findings, double Seconds)
+/// <param name="SlowestInput">The input that took <paramref name="MaxMilliseconds"/>, to look into.</param>
+internal sealed record FuzzReport(string Target, long Executions, double MaxMilliseconds, int Outcomes, int CorpusSize, IReadOnlyList<(byte[] Input, string Problem)> Findings, double Seconds, byte[] SlowestInput)
 {
     /// <summary>One line for logs and the README's figures.</summary>
     public override string ToString()

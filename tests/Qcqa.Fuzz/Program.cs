@@ -43,6 +43,8 @@ foreach (var target in targets)
     Console.WriteLine($"{target.Name}: {seeds.Count} seed inputs, {executions:N0} executions, seed {seed}, limit {limitMs} ms");
     var report = new FuzzEngine(target, seed, TimeSpan.FromMilliseconds(limitMs)).Run(executions, seeds, Console.WriteLine);
     Console.WriteLine(report);
+    Directory.CreateDirectory(findingsFolder);
+    File.WriteAllBytes(Path.Combine(findingsFolder, $"{target.Name}-slowest.bin"), report.SlowestInput);
     if (report.Findings.Count > 0)
     {
         failed = true;
