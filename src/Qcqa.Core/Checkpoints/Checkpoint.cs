@@ -89,7 +89,7 @@ public sealed class Checkpoint : IDisposable
         var files = new List<SafetensorsFile>();
         try
         {
-            if (File.Exists(single))
+            if (Path.Exists(single))
             {
                 files.Add(SafetensorsFile.Open(single));
             }
