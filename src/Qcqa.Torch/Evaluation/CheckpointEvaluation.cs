@@ -1,4 +1,5 @@
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
@@ -27,6 +28,8 @@ public static class CheckpointEvaluation
         ILogger? log = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
     {
         using var checkpoint = Checkpoint.Open(modelFolder);
+        checkpoint.CheckAttentionFinite();
+        if (log is not null) WarningCodes.LogNonFinite(log, checkpoint);
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
         text.Tokenizer.CheckFits(config.VocabSize, checkpoint.Config.Path);
         options.Perplexity.Validate(config.MaxPositionEmbeddings);
@@ -37,6 +40,10 @@ public static class CheckpointEvaluation
         using LlamaModel model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
         log?.Information("Evaluating {Tokens:N0} tokens of {Text} ({Tokenizer})", text.Tokens.Count, text.Path, text.Tokenizer.Description);
         var result = ModelEvaluator.Evaluate(model, text.Tokens, options, progress, cancellation);
+        if (!double.IsFinite(result.Perplexity))
+            throw new QcqaException(ErrorCodes.NonFiniteResult,
+                $"The perplexity came out as {result.Perplexity}: the model's outputs are not finite numbers (its weights hold NaN or infinity, or they overflow in float32).",
+                checkpoint.WeightsPath);
         return result with { BitsPerByte = text.BitsPerByte(result.MeanNll), Tokenizer = text.Tokenizer.Description };
     }
 }
