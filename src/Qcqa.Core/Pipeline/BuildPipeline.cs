@@ -4,6 +4,7 @@ using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Output;
 using Qcqa.Core.Spec;
 using Qcqa.Core.Statistics;
 using Qcqa.Core.Wse;
@@ -29,7 +30,8 @@ public static class BuildPipeline
     {
         var clock = Stopwatch.StartNew();
         var spec = SpecReader.Load(request.SpecPath);
-        var outputRoot = Path.GetFullPath(request.OutputFolder);
+        var outputRoot = OutputPaths.Full(request.OutputFolder, "The output folder");
+        CheckFolders(outputRoot, OutputPaths.Full(request.CacheFolder, "The cache folder"), spec);
         var cache = new ContentCache(request.CacheFolder, log);
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
@@ -41,6 +43,8 @@ public static class BuildPipeline
         {
             cancellation.ThrowIfCancellationRequested();
             using var checkpoint = Checkpoint.Open(model.Path);
+            checkpoint.CheckAttentionFinite();
+            WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in ModelSignature.Files(model.Path)) dependencies.AddInput(file);
             var units = GroupingEvaluator.UnitsPerLayer(checkpoint);
             var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
@@ -62,7 +66,7 @@ public static class BuildPipeline
                 var folder = VariantFolder(outputRoot, model, variant);
                 var fronts = search.Fronts(model.Name, grams, layerHashes, variant, cancellation);
                 var grouping = Allocate(grams, fronts, variant);
-                var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder);
+                var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder, cancellation);
                 log.Information("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
                 outputs.AddRange(Directory.EnumerateFiles(folder));
@@ -82,6 +86,26 @@ public static class BuildPipeline
         log.Information("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
             rows.Count(r => r.Mode != "original"), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
+    }
+
+    // Outputs and cache never go into a model folder (inputs are never modified, whatever links the paths take), and
+    // the output and cache folders are kept apart: the cache is not a build output and outputs are not cache entries.
+    private static void CheckFolders(string outputRoot, string cacheRoot, QcqaSpec spec)
+    {
+        if (OutputPaths.Overlap(outputRoot, cacheRoot))
+            throw new QcqaException(ErrorCodes.BadOutputPath,
+                $"The output folder '{outputRoot}' and the cache folder '{cacheRoot}' overlap (one is the other or inside it); give them separate folders.", outputRoot);
+        foreach (var model in spec.Models)
+        {
+            var at = model.PathLocation;
+            foreach (var (folder, what) in new[] { (outputRoot, "output folder"), (cacheRoot, "cache folder") })
+            {
+                var real = OutputPaths.Real(folder);
+                if (OutputPaths.IsSameOrInside(real, OutputPaths.Real(model.Path)))
+                    throw new QcqaException(ErrorCodes.BadOutputPath,
+                        $"The {what} '{folder}' is inside model folder '{model.Path}' (model '{model.Name}'); inputs are never modified, choose a {what} elsewhere.", at.File, at.Line, at.Column);
+            }
+        }
     }
 
     private static EvaluationStage? EvaluationFor(QcqaSpec spec, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
