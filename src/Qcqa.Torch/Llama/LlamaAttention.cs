@@ -41,6 +41,27 @@ public sealed class LlamaAttention : nn.Module
     /// <summary>The layer's KV layout.</summary>
     public AttentionLayout Layout { get; }
 
+    /// <summary>H, the query heads.</summary>
+    public int Heads => _heads;
+
+    /// <summary>d, the head size.</summary>
+    public int HeadDim => _headDim;
+
+    /// <summary><c>q_proj</c>, [H·d, hidden].</summary>
+    public Projection Query => _q;
+
+    /// <summary><c>k_proj</c>, [G·d, hidden].</summary>
+    public Projection Key => _k;
+
+    /// <summary><c>v_proj</c>, [G·d, hidden].</summary>
+    public Projection Value => _v;
+
+    /// <summary><c>o_proj</c>, [hidden, H·d].</summary>
+    public Projection Output => _o;
+
+    /// <summary>The KV head each query head reads, [H], int64.</summary>
+    public Tensor QueryToKvIndex => QueryToKv;
+
     private Tensor QueryToKv => get_buffer("query_to_kv")!;
 
     /// <summary>Attends over the new tokens and, when a cache is given, everything cached before them.</summary>

@@ -1,0 +1,111 @@
+using Qcqa.Core.Calibration;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qcqa.Torch.Alignment;
+
+/// <summary>
+/// How one layer's merge error is measured: what the aligned merge minimises and what its fitness reports, in one
+/// unit — squared error of the attention output, per token.
+/// </summary>
+/// <remarks>
+/// <para>Values: unit u's error ‖R_u (V_u − M_u B) C̃^½‖², where R_uᵀR_u = Σ_{h reads u} O_hᵀO_h weighs each value
+/// direction by what o_proj makes of it and C̃ = E[x̃x̃ᵀ] weighs inputs by how the data uses them.</para>
+/// <para>Keys: a key error Δk moves head h's logit for pair i by Re(conj(q̂_i) Δk̂_i e^{jφ}) / √d. Averaged over the
+/// rotation phase and independent query/key tokens, its square is ½ E|q̂_i|² E|Δk̂_i x|² / d, and a softmax whose
+/// logits move by σ moves the output by about σ² κ_h (κ_h: the head's attended output spread, from calibration).
+/// So pair i of unit u is weighted by w_{u,i} = Σ_{h reads u} κ_h E|q̂_{h,i}|² / (2d).</para>
+/// <para>Without calibration C̃ = I and κ_h = ‖O_h Ṽ_u‖²_F (the output energy of white input).</para>
+/// </remarks>
+public sealed class AlignmentMetric : IDisposable
+{
+    private AlignmentMetric(Tensor moment, Tensor pairWeights, Tensor root, Tensor rootPlus)
+    {
+        Moment = moment;
+        PairWeights = pairWeights;
+        ValueWeight = root;
+        ValueWeightPlus = rootPlus;
+    }
+
+    /// <summary>C̃, [D+1, D+1].</summary>
+    public Tensor Moment { get; }
+
+    /// <summary>w_{u,i}, [U, d/2].</summary>
+    public Tensor PairWeights { get; }
+
+    /// <summary>R_u = (Σ_{h reads u} O_hᵀO_h)^½, [U, d, d].</summary>
+    public Tensor ValueWeight { get; }
+
+    /// <summary>The pseudo-inverse of <see cref="ValueWeight"/>, [U, d, d] (directions o_proj ignores are left alone).</summary>
+    public Tensor ValueWeightPlus { get; }
+
+    /// <summary>Builds the metric of <paramref name="layer"/>.</summary>
+    /// <param name="layer">The layer's projections.</param>
+    /// <param name="calibration">The layer's calibration statistics, or null to measure on weights alone.</param>
+    /// <exception cref="ArgumentException">The calibration does not fit the layer.</exception>
+    public static AlignmentMetric Create(AttentionMatrices layer, LayerCalibration? calibration)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        int d = layer.HeadDim, half = d / 2, heads = layer.QueryHeads, units = layer.Units, hidden = layer.HiddenSize;
+        var device = layer.Query.device;
+        if (calibration is not null && (calibration.HiddenSize != hidden || calibration.QueryHeads != heads))
+            throw new ArgumentException($"The calibration describes {calibration.HiddenSize} inputs and {calibration.QueryHeads} heads; the layer has {hidden} and {heads}.", nameof(calibration));
+
+        using var scope = NewDisposeScope();
+        var moment = calibration is null
+            ? eye(hidden + 1, dtype: ScalarType.Float64, device: device)
+            : tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
+        moment = (moment + moment.t()) * 0.5;
+
+        // O per query head: [H, D, d].
+        var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
+        var values = layer.Value.view(units, d, hidden + 1);
+        var perHeadGram = outputs.transpose(1, 2).matmul(outputs); // O_hᵀO_h, [H, d, d]
+        Tensor spread;
+        if (calibration is not null)
+        {
+            spread = tensor(calibration.HeadOutputSpread.ToArray(), ScalarType.Float64, device);
+        }
+        else
+        {
+            // ‖O_h Ṽ_u‖²_F = ⟨O_hᵀO_h, Ṽ_u Ṽ_uᵀ⟩, without forming the D×D product.
+            var unitOf = tensor(layer.QueryToUnit.Select(u => (long)u).ToArray(), ScalarType.Int64, device);
+            var valueGram = values.matmul(values.transpose(1, 2)).index_select(0, unitOf);
+            spread = (perHeadGram * valueGram).sum(new long[] { 1, 2 });
+        }
+
+        // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+d/2} C̃ Q_{h,i+d/2}ᵀ.
+        var queryEnergy = (layer.Query.matmul(moment) * layer.Query).sum(1).view(heads, d);
+        var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
+        var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
+        var pairWeights = zeros(units, half, ScalarType.Float64, device);
+        var gram = zeros(units, d, d, ScalarType.Float64, device);
+        for (var u = 0; u < units; u++)
+        {
+            foreach (var h in layer.QueriesOfUnit[u])
+            {
+                pairWeights[u].add_(perQuery[h]);
+                gram[u].add_(perHeadGram[h]);
+            }
+        }
+
+        var (eigenvalues, eigenvectors) = linalg.eigh((gram + gram.transpose(1, 2)) * 0.5);
+        var largest = eigenvalues.amax(new long[] { 1 }, keepdim: true);
+        var kept = eigenvalues > largest * 1e-12;
+        var roots = eigenvalues.clamp_min(0).sqrt();
+        var inverseRoots = where(kept, roots.reciprocal(), zeros_like(roots));
+        var root = eigenvectors.matmul(diag_embed(roots)).matmul(eigenvectors.transpose(1, 2));
+        var rootPlus = eigenvectors.matmul(diag_embed(inverseRoots)).matmul(eigenvectors.transpose(1, 2));
+        return new AlignmentMetric(moment.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
+            root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope());
+    }
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        Moment.Dispose();
+        PairWeights.Dispose();
+        ValueWeight.Dispose();
+        ValueWeightPlus.Dispose();
+    }
+}

@@ -1,0 +1,115 @@
+using Qcqa.Core.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Qcqa.Torch.Alignment;
+
+/// <summary>
+/// One attention layer's projections in float64, with biases as one more input column ("augmented"), which is what
+/// the aligned merge works on: a bias is fitted exactly like a weight column whose input is always 1.
+/// </summary>
+/// <remarks>
+/// Shapes: <see cref="Query"/> [H·d, D+1], <see cref="Key"/> and <see cref="Value"/> [U·d, D+1] (U: the layer's KV
+/// units, the heads a grouping partitions), <see cref="Output"/> [D, H·d]. A missing bias is a zero column, and every
+/// operation of the merge keeps a zero column zero, so a model without biases gets none.
+/// </remarks>
+public sealed class AttentionMatrices : IDisposable
+{
+    private AttentionMatrices(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToUnit, int headDim,
+        bool queryBias, bool keyBias, bool valueBias)
+    {
+        Query = query;
+        Key = key;
+        Value = value;
+        Output = output;
+        QueryToUnit = queryToUnit;
+        HeadDim = headDim;
+        HasQueryBias = queryBias;
+        HasKeyBias = keyBias;
+        HasValueBias = valueBias;
+        QueriesOfUnit = Enumerable.Range(0, Units).Select(u => (IReadOnlyList<int>)Enumerable.Range(0, queryToUnit.Count).Where(h => queryToUnit[h] == u).ToArray()).ToArray();
+    }
+
+    /// <summary>[H·d, D+1]: <c>q_proj</c> weight and bias.</summary>
+    public Tensor Query { get; }
+
+    /// <summary>[U·d, D+1]: <c>k_proj</c> weight and bias.</summary>
+    public Tensor Key { get; }
+
+    /// <summary>[U·d, D+1]: <c>v_proj</c> weight and bias.</summary>
+    public Tensor Value { get; }
+
+    /// <summary>[D, H·d]: <c>o_proj</c> weight (its bias is not touched by a merge).</summary>
+    public Tensor Output { get; }
+
+    /// <summary>For each query head, the KV unit it reads.</summary>
+    public IReadOnlyList<int> QueryToUnit { get; }
+
+    /// <summary>For each KV unit, the query heads reading it (ascending).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> QueriesOfUnit { get; }
+
+    /// <summary>d.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>D.</summary>
+    public int HiddenSize => (int)Output.shape[0];
+
+    /// <summary>H.</summary>
+    public int QueryHeads => QueryToUnit.Count;
+
+    /// <summary>U.</summary>
+    public int Units => (int)(Key.shape[0] / HeadDim);
+
+    /// <summary>Whether the checkpoint has <c>q_proj.bias</c>.</summary>
+    public bool HasQueryBias { get; }
+
+    /// <summary>Whether the checkpoint has <c>k_proj.bias</c>.</summary>
+    public bool HasKeyBias { get; }
+
+    /// <summary>Whether the checkpoint has <c>v_proj.bias</c>.</summary>
+    public bool HasValueBias { get; }
+
+    /// <summary>Reads layer <paramref name="layer"/> of <paramref name="checkpoint"/> (exact conversion to float64).</summary>
+    /// <exception cref="Core.Diagnostics.QcqaException">As <see cref="Checkpoint.Attention"/>.</exception>
+    public static AttentionMatrices Read(Checkpoint checkpoint, int layer, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        device ??= CPU;
+        var a = checkpoint.Attention(layer);
+        var map = checkpoint.Config.LayerMap(layer);
+        var d = checkpoint.Config.HeadDim;
+        using var scope = NewDisposeScope();
+        var query = Augmented(a.Query, a.QueryBias, device);
+        var key = Augmented(a.Key, a.KeyBias, device);
+        var value = Augmented(a.Value, a.ValueBias, device);
+        var output = Matrix(a.Output, device);
+        return new AttentionMatrices(query.DetachFromDisposeScope(), key.DetachFromDisposeScope(), value.DetachFromDisposeScope(),
+            output.DetachFromDisposeScope(), map.QueryToKv.ToArray(), d, a.QueryBias is not null, a.KeyBias is not null, a.ValueBias is not null);
+    }
+
+    /// <summary>Wraps tensors (ownership passes to the new object); for tests and in-memory models.</summary>
+    public static AttentionMatrices FromTensors(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToUnit, int headDim,
+        bool queryBias = false, bool keyBias = false, bool valueBias = false)
+        => new(query, key, value, output, queryToUnit.ToArray(), headDim, queryBias, keyBias, valueBias);
+
+    private static Tensor Matrix(CheckpointTensor tensor, Device device)
+        => torch.tensor(tensor.ReadAllDoubles(), ScalarType.Float64, device).reshape(tensor.Shape[0], tensor.Shape[1]);
+
+    private static Tensor Augmented(CheckpointTensor weight, CheckpointTensor? bias, Device device)
+    {
+        var w = Matrix(weight, device);
+        var b = bias is null
+            ? zeros(w.shape[0], 1, ScalarType.Float64, device)
+            : torch.tensor(bias.ReadAllDoubles(), ScalarType.Float64, device).reshape(w.shape[0], 1);
+        return cat(new[] { w, b }, 1);
+    }
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        Query.Dispose();
+        Key.Dispose();
+        Value.Dispose();
+        Output.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using Qcqa.Torch.Alignment;
+using static TorchSharp.torch;
+
+namespace Qcqa.Torch.Tests.Alignment;
+
+/// <summary>Small float64 attention layers with a planted structure, for the aligned merge's tests.</summary>
+internal static class AlignedLayers
+{
+    /// <summary>
+    /// An MHA layer whose units in each group differ exactly by the maps the aligned merge can absorb: per rotary pair a
+    /// complex factor on the keys (rotation and scale), an invertible d×d map on the values. Biases on q/k/v when asked.
+    /// </summary>
+    internal static AttentionMatrices Planted(int[][] groups, int d, int hidden, long seed, bool biases = false)
+    {
+        var generator = manual_seed(seed);
+        var units = groups.Sum(g => g.Length);
+        int half = d / 2;
+        var key = zeros(units * d, hidden + 1, ScalarType.Float64);
+        var value = zeros(units * d, hidden + 1, ScalarType.Float64);
+        foreach (var group in groups)
+        {
+            var baseKey = randn(d, hidden + 1, ScalarType.Float64);
+            var baseValue = randn(d, hidden + 1, ScalarType.Float64);
+            if (!biases)
+            {
+                baseKey[.., hidden] = 0;
+                baseValue[.., hidden] = 0;
+            }
+            foreach (var unit in group)
+            {
+                var angle = rand(half, ScalarType.Float64) * (2 * Math.PI);
+                var scale = rand(half, ScalarType.Float64) * 1.5 + 0.25;
+                var (a, b) = ((scale * angle.cos()).unsqueeze(1), (scale * angle.sin()).unsqueeze(1));
+                var re = baseKey.narrow(0, 0, half);
+                var im = baseKey.narrow(0, half, half);
+                key.narrow(0, unit * d, half).copy_(a * re - b * im);
+                key.narrow(0, unit * d + half, half).copy_(a * im + b * re);
+                var map = randn(d, d, ScalarType.Float64) + eye(d, dtype: ScalarType.Float64) * 2;
+                value.narrow(0, unit * d, d).copy_(map.matmul(baseValue));
+            }
+        }
+        var query = randn(units * d, hidden + 1, ScalarType.Float64);
+        if (!biases) query[.., hidden] = 0;
+        var output = randn(hidden, units * d, ScalarType.Float64) / Math.Sqrt(units * d);
+        return AttentionMatrices.FromTensors(query * 0.3, key * 0.3, value, output, Enumerable.Range(0, units).ToArray(), d, biases, biases, biases);
+    }
+
+    /// <summary>A layer with independent random heads.</summary>
+    internal static AttentionMatrices Random(int units, int d, int hidden, long seed)
+    {
+        manual_seed(seed);
+        var query = randn(units * d, hidden + 1, ScalarType.Float64) * 0.3;
+        var key = randn(units * d, hidden + 1, ScalarType.Float64) * 0.3;
+        var value = randn(units * d, hidden + 1, ScalarType.Float64);
+        query[.., hidden] = 0;
+        key[.., hidden] = 0;
+        value[.., hidden] = 0;
+        var output = randn(hidden, units * d, ScalarType.Float64) / Math.Sqrt(units * d);
+        return AttentionMatrices.FromTensors(query, key, value, output, Enumerable.Range(0, units).ToArray(), d);
+    }
+}
