@@ -19,7 +19,7 @@ public static class GqaFronts
                 CardinalityMode.Equal.AllowedGroupCounts(gram.Size).Select(g =>
                 {
                     var grouping = LayerGrouping.Gqa(gram.Size, g);
-                    return new FrontPoint(grouping, WseCalculator.FromGram(gram, grouping));
+                    return new FrontPoint(grouping, Math.Max(0, WseCalculator.FromGram(gram, grouping)));
                 })))
             .ToArray();
 }

@@ -205,7 +205,8 @@ internal sealed class LayerSearchRun
                 var wse = WseCalculator.FromGram(_gram, grouping);
                 if (wse <= bestWse) (bestWse, best) = (wse, grouping);
             }
-            points.Add(new FrontPoint(best!, bestWse, seedWse));
+            // The Gram form subtracts sums; a grouping with no error can come out a rounding below zero.
+            points.Add(new FrontPoint(best!, Math.Max(0, bestWse), seedWse is { } s ? Math.Max(0, s) : null));
         }
         return new LayerFront(_h, _settings.Mode, _gram.Trace, points);
     }
