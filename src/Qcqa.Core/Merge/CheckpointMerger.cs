@@ -65,9 +65,10 @@ public static class CheckpointMerger
         OutputFolder folder, string outputFolder, MergeOptions options)
     {
         long weightBytes = 0, tensorBytes = 0;
+        var projections = new ProjectionMemo(options.Projections);
         foreach (var file in input.Files)
         {
-            var (written, data) = WriteWeights(file, Path.Combine(folder.Temporary, Path.GetFileName(file.Path)), roles, options);
+            var (written, data) = WriteWeights(file, Path.Combine(folder.Temporary, Path.GetFileName(file.Path)), roles, projections, options);
             weightBytes += written;
             tensorBytes += data;
         }
@@ -109,7 +110,7 @@ public static class CheckpointMerger
 
     // One output file per input file, same name, same tensors in the same data order, same metadata.
     private static (long FileBytes, long TensorBytes) WriteWeights(SafetensorsFile file, string path,
-        Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles, MergeOptions options)
+        Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles, ProjectionMemo projections, MergeOptions options)
     {
         var ordered = file.Tensors.OrderBy(t => t.DataBegin).ToArray();
         var declarations = ordered.Select(t => roles.TryGetValue(t.Name, out var r)
@@ -121,8 +122,10 @@ public static class CheckpointMerger
             options.Cancellation.ThrowIfCancellationRequested();
             options.BeforeTensor?.Invoke(tensor.Name);
             var source = new CheckpointTensor(file, tensor);
-            if (roles.TryGetValue(tensor.Name, out var r)) TensorRewriter.Write(writer, source, r.Role, r.Plan);
-            else TensorRewriter.Write(writer, source, null, null);
+            if (roles.TryGetValue(tensor.Name, out var r))
+                TensorRewriter.Write(writer, source, r.Role, r.Plan, r.Plan.KeepsKeyValues ? null : projections.For(r.Plan.Layer, r.Role));
+            else
+                TensorRewriter.Write(writer, source, null, null, null);
         }
         writer.Complete(options.FlushToDisk);
         return (writer.FileLength, declarations.Sum(d => d.ByteLength));

@@ -13,6 +13,13 @@ public sealed record MergeOptions
     /// </summary>
     public bool FlushToDisk { get; init; }
 
+    /// <summary>
+    /// The aligned merge: computes layer l's <see cref="MergedProjections"/>, or returns null to mean-pool that layer's
+    /// groups (the paper's merge, and what happens for every layer when this is null). Called at most once per layer
+    /// while its tensors are written, so a caller may compute each layer on demand.
+    /// </summary>
+    public Func<int, MergedProjections?>? Projections { get; init; }
+
     /// <summary>Test hook: called with each output tensor's name before it is written (throw to simulate a failure).</summary>
     internal Action<string>? BeforeTensor { get; init; }
 

@@ -25,8 +25,18 @@ internal static class TensorRewriter
     }
 
     /// <summary>Writes the output data of <paramref name="input"/> as the writer's current tensor.</summary>
-    internal static void Write(SafetensorsWriter writer, CheckpointTensor input, AttentionRole? role, LayerMergePlan? plan)
+    /// <param name="writer">The output file, positioned at this tensor.</param>
+    /// <param name="input">The input tensor.</param>
+    /// <param name="role">Its attention role, or null for a tensor the merge copies.</param>
+    /// <param name="plan">Its layer's plan, or null.</param>
+    /// <param name="replacement">The aligned merge's values for it (in merge order), or null to permute/pool the input.</param>
+    internal static void Write(SafetensorsWriter writer, CheckpointTensor input, AttentionRole? role, LayerMergePlan? plan, double[]? replacement)
     {
+        if (replacement is not null)
+        {
+            WriteReplacement(writer, input, role!.Value, plan!, replacement);
+            return;
+        }
         switch (role)
         {
             case AttentionRole.QueryWeight or AttentionRole.QueryBias when plan!.PermutesQueries:
@@ -40,6 +50,40 @@ internal static class TensorRewriter
                 break;
             default:
                 writer.CopyTensor(input.File, input.Info);
+                break;
+        }
+    }
+
+    // The aligned merge's values: K/V (and biases) are already one head per group in group order; q rows and o columns
+    // are in input query order and move by π exactly as the input's would.
+    private static void WriteReplacement(SafetensorsWriter writer, CheckpointTensor input, AttentionRole role, LayerMergePlan plan, double[] values)
+    {
+        var expected = role is AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias
+            ? input.Info.ElementCount / plan.Grouping.HeadCount * plan.Grouping.GroupCount
+            : input.Info.ElementCount;
+        if (values.LongLength != expected)
+            throw new InvalidOperationException($"The merged values of '{input.Name}' have {values.LongLength} elements; expected {expected}.");
+        var order = plan.QueryOrder;
+        switch (role)
+        {
+            case AttentionRole.QueryWeight or AttentionRole.QueryBias when plan.PermutesQueries:
+                var block = values.Length / order.Length;
+                foreach (var source in order) writer.WriteDoubles(values.AsSpan(source * block, block));
+                break;
+            case AttentionRole.OutputWeight when plan.PermutesQueries:
+                var rows = (int)input.Shape[0];
+                var width = values.Length / rows;
+                var columns = width / order.Length;
+                var row = new double[width];
+                for (var r = 0; r < rows; r++)
+                {
+                    var source = values.AsSpan(r * width, width);
+                    for (var p = 0; p < order.Length; p++) source.Slice(order[p] * columns, columns).CopyTo(row.AsSpan(p * columns, columns));
+                    writer.WriteDoubles(row);
+                }
+                break;
+            default:
+                writer.WriteDoubles(values);
                 break;
         }
     }

@@ -1,0 +1,23 @@
+namespace Qcqa.Core.Merge;
+
+/// <summary>
+/// Serves <see cref="MergeOptions.Projections"/> to the writer: tensors are written in file order, where a layer's
+/// projections sit together, so the last two layers computed are kept (a 7B layer's projections are half a GB in
+/// float64) and a layer whose tensors lie far apart is simply computed again.
+/// </summary>
+internal sealed class ProjectionMemo(Func<int, MergedProjections?>? compute)
+{
+    private readonly List<(int Layer, MergedProjections? Projections)> _recent = [];
+
+    /// <summary>The replacement values for <paramref name="role"/> of <paramref name="layer"/>, or null to mean-pool.</summary>
+    internal double[]? For(int layer, AttentionRole role)
+    {
+        if (compute is null) return null;
+        foreach (var (known, projections) in _recent)
+            if (known == layer) return projections?.For(role);
+        var computed = compute(layer);
+        _recent.Add((layer, computed));
+        if (_recent.Count > 2) _recent.RemoveAt(0);
+        return computed?.For(role);
+    }
+}
