@@ -1,0 +1,79 @@
+using Qcqa.Core.Calibration;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using static TorchSharp.torch;
+
+namespace Qcqa.Torch.Alignment;
+
+/// <summary>
+/// The aligned merge of a whole checkpoint, one layer at a time: the per-layer <see cref="LayerAlignment"/> (from the
+/// weights and, when given, the calibration statistics) and the <see cref="MergedProjections"/> the checkpoint writer
+/// takes (<see cref="MergeOptions.Projections"/>).
+/// </summary>
+/// <remarks>Layers are read and prepared on demand and not kept, so memory stays at one layer's matrices.</remarks>
+public sealed class AlignedModelMerge
+{
+    private readonly Checkpoint _checkpoint;
+    private readonly CalibrationStatistics? _calibration;
+    private readonly Device _device;
+
+    /// <summary>Prepares the merge of <paramref name="checkpoint"/>.</summary>
+    /// <param name="checkpoint">The open input checkpoint (not owned; must stay open while this is used).</param>
+    /// <param name="calibration">Statistics of the same model, or null to measure errors on weights alone.</param>
+    /// <param name="device">Where the float64 linear algebra runs; CPU when null.</param>
+    /// <exception cref="ArgumentException">The calibration has a different number of layers.</exception>
+    public AlignedModelMerge(Checkpoint checkpoint, CalibrationStatistics? calibration, Device? device = null)
+    {
+        _checkpoint = checkpoint ?? throw new ArgumentNullException(nameof(checkpoint));
+        if (calibration is not null && calibration.Layers.Count != checkpoint.LayerCount)
+            throw new ArgumentException($"The calibration has {calibration.Layers.Count} layers; the model has {checkpoint.LayerCount}.", nameof(calibration));
+        _calibration = calibration;
+        _device = device ?? CPU;
+    }
+
+    /// <summary>Runs <paramref name="use"/> with layer <paramref name="layer"/>'s alignment, then releases it.</summary>
+    public T WithLayer<T>(int layer, Func<LayerAlignment, T> use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        using var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
+        using var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
+        using var alignment = new LayerAlignment(matrices, metric);
+        return use(alignment);
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s merged projections for the writer, or null when its grouping keeps every unit.</summary>
+    public MergedProjections? Projections(int layer, LayerGrouping grouping)
+    {
+        ArgumentNullException.ThrowIfNull(grouping);
+        if (grouping.IsIdentity) return null;
+        using var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
+        using var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
+        using var alignment = new LayerAlignment(matrices, metric);
+        using var merged = alignment.Merge(grouping);
+        return new MergedProjections(
+            Weight(merged.Query), matrices.HasQueryBias ? Bias(merged.Query) : null,
+            Weight(merged.Key), matrices.HasKeyBias ? Bias(merged.Key) : null,
+            Weight(merged.Value), matrices.HasValueBias ? Bias(merged.Value) : null,
+            merged.Output.cpu().contiguous().data<double>().ToArray());
+    }
+
+    /// <summary>The writer's callback for a whole model grouping.</summary>
+    public Func<int, MergedProjections?> ProjectionsFor(ModelGrouping grouping)
+    {
+        ArgumentNullException.ThrowIfNull(grouping);
+        return layer => Projections(layer, grouping.Layers[layer].Grouping);
+    }
+
+    private static double[] Weight(Tensor augmented)
+    {
+        using var scope = NewDisposeScope();
+        return augmented.narrow(1, 0, augmented.shape[1] - 1).cpu().contiguous().data<double>().ToArray();
+    }
+
+    private static double[] Bias(Tensor augmented)
+    {
+        using var scope = NewDisposeScope();
+        return augmented.select(1, augmented.shape[1] - 1).cpu().contiguous().data<double>().ToArray();
+    }
+}
