@@ -11,12 +11,16 @@ namespace Qcqa.Torch.Alignment;
 /// weights and, when given, the calibration statistics) and the <see cref="MergedProjections"/> the checkpoint writer
 /// takes (<see cref="MergeOptions.Projections"/>).
 /// </summary>
-/// <remarks>Layers are read and prepared on demand and not kept, so memory stays at one layer's matrices.</remarks>
-public sealed class AlignedModelMerge
+/// <remarks>
+/// Layers are read and prepared on demand; the most recent one is kept (callers go layer by layer), so memory stays
+/// at one layer's matrices.
+/// </remarks>
+public sealed class AlignedModelMerge : IDisposable
 {
     private readonly Checkpoint _checkpoint;
     private readonly CalibrationStatistics? _calibration;
     private readonly Device _device;
+    private (int Layer, AttentionMatrices Matrices, AlignmentMetric Metric, LayerAlignment Alignment)? _current;
 
     /// <summary>Prepares the merge of <paramref name="checkpoint"/>.</summary>
     /// <param name="checkpoint">The open input checkpoint (not owned; must stay open while this is used).</param>
@@ -32,14 +36,11 @@ public sealed class AlignedModelMerge
         _device = device ?? CPU;
     }
 
-    /// <summary>Runs <paramref name="use"/> with layer <paramref name="layer"/>'s alignment, then releases it.</summary>
+    /// <summary>Runs <paramref name="use"/> with layer <paramref name="layer"/>'s alignment.</summary>
     public T WithLayer<T>(int layer, Func<LayerAlignment, T> use)
     {
         ArgumentNullException.ThrowIfNull(use);
-        using var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
-        using var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
-        using var alignment = new LayerAlignment(matrices, metric);
-        return use(alignment);
+        return use(Prepare(layer).Alignment);
     }
 
     /// <summary>Layer <paramref name="layer"/>'s merged projections for the writer, or null when its grouping keeps every unit.</summary>
@@ -47,9 +48,7 @@ public sealed class AlignedModelMerge
     {
         ArgumentNullException.ThrowIfNull(grouping);
         if (grouping.IsIdentity) return null;
-        using var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
-        using var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
-        using var alignment = new LayerAlignment(matrices, metric);
+        var (_, matrices, _, alignment) = Prepare(layer);
         using var merged = alignment.Merge(grouping);
         return new MergedProjections(
             Weight(merged.Query), matrices.HasQueryBias ? Bias(merged.Query) : null,
@@ -63,6 +62,29 @@ public sealed class AlignedModelMerge
     {
         ArgumentNullException.ThrowIfNull(grouping);
         return layer => Projections(layer, grouping.Layers[layer].Grouping);
+    }
+
+    /// <summary>Releases the prepared layer.</summary>
+    public void Dispose() => Release();
+
+    private (int Layer, AttentionMatrices Matrices, AlignmentMetric Metric, LayerAlignment Alignment) Prepare(int layer)
+    {
+        if (_current is { } current && current.Layer == layer) return current;
+        Release();
+        var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
+        var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
+        var prepared = (layer, matrices, metric, new LayerAlignment(matrices, metric));
+        _current = prepared;
+        return prepared;
+    }
+
+    private void Release()
+    {
+        if (_current is not { } current) return;
+        current.Alignment.Dispose();
+        current.Metric.Dispose();
+        current.Matrices.Dispose();
+        _current = null;
     }
 
     private static double[] Weight(Tensor augmented)

@@ -27,7 +27,7 @@ public sealed class AlignedMergeCheckpointTests : IDisposable
         var output = _temp.Combine("aligned");
         using (var checkpoint = Checkpoint.Open(model))
         {
-            var merge = new AlignedModelMerge(checkpoint, calibration: null);
+            using var merge = new AlignedModelMerge(checkpoint, calibration: null);
             var result = CheckpointMerger.Merge(checkpoint, grouping, output, new MergeOptions { Projections = merge.ProjectionsFor(grouping) });
             Assert.Equal(MergeForm.PerLayerMap, result.Form);
         }
@@ -50,7 +50,7 @@ public sealed class AlignedMergeCheckpointTests : IDisposable
         var output = _temp.Combine("gqa");
         using (var checkpoint = Checkpoint.Open(model))
         {
-            var merge = new AlignedModelMerge(checkpoint, calibration: null);
+            using var merge = new AlignedModelMerge(checkpoint, calibration: null);
             var result = CheckpointMerger.Merge(checkpoint, grouping, output, new MergeOptions { Projections = merge.ProjectionsFor(grouping) });
             Assert.Equal(MergeForm.StandardGqa, result.Form);
         }
@@ -69,7 +69,7 @@ public sealed class AlignedMergeCheckpointTests : IDisposable
         using (var checkpoint = Checkpoint.Open(model))
         {
             var grouping = ModelGrouping.Uniform("identity", checkpoint.LayerCount, LayerGrouping.Identity(6));
-            var merge = new AlignedModelMerge(checkpoint, calibration: null);
+            using var merge = new AlignedModelMerge(checkpoint, calibration: null);
             CheckpointMerger.Merge(checkpoint, grouping, output, new MergeOptions { Projections = merge.ProjectionsFor(grouping) });
         }
 

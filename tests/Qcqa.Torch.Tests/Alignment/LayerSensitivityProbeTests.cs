@@ -25,7 +25,7 @@ public sealed class LayerSensitivityProbeTests : IDisposable
         var tokens = ModelRuns.Tokens(64, 2, 32, seed: 8).reshape(-1).data<long>().ToArray();
         var before = ModelRuns.Run(model, ModelRuns.Tokens(64, 1, 16, seed: 9));
         using var probe = new LayerSensitivityProbe(model, tokens, 32);
-        var merge = new AlignedModelMerge(checkpoint, calibration: null);
+        using var merge = new AlignedModelMerge(checkpoint, calibration: null);
         var wrong = LayerGrouping.FromGroups(6, [[0, 1], [2, 3], [4, 5]]);
 
         var exact = merge.WithLayer(1, a => { using var m = a.Merge(planted.Layers[1].Grouping); return probe.Measure(1, m, planted.Layers[1].Grouping); });

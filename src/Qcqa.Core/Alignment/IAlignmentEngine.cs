@@ -1,0 +1,22 @@
+using Qcqa.Core.Calibration;
+using Qcqa.Core.Checkpoints;
+
+namespace Qcqa.Core.Alignment;
+
+/// <summary>Device math for the aligned merge (Qcqa.Torch implements it; Core stays free of libtorch).</summary>
+public interface IAlignmentEngine
+{
+    /// <summary>The aligned merge of <paramref name="checkpoint"/>, weighted by <paramref name="calibration"/> (null: weights alone).</summary>
+    /// <param name="checkpoint">The open original checkpoint (must stay open while the result is used).</param>
+    /// <param name="calibration">Its calibration statistics, or null.</param>
+    /// <param name="device">cpu, cuda, cuda:N or auto.</param>
+    IAlignedModel Open(Checkpoint checkpoint, CalibrationStatistics? calibration, string device);
+
+    /// <summary>Loads the model to measure per-layer merge costs on probe text.</summary>
+    /// <param name="checkpoint">The open original checkpoint.</param>
+    /// <param name="calibration">Its calibration statistics (the merges measured are the calibrated ones), or null.</param>
+    /// <param name="textPath">The probe text (the calibration text).</param>
+    /// <param name="maxTokens">Tokens used from its start.</param>
+    /// <param name="device">cpu, cuda, cuda:N or auto.</param>
+    ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device);
+}

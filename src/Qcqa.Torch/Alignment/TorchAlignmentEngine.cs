@@ -1,0 +1,74 @@
+using Qcqa.Core.Alignment;
+using Qcqa.Core.Calibration;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Statistics;
+using Qcqa.Torch.Calibration;
+using Qcqa.Torch.Llama;
+using Qcqa.Torch.Loading;
+using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Sensitivity;
+
+namespace Qcqa.Torch.Alignment;
+
+/// <summary>The build's aligned-merge math on libtorch (float64), and the per-layer KL probe.</summary>
+public sealed class TorchAlignmentEngine : IAlignmentEngine
+{
+    /// <inheritdoc />
+    public IAlignedModel Open(Checkpoint checkpoint, CalibrationStatistics? calibration, string device)
+        => new AlignedModel(new AlignedModelMerge(checkpoint, calibration, QcqaDevice.Parse(device)));
+
+    /// <inheritdoc />
+    public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var tokens = CalibrationText.Load(checkpoint.Folder, textPath, maxTokens);
+        var parsed = QcqaDevice.Parse(device);
+        var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = parsed });
+        try
+        {
+            var window = Math.Min(CalibrationText.WindowSize, model.Config.MaxPositionEmbeddings);
+            new CalibrationOptions { WindowSize = window }.Validate(model.Config.MaxPositionEmbeddings, tokens.Count, textPath);
+            return new Sensitivity(model, new LayerSensitivityProbe(model, tokens, window), new AlignedModelMerge(checkpoint, calibration, parsed));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class AlignedModel(AlignedModelMerge merge) : IAlignedModel
+    {
+        public GramMatrix FitnessGram(int layer) => merge.WithLayer(layer, AlignedFitness.PairGram);
+
+        public double Error(int layer, LayerGrouping grouping) => merge.WithLayer(layer, a => a.GroupingError(grouping));
+
+        public MergedProjections? Projections(int layer, LayerGrouping grouping) => merge.Projections(layer, grouping);
+
+        public void Dispose() => merge.Dispose();
+    }
+
+    private sealed class Sensitivity(LlamaModel model, LayerSensitivityProbe probe, AlignedModelMerge merge) : ILayerSensitivity
+    {
+        public long Tokens => probe.Tokens;
+
+        public double Measure(int layer, LayerGrouping grouping)
+        {
+            if (grouping.IsIdentity) return 0.0;
+            return merge.WithLayer(layer, alignment =>
+            {
+                using var merged = alignment.Merge(grouping);
+                return probe.Measure(layer, merged, grouping);
+            });
+        }
+
+        public void Dispose()
+        {
+            probe.Dispose();
+            merge.Dispose();
+            model.Dispose();
+        }
+    }
+}
