@@ -1,14 +1,13 @@
 using System.CommandLine;
 using Qcqa.Core.Build;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Cli.Infrastructure;
 
 /// <summary>
-/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> (or the spec's list of them) is a
-/// user error, printed as canonical lines with exit code 1 and no stack trace; anything else is a bug and keeps its
+/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> is a user error, printed as one
+/// canonical line per problem with exit code 1 and no stack trace; anything else is a bug and keeps its
 /// trace. With a protocol writer (MSBuild mode) errors go to standard output as <c>error:</c> lines instead.
 /// </summary>
 internal static class CommandRunner
@@ -23,12 +22,6 @@ internal static class CommandRunner
             return await body(logger, cancellationToken);
         }
         catch (QcqaException e)
-        {
-            if (protocol is not null) protocol.Error(e);
-            else await error.WriteLineAsync(e.ToCanonicalString());
-            return 1;
-        }
-        catch (QcqaSpecException e)
         {
             foreach (var diagnostic in e.Diagnostics)
             {

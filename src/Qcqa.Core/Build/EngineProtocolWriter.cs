@@ -1,5 +1,4 @@
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Spec;
 
 namespace Qcqa.Core.Build;
 
@@ -37,11 +36,8 @@ public sealed class EngineProtocolWriter
     /// <summary>Writes to <paramref name="writer"/> (the process's standard output, normally).</summary>
     public EngineProtocolWriter(TextWriter writer) => _writer = Preconditions.CheckNotNull(writer);
 
-    /// <summary>Reports a user error.</summary>
-    public void Error(QcqaException error) => Line(ErrorPrefix, Preconditions.CheckNotNull(error).ToCanonicalString());
-
-    /// <summary>Reports a spec problem.</summary>
-    public void Error(SpecDiagnostic diagnostic) => Line(ErrorPrefix, Preconditions.CheckNotNull(diagnostic).ToCanonicalString());
+    /// <summary>Reports one problem of a user error (a <see cref="QcqaException"/> holds one or more).</summary>
+    public void Error(Diagnostic diagnostic) => Line(ErrorPrefix, Preconditions.CheckNotNull(diagnostic).ToCanonicalString());
 
     /// <summary>Reports a warning with a position (file null for a tool-level warning).</summary>
     public void Warning(string? file, int line, int column, string code, string message)

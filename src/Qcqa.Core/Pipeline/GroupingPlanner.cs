@@ -37,8 +37,8 @@ public static class GroupingPlanner
         Stage2Method method = Stage2Method.Exact, int? paperGroupCount = null)
     {
         if (mode == VariantMode.Mqa) return BaselineGroupings.Mqa(grams);
-        ArgumentNullException.ThrowIfNull(fronts);
-        ArgumentNullException.ThrowIfNull(budget);
+        Preconditions.CheckNotNull(fronts);
+        Preconditions.CheckNotNull(budget);
         var grouping = method == Stage2Method.Paper
             ? MhaOrGroupedAllocator.Allocate(fronts, paperGroupCount ?? DefaultPaperGroupCount(fronts, budget), budget)
             : KvAllocator.Allocate(fronts, budget);

@@ -8,7 +8,7 @@ internal static class BudgetResolver
     // Absorbs representation error so that 0.3·10 counts as 3 KV heads, not 2.
     private const double Epsilon = 1e-9;
 
-    internal static BudgetResolution Resolve(VariantSpec variant, IReadOnlyList<int> heads, List<SpecDiagnostic> problems)
+    internal static BudgetResolution Resolve(VariantSpec variant, IReadOnlyList<int> heads, List<Diagnostic> problems)
     {
         Preconditions.CheckNotNull(heads);
         Preconditions.CheckArgument(heads.Count > 0 && heads.All(h => h > 0), "Every layer needs at least one KV head.");
@@ -17,7 +17,7 @@ internal static class BudgetResolver
 
         var budget = variant.Budget ?? throw new InvalidOperationException($"Variant '{variant.Name}' ({variant.Mode}) has no budget.");
         var count = heads.Count;
-        void Problem(SourceLocation at, string message) => problems.Add(new SpecDiagnostic(ErrorCodes.ImpossibleBudget, message, at));
+        void Problem(SourceLocation at, string message) => problems.Add(new Diagnostic(ErrorCodes.ImpossibleBudget, message, at));
 
         foreach (var entry in budget.Layers.Where(e => e.Last >= count))
             Problem(entry.Location, $"Layer {entry.Last} does not exist: model '{variant.ModelName}' has {count} layers (0-{count - 1}).");

@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 using System.Globalization;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>One entry of a budget's <c>layers</c> mapping, e.g. <c>"1-3": 0.25</c>.</summary>

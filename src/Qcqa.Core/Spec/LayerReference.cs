@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>A layer index written in the spec (an item of <c>keep_mha</c>), with its position.</summary>

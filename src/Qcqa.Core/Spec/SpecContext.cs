@@ -24,13 +24,13 @@ internal sealed partial class SpecContext
 
     internal SpecReaderOptions Options { get; }
 
-    internal List<SpecDiagnostic> Diagnostics { get; } = [];
+    internal List<Diagnostic> Diagnostics { get; } = [];
 
     internal SourceLocation At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
 
     internal void Report(string code, YamlNode node, string message) => Report(code, At(node), message);
 
-    internal void Report(string code, SourceLocation at, string message) => Diagnostics.Add(new SpecDiagnostic(code, message, at));
+    internal void Report(string code, SourceLocation at, string message) => Diagnostics.Add(new Diagnostic(code, message, at));
 
     /// <summary>Opens a mapping whose keys must be among <paramref name="knownKeys"/> (any keys when null).</summary>
     internal SpecMapping? Mapping(YamlNode node, string what, IReadOnlyList<string>? knownKeys)

@@ -25,7 +25,7 @@ public static class SpecReader
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var message = e is FileNotFoundException or DirectoryNotFoundException ? "The spec file was not found." : $"The spec file cannot be read: {e.Message}";
-            return new SpecReadResult(null, [new SpecDiagnostic(ErrorCodes.FileNotFound, message, new SourceLocation(path, 0, 0))]);
+            return new SpecReadResult(null, [new Diagnostic(ErrorCodes.FileNotFound, message, new SourceLocation(path, 0, 0))]);
         }
         return Parse(text, path, options);
     }

@@ -89,9 +89,9 @@ public sealed record VariantSpec
     /// or at the offending per-layer entry), or an empty list when the budget fits.
     /// </summary>
     /// <param name="kvHeadsPerLayer">H_l: the KV units of each layer of the input model.</param>
-    public IReadOnlyList<SpecDiagnostic> ValidateBudget(IReadOnlyList<int> kvHeadsPerLayer)
+    public IReadOnlyList<Diagnostic> ValidateBudget(IReadOnlyList<int> kvHeadsPerLayer)
     {
-        var problems = new List<SpecDiagnostic>();
+        var problems = new List<Diagnostic>();
         BudgetResolver.Resolve(this, kvHeadsPerLayer, problems);
         return problems;
     }
@@ -102,7 +102,7 @@ public sealed record VariantSpec
     /// <exception cref="QcqaSpecException">Several problems; carries them all.</exception>
     public BudgetResolution ResolveBudget(IReadOnlyList<int> kvHeadsPerLayer)
     {
-        var problems = new List<SpecDiagnostic>();
+        var problems = new List<Diagnostic>();
         var resolution = BudgetResolver.Resolve(this, kvHeadsPerLayer, problems);
         if (problems.Count == 1) throw problems[0].ToException();
         if (problems.Count > 1) throw new QcqaSpecException(problems);

@@ -33,7 +33,7 @@ public sealed class ByteLevelText
     /// </exception>
     public static ByteLevelText Load(string path, long? maxTokens = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        Preconditions.CheckNotNull(path);
         if (maxTokens is < 2)
             throw new QcqaException(ErrorCodes.BadArgument, $"The token cap must be at least 2 (got {maxTokens}): perplexity scores every token after the first.");
         if (!File.Exists(path))
@@ -64,7 +64,7 @@ public sealed class ByteLevelText
     /// <exception cref="QcqaException">QCQA050 when <c>vocab_size</c> is not 256.</exception>
     public static void CheckVocabulary(LlamaConfig config, string? configPath = null)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        Preconditions.CheckNotNull(config);
         if (config.VocabSize != VocabularySize)
             throw new QcqaException(ErrorCodes.BadEvaluationInput,
                 $"The model's vocab_size is {config.VocabSize}, but evaluation reads text as UTF-8 bytes and needs a byte-level model (vocab_size {VocabularySize}); tokenizers are not supported yet.",

@@ -40,8 +40,8 @@ internal sealed class LibStdCxxPatch
     /// <param name="redirects">Known redirects; <see cref="SymbolRedirect.Known"/> when null.</param>
     public static LibStdCxxPatch Plan(ElfImage image, IReadOnlyCollection<string> provided, IReadOnlyList<SymbolRedirect>? redirects = null)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(provided);
+        Preconditions.CheckNotNull(image);
+        Preconditions.CheckNotNull(provided);
         redirects ??= SymbolRedirect.Known;
         var need = FindNeed(image);
         if (need is null) return new(NativePatchDecision.Decide([], provided, []), [], []);
@@ -71,7 +71,7 @@ internal sealed class LibStdCxxPatch
     /// <exception cref="InvalidOperationException">The plan is not a patch, or the result fails its own re-check.</exception>
     public byte[] Apply(byte[] original, IReadOnlyCollection<string> provided)
     {
-        ArgumentNullException.ThrowIfNull(original);
+        Preconditions.CheckNotNull(original);
         if (Decision.Kind != NativePatchKind.Patch) throw new InvalidOperationException($"Nothing to apply: the decision is {Decision.Kind}.");
         var image = ElfImage.Parse(original);
         var bytes = (byte[])original.Clone();

@@ -17,9 +17,9 @@ public sealed record NativePatchDecision(
     /// <param name="removable">Required versions that only imports with a known replacement use, so a patch can drop them.</param>
     public static NativePatchDecision Decide(IEnumerable<string> required, IEnumerable<string> provided, IEnumerable<string> removable)
     {
-        ArgumentNullException.ThrowIfNull(required);
-        ArgumentNullException.ThrowIfNull(provided);
-        ArgumentNullException.ThrowIfNull(removable);
+        Preconditions.CheckNotNull(required);
+        Preconditions.CheckNotNull(provided);
+        Preconditions.CheckNotNull(removable);
         var have = provided.ToHashSet(StringComparer.Ordinal);
         var canRemove = removable.ToHashSet(StringComparer.Ordinal);
         var missing = required.Distinct(StringComparer.Ordinal).Where(v => !have.Contains(v)).Order(StringComparer.Ordinal).ToArray();

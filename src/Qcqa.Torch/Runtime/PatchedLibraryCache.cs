@@ -45,8 +45,8 @@ internal sealed class PatchedLibraryCache
     public string GetOrCreate(string fileName, byte[] original, Func<byte[], byte[]> patch)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
-        ArgumentNullException.ThrowIfNull(original);
-        ArgumentNullException.ThrowIfNull(patch);
+        Preconditions.CheckNotNull(original);
+        Preconditions.CheckNotNull(patch);
 
         var key = Convert.ToHexStringLower(SHA256.HashData(original))[..32] + "-" + PatcherVersion;
         var folder = Path.Combine(Root, key);

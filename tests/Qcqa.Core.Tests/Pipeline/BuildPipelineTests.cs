@@ -126,7 +126,7 @@ public class BuildPipelineTests
                     output: ../../escaped
             """);
 
-        var error = Assert.Throws<QcqaSpecException>(() => fixture.Build()).First;
+        QcqaException error = Assert.Throws<QcqaSpecException>(() => fixture.Build());
 
         Assert.Equal(ErrorCodes.SpecBadValue, error.Code);
         Assert.Equal(Path.GetFullPath(fixture.SpecPath), error.File);
@@ -149,13 +149,12 @@ public class BuildPipelineTests
                     budget: { global: 0.4, keep_mha: [0, 1] }
             """);
 
-        var error = Assert.ThrowsAny<Exception>(() => fixture.Build());
+        var error = Assert.ThrowsAny<QcqaException>(() => fixture.Build());
 
-        var diagnostics = error is QcqaSpecException spec ? spec.ToQcqaExceptions() : [(QcqaException)error];
-        var first = diagnostics[0];
+        var first = error.Diagnostics[0];
         Assert.Equal(ErrorCodes.ImpossibleBudget, first.Code);
-        Assert.Equal(Path.GetFullPath(fixture.SpecPath), first.File);
-        Assert.Equal(7, first.Line);
+        Assert.Equal(Path.GetFullPath(fixture.SpecPath), first.Location.File);
+        Assert.Equal(7, first.Location.Line);
         Assert.False(Directory.Exists(Path.Combine(fixture.Output, "tiny", "pinned")));
     }
 

@@ -95,8 +95,8 @@ public class SpecReaderTests : IDisposable
         File.WriteAllText(_fixture.SpecPath, Minimal.Replace("0.5", "2").Replace("equal", "equals"));
         var e = Assert.Throws<QcqaSpecException>(() => SpecReader.Load(_fixture.SpecPath));
         Assert.Equal(2, e.Diagnostics.Count);
-        Assert.Equal(ErrorCodes.SpecBadValue, e.First.Code);
-        Assert.Equal(5, e.First.Line);
+        Assert.Equal(ErrorCodes.SpecBadValue, e.Code);
+        Assert.Equal(5, e.Line);
         Assert.Equal(2, e.Message.Split(Environment.NewLine).Length);
     }
 

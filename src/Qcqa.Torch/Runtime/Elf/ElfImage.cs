@@ -63,7 +63,7 @@ internal sealed class ElfImage
     /// <exception cref="InvalidDataException">Not an ELF64 little-endian file, or a header points outside it.</exception>
     public static ElfImage Parse(byte[] bytes)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
+        Preconditions.CheckNotNull(bytes);
         if (bytes.Length < 64 || bytes[0] != 0x7f || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
             throw new InvalidDataException("Not an ELF file.");
         if (bytes[4] != 2 || bytes[5] != 1)

@@ -1,10 +1,9 @@
-using Qcqa.Core.Diagnostics;
-
-namespace Qcqa.Core.Spec;
+namespace Qcqa.Core.Diagnostics;
 
 /// <summary>
-/// Where something was written in a spec file, kept on every spec object so that checks made long after parsing
-/// (for example a budget that does not fit the model's shape) still point at the right line and column.
+/// Where something was written in a spec file, kept on every spec object (and on the budget the spec produces) so
+/// that checks made long after parsing, for example a budget that does not fit the model's shape, still point at
+/// the right line and column.
 /// </summary>
 /// <param name="File">The spec file as it was named to the reader, or null for objects not read from a file.</param>
 /// <param name="Line">1-based line, 0 when unknown.</param>
