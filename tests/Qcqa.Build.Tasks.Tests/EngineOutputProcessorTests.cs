@@ -128,7 +128,7 @@ public class EngineOutputProcessorTests
     {
         var text = new StringWriter();
         var writer = new EngineProtocolWriter(text);
-        writer.Error(new QcqaException(ErrorCodes.SpecUnknownKey, "Unknown key 'x'.", "/p/qcqa.yaml", 2, 3));
+        writer.Error(new Diagnostic(ErrorCodes.SpecUnknownKey, "Unknown key 'x'.", new SourceLocation("/p/qcqa.yaml", 2, 3)));
         writer.Warning(null, 0, 0, ErrorCodes.ImpossibleBudget, "Tight budget.");
         writer.Info("line one\nline two");
         writer.Verbose("detail");

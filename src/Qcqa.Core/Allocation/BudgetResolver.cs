@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using System.Globalization;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Search;
@@ -59,7 +60,7 @@ internal static class BudgetResolver
                         throw Impossible($"The budget for {rule.Layers} asks for {cap} KV heads, but layer {l} has {heads}: use 1..{heads}.");
                     // A count is the user's explicit choice: a G the mode cannot make is an error, not a silent snap.
                     if (!fronts[l].GroupCounts.Contains(cap))
-                        throw Impossible($"The budget for {rule.Layers} asks for {cap} KV heads, but layer {l}'s {fronts[l].Mode.ToModeName()} groupings have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}.");
+                        throw Impossible($"The budget for {rule.Layers} asks for {cap} KV heads, but layer {l}'s {fronts[l].Mode.ToName()} groupings have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}.");
                 }
                 cap = Snap(fronts[l], cap);
                 explicitCap[l] = Math.Min(explicitCap[l] ?? int.MaxValue, cap);

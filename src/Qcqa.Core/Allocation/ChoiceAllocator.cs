@@ -59,6 +59,6 @@ internal static class ChoiceAllocator
             var point = points[l][chosen[l]];
             entries[l] = new LayerGroupingEntry(l, point.Grouping, point.Wse, fronts[l].RelativeWse(point.Wse));
         }
-        return new ModelGrouping(mode.ToModeName(), entries);
+        return new ModelGrouping(mode, entries);
     }
 }

@@ -24,6 +24,6 @@ public static class KvAllocator
             fronts,
             resolved,
             (_, _) => true,
-            l => $"its groupings ({fronts[l].Mode.ToModeName()} mode) have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}");
+            l => $"its groupings ({fronts[l].Mode.ToName()} mode) have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}");
     }
 }

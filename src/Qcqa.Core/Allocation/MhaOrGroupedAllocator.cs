@@ -21,7 +21,7 @@ public static class MhaOrGroupedAllocator
         for (var l = 0; l < fronts.Count; l++)
             if (!resolved.Pinned[l] && !fronts[l].TryGet(groupCount, out _) && groupCount != fronts[l].HeadCount)
                 throw BudgetResolver.Impossible(
-                    $"Layer {l} has no grouping with {groupCount} KV heads: its groupings ({fronts[l].Mode}) have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}.");
+                    $"Layer {l} has no grouping with {groupCount} KV heads: its groupings ({fronts[l].Mode.ToName()}) have G in {{{string.Join(", ", fronts[l].GroupCounts)}}}.");
         return ChoiceAllocator.Allocate(
             fronts,
             resolved,

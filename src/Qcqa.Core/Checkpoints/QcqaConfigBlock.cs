@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -12,7 +13,8 @@ namespace Qcqa.Core.Checkpoints;
 /// <remarks>
 /// <c>form</c> is <c>gqa</c> when the checkpoint is a standard GQA checkpoint (every layer's map is the
 /// <c>repeat_kv</c> map, stock loaders run it) and <c>per_layer_map</c> otherwise (only QcqaBuild's runtime
-/// understands it). <c>mode</c> records what produced the grouping (the grouping file's mode).
+/// understands it). <c>mode</c> records what produced the grouping (the grouping file's mode, spelt as
+/// <see cref="GroupingModes.ToName"/>).
 /// </remarks>
 public sealed class QcqaConfigBlock
 {
@@ -32,7 +34,7 @@ public sealed class QcqaConfigBlock
     /// <param name="form"><see cref="GqaForm"/> or <see cref="PerLayerMapForm"/> (or null when unknown).</param>
     /// <param name="mode">What produced the grouping, or null.</param>
     /// <param name="layers">One map per layer, in layer order.</param>
-    public QcqaConfigBlock(string? form, string? mode, IReadOnlyList<QcqaLayerMap> layers)
+    public QcqaConfigBlock(string? form, GroupingMode? mode, IReadOnlyList<QcqaLayerMap> layers)
     {
         Form = form;
         Mode = mode;
@@ -42,8 +44,8 @@ public sealed class QcqaConfigBlock
     /// <summary><c>gqa</c> or <c>per_layer_map</c>; null when the block does not say.</summary>
     public string? Form { get; }
 
-    /// <summary>What produced the grouping (e.g. <c>equal</c>, <c>arbitrary</c>); null when not recorded.</summary>
-    public string? Mode { get; }
+    /// <summary>What produced the grouping; null when not recorded.</summary>
+    public GroupingMode? Mode { get; }
 
     /// <summary>Per-layer KV head counts and query → KV maps.</summary>
     public IReadOnlyList<QcqaLayerMap> Layers { get; }
@@ -63,7 +65,7 @@ public sealed class QcqaConfigBlock
             });
         var block = new JsonObject { ["version"] = CurrentVersion };
         if (Form is not null) block["form"] = Form;
-        if (Mode is not null) block["mode"] = Mode;
+        if (Mode is { } mode) block["mode"] = mode.ToName();
         block["layers"] = layers;
         return block;
     }
@@ -84,7 +86,13 @@ public sealed class QcqaConfigBlock
             throw Bad("\"version\" is missing or not an integer.");
         if (version != CurrentVersion) throw Bad($"version {version} is not supported (this QcqaBuild reads version {CurrentVersion}).");
         var form = block["form"] is JsonValue f && f.TryGetValue<string>(out var fs) ? fs : null;
-        var mode = block["mode"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
+        GroupingMode? mode = null;
+        if (block["mode"] is { } modeNode)
+        {
+            if (modeNode is not JsonValue m || !m.TryGetValue<string>(out var name) || !GroupingModes.TryParse(name, out var parsed))
+                throw Bad($"\"mode\" must be one of {GroupingModes.AllNames}.");
+            mode = parsed;
+        }
         if (block["layers"] is not JsonArray layers) throw Bad("\"layers\" is missing or not an array.");
         if (layers.Count != layerCount) throw Bad($"it has {layers.Count} layers but num_hidden_layers is {layerCount}.");
 

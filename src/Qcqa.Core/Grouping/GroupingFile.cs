@@ -28,7 +28,7 @@ public static class GroupingFile
         }
         var root = new JsonObject
         {
-            ["mode"] = grouping.Mode,
+            ["mode"] = grouping.Mode.ToName(),
             ["layers"] = layers,
             ["kv_heads_total"] = grouping.KvHeadsTotal,
         };
@@ -63,7 +63,10 @@ public static class GroupingFile
     {
         QcqaException Bad(string message) => new(ErrorCodes.BadGrouping, message, path);
         if (root is not JsonObject obj) throw Bad("Expected a JSON object with \"mode\" and \"layers\".");
-        var mode = obj["mode"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : "custom";
+        var mode = GroupingMode.Custom;
+        if (obj["mode"] is { } modeNode
+            && (modeNode is not JsonValue m || !m.TryGetValue<string>(out var name) || !GroupingModes.TryParse(name, out mode)))
+            throw Bad($"\"mode\" must be one of {GroupingModes.AllNames} (or absent for custom).");
         if (obj["layers"] is not JsonArray layers) throw Bad("\"layers\" must be an array.");
         if (headsPerLayer is not null && layers.Count != headsPerLayer.Count)
             throw Bad($"The grouping has {layers.Count} layers but the model has {headsPerLayer.Count}.");

@@ -70,7 +70,7 @@ public static class BuildPipeline
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
                 var quality = evaluation?.Evaluate($"{model.Name}/{variant.Name}", folder, evaluation.VariantContent(model.Path, grouping),
                     request.DeviceOverride ?? variant.Device, cancellation);
-                rows.Add(new VariantSummary(model.Name, variant.Name, variant.Mode.ToSpecString(), variant.Budget?.ToCanonicalString(),
+                rows.Add(new VariantSummary(model.Name, variant.Name, variant.Mode.ToName(), variant.Budget?.ToCanonicalString(),
                     grouping.KvHeadsTotal, grouping.HeadsTotal, kvBytes, grouping.WseTotal ?? 0, energy > 0 ? (grouping.WseTotal ?? 0) / energy : 0,
                     folder, rebuilt, quality));
             }

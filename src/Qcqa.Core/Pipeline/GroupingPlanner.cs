@@ -14,13 +14,13 @@ public static class GroupingPlanner
 {
     /// <summary>Stage 1: the per-layer fronts of <paramref name="mode"/>; null for MQA, which has nothing to choose.</summary>
     public static IReadOnlyList<LayerFront>? BuildFronts(
-        IReadOnlyList<GramMatrix> grams, VariantMode mode, SearchSettings settings,
+        IReadOnlyList<GramMatrix> grams, GroupingMode mode, SearchSettings settings,
         IProgress<SearchProgress>? progress = null, CancellationToken cancellation = default) => mode switch
     {
-        VariantMode.Mqa => null,
-        VariantMode.Gqa => GqaFronts.Build(grams),
-        VariantMode.Equal => ModelSearch.Run(grams, settings with { Mode = CardinalityMode.Equal }, progress, cancellation),
-        VariantMode.Arbitrary => ModelSearch.Run(grams, settings with { Mode = CardinalityMode.Arbitrary }, progress, cancellation),
+        GroupingMode.Mqa => null,
+        GroupingMode.Gqa => GqaFronts.Build(grams),
+        GroupingMode.Equal => ModelSearch.Run(grams, settings with { Mode = GroupingMode.Equal }, progress, cancellation),
+        GroupingMode.Arbitrary => ModelSearch.Run(grams, settings with { Mode = GroupingMode.Arbitrary }, progress, cancellation),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 
@@ -33,16 +33,15 @@ public static class GroupingPlanner
     /// <param name="paperGroupCount">For <see cref="Stage2Method.Paper"/>: the fixed G of grouped layers.</param>
     /// <exception cref="Diagnostics.QcqaException">QCQA030 when the budget cannot be met.</exception>
     public static ModelGrouping Allocate(
-        IReadOnlyList<GramMatrix> grams, IReadOnlyList<LayerFront>? fronts, VariantMode mode, KvBudget? budget,
+        IReadOnlyList<GramMatrix> grams, IReadOnlyList<LayerFront>? fronts, GroupingMode mode, KvBudget? budget,
         Stage2Method method = Stage2Method.Exact, int? paperGroupCount = null)
     {
-        if (mode == VariantMode.Mqa) return BaselineGroupings.Mqa(grams);
+        if (mode == GroupingMode.Mqa) return BaselineGroupings.Mqa(grams);
         Preconditions.CheckNotNull(fronts);
         Preconditions.CheckNotNull(budget);
-        var grouping = method == Stage2Method.Paper
+        return method == Stage2Method.Paper
             ? MhaOrGroupedAllocator.Allocate(fronts, paperGroupCount ?? DefaultPaperGroupCount(fronts, budget), budget)
             : KvAllocator.Allocate(fronts, budget);
-        return new ModelGrouping(mode.ToSpecString(), grouping.Layers);
     }
 
     // The paper fixes one G for grouped layers; absent a choice, take the largest allowed G of the first layer that

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using System.Text;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Search;
@@ -18,7 +19,7 @@ internal sealed class SearchStage(ContentCache cache, ILogger log, int threads)
 
     internal IReadOnlyList<LayerFront>? Fronts(string modelName, GramMatrix[] grams, string[] layerHashes, VariantSpec variant, CancellationToken cancellation)
     {
-        if (variant.Mode == VariantMode.Mqa) return null;
+        if (variant.Mode == GroupingMode.Mqa) return null;
         var settings = new SearchSettings
         {
             Population = variant.Search.Population,
@@ -26,7 +27,7 @@ internal sealed class SearchStage(ContentCache cache, ILogger log, int threads)
             Seed = variant.Search.Seed,
             Threads = threads,
         };
-        var builder = new CacheKeyBuilder("front").Add(CodeIdentity.Version).Add(variant.Mode.ToSpecString()).AddAll(layerHashes);
+        var builder = new CacheKeyBuilder("front").Add(CodeIdentity.Version).Add(variant.Mode.ToName()).AddAll(layerHashes);
         if (variant.IsSearched) builder.Add(settings.Population).Add(settings.Generations).Add(settings.Seed);
         var key = builder.Build();
         if (_memo.TryGetValue(key.Hash, out var known)) return known;
@@ -35,11 +36,11 @@ internal sealed class SearchStage(ContentCache cache, ILogger log, int threads)
         if (cache.TryGet(key, out var payload))
         {
             fronts = FrontsFile.Parse(Encoding.UTF8.GetString(payload));
-            log.Information("Search {Model} {Mode}: front hit", modelName, variant.Mode.ToSpecString());
+            log.Information("Search {Model} {Mode}: front hit", modelName, variant.Mode.ToName());
         }
         else
         {
-            log.Information("Search {Model} {Mode}: front miss, searching {Layers} layers", modelName, variant.Mode.ToSpecString(), grams.Length);
+            log.Information("Search {Model} {Mode}: front miss, searching {Layers} layers", modelName, variant.Mode.ToName(), grams.Length);
             fronts = GroupingPlanner.BuildFronts(grams, variant.Mode, settings, new SearchProgressLog(log, modelName, grams.Length), cancellation)!;
             cache.Put(key, Encoding.UTF8.GetBytes(FrontsFile.ToJson(fronts, indented: false)));
         }

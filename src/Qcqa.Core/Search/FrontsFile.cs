@@ -34,7 +34,7 @@ public static class FrontsFile
             }
             layers.Add(new JsonObject { ["index"] = l, ["heads"] = front.HeadCount, ["energy"] = front.Energy, ["points"] = points });
         }
-        var root = new JsonObject { ["mode"] = fronts.Count > 0 ? fronts[0].Mode.ToModeName() : "arbitrary", ["layers"] = layers };
+        var root = new JsonObject { ["mode"] = fronts.Count > 0 ? fronts[0].Mode.ToName() : GroupingMode.Arbitrary.ToName(), ["layers"] = layers };
         return root.ToJsonString(indented ? Indented : null);
     }
 
@@ -42,12 +42,9 @@ public static class FrontsFile
     public static IReadOnlyList<LayerFront> Parse(string json)
     {
         var root = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("Fronts JSON must be an object.");
-        var mode = (string?)root["mode"] switch
-        {
-            "equal" => CardinalityMode.Equal,
-            "arbitrary" => CardinalityMode.Arbitrary,
-            var other => throw new FormatException($"Unknown mode '{other}'."),
-        };
+        var name = root["mode"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : null;
+        if (!GroupingModes.TryParse(name, out var mode) || mode is GroupingMode.Mqa or GroupingMode.Custom)
+            throw new FormatException($"Unknown fronts mode '{name}'.");
         var layers = root["layers"] as JsonArray ?? throw new FormatException("Missing layers.");
         return layers.Select(node =>
         {

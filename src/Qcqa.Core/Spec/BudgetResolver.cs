@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
 
 namespace Qcqa.Core.Spec;
@@ -12,7 +13,7 @@ internal static class BudgetResolver
     {
         Preconditions.CheckNotNull(heads);
         Preconditions.CheckArgument(heads.Count > 0 && heads.All(h => h > 0), "Every layer needs at least one KV head.");
-        if (variant.Mode == VariantMode.Mqa)
+        if (variant.Mode == GroupingMode.Mqa)
             return new BudgetResolution(heads.Select((h, l) => new LayerKvLimit(l, h, 1, 1)).ToArray(), null);
 
         var budget = variant.Budget ?? throw new InvalidOperationException($"Variant '{variant.Name}' ({variant.Mode}) has no budget.");
@@ -80,8 +81,8 @@ internal static class BudgetResolver
             var firstTime = countChecked.Add((at, h));
             if (firstTime && n > h)
                 Problem(at, $"Layer {layer} has {h} KV heads, so it cannot keep {n}.");
-            else if (firstTime && variant.Mode is VariantMode.Equal or VariantMode.Gqa && h % n != 0)
-                Problem(at, $"Mode '{variant.Mode.ToSpecString()}' needs groups of equal size, so the KV-head count of layer {layer} must divide its {h} heads; {n} does not.");
+            else if (firstTime && variant.Mode is GroupingMode.Equal or GroupingMode.Gqa && h % n != 0)
+                Problem(at, $"Mode '{variant.Mode.ToName()}' needs groups of equal size, so the KV-head count of layer {layer} must divide its {h} heads; {n} does not.");
             // A count is a cap, like every budget: the allocator may keep fewer when a global budget binds.
             return new LayerKvLimit(layer, h, 1, Math.Min(n, h));
         }

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
@@ -163,22 +164,22 @@ internal sealed class SpecParser
         var name = nameNode is null ? null : _context.Name(nameNode, "The variant name");
         var what = name is null ? $"a variant of {modelWhat}" : $"variant '{name}'";
 
-        var modeNode = variant.Required("mode", $"one of {string.Join(", ", SpecNames.Modes.Keys)}");
-        var mode = modeNode is null ? null : _context.Choice(modeNode, "mode", SpecNames.Modes);
+        var modeNode = variant.Required("mode", $"one of {string.Join(", ", GroupingModes.SpecModes.Keys)}");
+        var mode = modeNode is null ? null : _context.Choice(modeNode, "mode", GroupingModes.SpecModes);
 
         BudgetSpec? budget = null;
         if (variant["budget"] is { } budgetNode)
         {
-            if (mode == VariantMode.Mqa)
+            if (mode == GroupingMode.Mqa)
                 _context.Report(ErrorCodes.SpecBadValue, variant.KeyNode("budget"),
                     "Mode 'mqa' keeps exactly one KV head per layer and takes no budget; remove 'budget' or choose another mode.");
             else
                 budget = BudgetParser.Parse(_context, budgetNode);
         }
-        else if (mode is { } m && m != VariantMode.Mqa)
+        else if (mode is { } m && m != GroupingMode.Mqa)
         {
             _context.Report(ErrorCodes.SpecMissingKey, node,
-                $"{Capitalise(what)} (mode '{m.ToSpecString()}') is missing 'budget', e.g. budget: 0.5 to keep half the KV cache.");
+                $"{Capitalise(what)} (mode '{m.ToName()}') is missing 'budget', e.g. budget: 0.5 to keep half the KV cache.");
         }
 
         var search = variant["search"] is { } searchNode ? ParseSearch(searchNode).Over(_defaultSearch) : _defaultSearch;

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -31,9 +32,9 @@ public sealed record VariantSpec
     public required string OutputName { get; init; }
 
     /// <summary>How heads are grouped.</summary>
-    public required VariantMode Mode { get; init; }
+    public required GroupingMode Mode { get; init; }
 
-    /// <summary>The KV-cache budget; null exactly when <see cref="Mode"/> is <see cref="VariantMode.Mqa"/>.</summary>
+    /// <summary>The KV-cache budget; null exactly when <see cref="Mode"/> is <see cref="GroupingMode.Mqa"/>.</summary>
     public BudgetSpec? Budget { get; init; }
 
     /// <summary>Search settings (used by <c>equal</c> and <c>arbitrary</c>; ignored by <c>gqa</c> and <c>mqa</c>).</summary>
@@ -46,7 +47,7 @@ public sealed record VariantSpec
     public SourceLocation Location { get; init; }
 
     /// <summary>True for the modes that run the evolutionary search.</summary>
-    public bool IsSearched => Mode is VariantMode.Equal or VariantMode.Arbitrary;
+    public bool IsSearched => Mode.IsSearched();
 
     /// <summary>
     /// A canonical text of everything in the spec that affects this variant's output: model name and folder,
@@ -69,7 +70,7 @@ public sealed record VariantSpec
             Line("model.path", ModelPathFromSpec);
             Line("variant.name", Name);
             Line("variant.output", OutputName);
-            Line("mode", Mode.ToSpecString());
+            Line("mode", Mode.ToName());
             Line("budget", Budget?.ToCanonicalString() ?? "");
             if (IsSearched)
             {

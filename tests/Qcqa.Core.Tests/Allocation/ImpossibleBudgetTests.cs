@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Search;
@@ -8,7 +9,7 @@ namespace Qcqa.Core.Tests.Allocation;
 /// <summary>Budgets a user can get wrong fail with QCQA030 and a message that says why, with the numbers.</summary>
 public sealed class ImpossibleBudgetTests
 {
-    private static readonly LayerFront[] Fronts = TestFronts.Random(4, 6, CardinalityMode.Arbitrary, 1);
+    private static readonly LayerFront[] Fronts = TestFronts.Random(4, 6, GroupingMode.Arbitrary, 1);
 
     [Theory]
     [InlineData(0.0)]
@@ -52,7 +53,7 @@ public sealed class ImpossibleBudgetTests
     public void EqualModeWithNoGSmallEnoughIsRejected()
     {
         // A front that offers only G = 3 and G = 6 (as an EC search restricted to those would).
-        var front = TestFronts.Front(6, CardinalityMode.Equal, [3, 6], g => 6.0 / g);
+        var front = TestFronts.Front(6, GroupingMode.Equal, [3, 6], g => 6.0 / g);
         var message = Fails(KvBudget.Global(2.0 / 12), [front, front]);
         Assert.Contains("floor(0.166667 × 12) = 2", message);
         Assert.Contains("at least 6", message);
@@ -63,7 +64,7 @@ public sealed class ImpossibleBudgetTests
     {
         // Fractions snap to the nearest allowed G; an explicit count is the user's own choice and must be allowed,
         // exactly as the spec's budget check says (so both reject the same budgets).
-        var front = TestFronts.Front(6, CardinalityMode.Equal, [3, 6], g => 6.0 / g);
+        var front = TestFronts.Front(6, GroupingMode.Equal, [3, 6], g => 6.0 / g);
         var error = Assert.Throws<QcqaException>(() => KvAllocator.Allocate([front], new KvBudget { Layers = [LayerBudget.OfKvHeads(LayerRange.Single(0), 1)] }));
         Assert.Equal(ErrorCodes.ImpossibleBudget, error.Code);
         Assert.Contains("G in {3, 6}", error.Message);
@@ -95,7 +96,7 @@ public sealed class ImpossibleBudgetTests
     [Fact]
     public void ThePapersStageRejectsAGNotInTheFront()
     {
-        var fronts = TestFronts.Random(2, 6, CardinalityMode.Equal, 3);
+        var fronts = TestFronts.Random(2, 6, GroupingMode.Equal, 3);
         var e = Assert.Throws<QcqaException>(() => MhaOrGroupedAllocator.Allocate(fronts, 4, KvBudget.Global(0.5)));
         Assert.Equal(ErrorCodes.ImpossibleBudget, e.Code);
         Assert.Contains("no grouping with 4 KV heads", e.Message);

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using System.Text;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
@@ -99,7 +100,7 @@ public class ModelConfigTests : IDisposable
                 {"num_key_value_heads": 1, "query_to_kv": [0, 0, 0, 0]}]}}
             """);
         Assert.NotNull(config.Qcqa);
-        Assert.Equal("arbitrary", config.Qcqa!.Mode);
+        Assert.Equal(GroupingMode.Arbitrary, config.Qcqa!.Mode);
         Assert.Equal(3, config.KeyValueHeads(0));
         Assert.Equal(1, config.KeyValueHeads(1));
         Assert.Equal([0, 1, 0, 2], config.LayerMap(0).QueryToKv);

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Xunit;
 
@@ -90,7 +91,7 @@ public class FingerprintTests : IDisposable
             ModelPathFromSpec = "m",
             Name = "half",
             OutputName = "half",
-            Mode = VariantMode.Equal,
+            Mode = GroupingMode.Equal,
             Budget = BudgetSpec.PerLayer(0.5),
         };
         Assert.Contains("budget=\"per_layer=0.5;layers=\"", variant.Fingerprint);

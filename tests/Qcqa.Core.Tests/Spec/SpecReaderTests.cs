@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Spec;
 using Xunit;
@@ -30,7 +31,7 @@ public class SpecReaderTests : IDisposable
         var variant = Assert.Single(model.Variants);
         Assert.Equal("half", variant.Name);
         Assert.Equal("half", variant.OutputName);
-        Assert.Equal(VariantMode.Equal, variant.Mode);
+        Assert.Equal(GroupingMode.Equal, variant.Mode);
         Assert.Equal(0.5, variant.Budget!.GlobalFraction);
         Assert.Equal(SearchSettingsSpec.Default.Population, variant.Search.Population);
         Assert.Equal(DeviceKind.Cpu, variant.Device);

@@ -26,7 +26,7 @@ public sealed class MergedModelEvaluationTests
     {
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(dtype, biases: true, vocab: 256));
-        var merged = MergeExactnessTests.Merge(input, ModelGrouping.Uniform("identity", SyntheticModels.Layers, LayerGrouping.Identity(Heads)), temp.Combine("out"));
+        var merged = MergeExactnessTests.Merge(input, ModelGrouping.Uniform(GroupingMode.Custom, SyntheticModels.Layers, LayerGrouping.Identity(Heads)), temp.Combine("out"));
 
         var original = Evaluate(input);
         var identity = Evaluate(merged);

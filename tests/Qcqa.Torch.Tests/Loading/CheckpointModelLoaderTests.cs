@@ -48,7 +48,7 @@ public sealed class CheckpointModelLoaderTests
     {
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options());
-        var grouping = new ModelGrouping("arbitrary",
+        var grouping = new ModelGrouping(GroupingMode.Arbitrary,
         [
             new(0, LayerGrouping.FromLabels([0, 1, 0, 2, 1, 0])),
             new(1, LayerGrouping.Identity(6)),
@@ -184,7 +184,7 @@ public sealed class CheckpointModelLoaderTests
         var folder = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(heads: 8, kvHeads: 4));
         using var checkpoint = Checkpoint.Open(folder);
         // Eight query heads, but the units of a GQA model are its four KV heads.
-        var grouping = ModelGrouping.Uniform("gqa", SyntheticModels.Layers, LayerGrouping.Gqa(8, 4));
+        var grouping = ModelGrouping.Uniform(GroupingMode.Gqa, SyntheticModels.Layers, LayerGrouping.Gqa(8, 4));
 
         var error = Assert.Throws<QcqaException>(() => CheckpointModelLoader.LoadMerged(checkpoint, grouping));
 

@@ -71,7 +71,7 @@ public sealed class GqaInputMergeTests
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(SafetensorsDtype.BF16, biases: true));
         var first = MergeExactnessTests.Merge(input, RandomGroupings.ArbitraryCardinality(6, [4, 5, 3], seed: 23), temp.Combine("first"), MergeForm.PerLayerMap);
         // The first merge left 4, 5 and 3 KV heads: those are the units now.
-        var again = new ModelGrouping("arbitrary",
+        var again = new ModelGrouping(GroupingMode.Arbitrary,
         [
             new(0, LayerGrouping.FromLabels([0, 1, 0, 1])),
             new(1, LayerGrouping.FromLabels([0, 0, 1, 2, 2])),

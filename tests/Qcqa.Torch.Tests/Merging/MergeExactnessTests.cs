@@ -50,7 +50,7 @@ public sealed class MergeExactnessTests
         using var scope = NewDisposeScope();
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(dtype, biases, shards));
-        var grouping = ModelGrouping.Uniform("identity", SyntheticModels.Layers, LayerGrouping.Identity(Heads));
+        var grouping = ModelGrouping.Uniform(GroupingMode.Custom, SyntheticModels.Layers, LayerGrouping.Identity(Heads));
         var merged = Merge(input, grouping, temp.Combine("out"));
         var tokens = ModelRuns.Tokens(64, 2, 12, seed: 1);
 
@@ -105,7 +105,7 @@ public sealed class MergeExactnessTests
         using var scope = NewDisposeScope();
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(SafetensorsDtype.BF16, biases: true));
-        var grouping = new ModelGrouping("equal",
+        var grouping = new ModelGrouping(GroupingMode.Equal,
         [
             new LayerGroupingEntry(0, LayerGrouping.FromGroups(Heads, [[0, 4], [1, 5], [2, 3]])),
             new LayerGroupingEntry(1, LayerGrouping.FromGroups(Heads, [[0, 2, 5], [1, 3, 4]])),

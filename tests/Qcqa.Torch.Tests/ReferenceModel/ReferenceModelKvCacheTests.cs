@@ -27,7 +27,7 @@ public sealed class ReferenceModelKvCacheTests
         {
             (layers, heads) = (input.Config.NumHiddenLayers, input.Config.NumAttentionHeads);
             merged = temp.Combine("gqa");
-            CheckpointMerger.Merge(input, ModelGrouping.Uniform("gqa", layers, LayerGrouping.Gqa(heads, groups)), merged);
+            CheckpointMerger.Merge(input, ModelGrouping.Uniform(GroupingMode.Gqa, layers, LayerGrouping.Gqa(heads, groups)), merged);
         }
 
         var (original, originalConfig) = Generate(ShippedReferenceModel.Folder, text);

@@ -18,7 +18,7 @@ namespace Qcqa.Cli.Commands.Search;
 internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 {
     private readonly string _model = parseResult.GetValue(SearchCommandDefinition.ModelArgument)!;
-    private readonly VariantMode _mode = SpecNames.Modes[parseResult.GetValue(SearchCommandDefinition.ModeOption)!];
+    private readonly GroupingMode _mode = GroupingModes.SpecModes[parseResult.GetValue(SearchCommandDefinition.ModeOption)!];
     private readonly double? _budget = parseResult.GetValue(SearchCommandDefinition.BudgetOption);
     private readonly bool _perLayer = parseResult.GetValue(SearchCommandDefinition.PerLayerOption);
     private readonly Stage2Method _stage2 = parseResult.GetValue(SearchCommandDefinition.Stage2Option);
@@ -43,7 +43,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
         clock.Restart();
         var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
-        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
+        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
         var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
 
         if (_out is not null)
@@ -62,9 +62,9 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
     private KvBudget? ValidatedBudget()
     {
-        if (_mode == VariantMode.Mqa) return null;
+        if (_mode == GroupingMode.Mqa) return null;
         if (_budget is not { } fraction)
-            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToSpecString()} (a fraction in (0, 1], e.g. 0.5).");
+            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToName()} (a fraction in (0, 1], e.g. 0.5).");
         if (!(fraction > 0 && fraction <= 1))
             throw new QcqaException(ErrorCodes.ImpossibleBudget, $"--kv-budget must be in (0, 1]; got {fraction}.");
         return _perLayer ? KvBudget.EveryLayer(fraction) : KvBudget.Global(fraction);
