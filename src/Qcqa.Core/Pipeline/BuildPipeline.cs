@@ -43,7 +43,8 @@ public static class BuildPipeline
             using var checkpoint = Checkpoint.Open(model.Path);
             foreach (var file in ModelSignature.Files(model.Path)) dependencies.AddInput(file);
             var units = GroupingEvaluator.UnitsPerLayer(checkpoint);
-            var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
+            var budgets = model.Variants.Select(v => v.ResolveBudget(units)).ToList();
+            var problems = budgets.SelectMany(b => b.Problems).ToList();
             if (problems.Count > 0) throw new QcqaSpecException(problems);
 
             var (grams, layerHashes) = LayerStatistics.Compute(checkpoint, cache, log);
@@ -56,12 +57,12 @@ public static class BuildPipeline
                 0, 0, Path.GetFullPath(model.Path), false,
                 evaluation?.Evaluate($"{model.Name}/original", model.Path, evaluation.ModelContent(model.Path), device, cancellation)));
 
-            foreach (var variant in model.Variants)
+            foreach (var (variant, budget) in model.Variants.Zip(budgets))
             {
                 cancellation.ThrowIfCancellationRequested();
                 var folder = VariantFolder(outputRoot, model, variant);
                 var fronts = search.Fronts(model.Name, grams, layerHashes, variant, cancellation);
-                var grouping = Allocate(grams, fronts, variant);
+                var grouping = GroupingPlanner.Allocate(grams, fronts, variant.Mode, budget.Budget);
                 var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder);
                 log.Information("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
@@ -106,18 +107,5 @@ public static class BuildPipeline
         if (!folder.StartsWith(root, StringComparison.Ordinal) || Path.GetFullPath(Path.Combine(outputRoot, model.Name)) == folder)
             throw variant.Location.Error(ErrorCodes.BadOutputPath, $"The output of {model.Name}/{variant.Name} would be '{folder}', outside the output folder '{outputRoot}'.");
         return folder;
-    }
-
-    private static ModelGrouping Allocate(GramMatrix[] grams, IReadOnlyList<Search.LayerFront>? fronts, VariantSpec variant)
-    {
-        try
-        {
-            return GroupingPlanner.Allocate(grams, fronts, variant.Mode, variant.Budget is { } b ? BudgetMapping.ToKvBudget(b) : null);
-        }
-        catch (QcqaException e) when (e.Code == ErrorCodes.ImpossibleBudget && e.File is null)
-        {
-            var at = variant.Budget?.Location ?? variant.Location;
-            throw new QcqaException(e.Code, $"{variant.ModelName}/{variant.Name}: {e.Message}", at.File, at.Line, at.Column, e);
-        }
     }
 }

@@ -24,33 +24,23 @@ public static class GroupingPlanner
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
     };
 
-    /// <summary>Stage 2: the grouping of every layer under <paramref name="budget"/>, labelled with the mode's name.</summary>
+    /// <summary>Stage 2: the grouping of every layer within <paramref name="budget"/>, labelled with the mode.</summary>
     /// <param name="grams">The layers' Gram matrices (MQA needs them for its WSE).</param>
     /// <param name="fronts">Stage-1 fronts from <see cref="BuildFronts"/> (ignored for MQA).</param>
     /// <param name="mode">The variant's mode.</param>
-    /// <param name="budget">The KV budget (ignored for MQA, which keeps one KV head per layer).</param>
+    /// <param name="budget">The budget resolved for the model (ignored for MQA, which keeps one KV head per layer).</param>
     /// <param name="method">Exact allocation or the paper's MHA-or-grouped choice.</param>
     /// <param name="paperGroupCount">For <see cref="Stage2Method.Paper"/>: the fixed G of grouped layers.</param>
-    /// <exception cref="Diagnostics.QcqaException">QCQA030 when the budget cannot be met.</exception>
+    /// <exception cref="Diagnostics.QcqaException">QCQA030 when the fronts offer too little for the budget.</exception>
     public static ModelGrouping Allocate(
-        IReadOnlyList<GramMatrix> grams, IReadOnlyList<LayerFront>? fronts, GroupingMode mode, KvBudget? budget,
+        IReadOnlyList<GramMatrix> grams, IReadOnlyList<LayerFront>? fronts, GroupingMode mode, ResolvedBudget? budget,
         Stage2Method method = Stage2Method.Exact, int? paperGroupCount = null)
     {
         if (mode == GroupingMode.Mqa) return BaselineGroupings.Mqa(grams);
         Preconditions.CheckNotNull(fronts);
         Preconditions.CheckNotNull(budget);
         return method == Stage2Method.Paper
-            ? MhaOrGroupedAllocator.Allocate(fronts, paperGroupCount ?? DefaultPaperGroupCount(fronts, budget), budget)
+            ? MhaOrGroupedAllocator.Allocate(fronts, paperGroupCount ?? MhaOrGroupedAllocator.DefaultGroupCount(fronts, budget.Source), budget)
             : KvAllocator.Allocate(fronts, budget);
-    }
-
-    // The paper fixes one G for grouped layers; absent a choice, take the largest allowed G of the first layer that
-    // does not exceed the budget fraction, so that grouping every layer would meet the budget.
-    private static int DefaultPaperGroupCount(IReadOnlyList<LayerFront> fronts, KvBudget budget)
-    {
-        var fraction = budget.GlobalFraction ?? budget.LayerFraction ?? 1.0;
-        var front = fronts[0];
-        var fitting = front.GroupCounts.Where(g => g <= fraction * front.HeadCount + 1e-9).ToList();
-        return fitting.Count > 0 ? fitting.Max() : front.GroupCounts.Min();
     }
 }

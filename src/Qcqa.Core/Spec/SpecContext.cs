@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
@@ -87,7 +88,7 @@ internal sealed partial class SpecContext
         if (node is YamlScalarNode scalar && SpecScalar.KindOf(scalar) is SpecScalarKind.Integer or SpecScalarKind.Float)
         {
             var value = SpecScalar.ToDouble(scalar);
-            if (value is > 0 and <= 1) return value;
+            if (KvBudget.IsFraction(value)) return value;
             Report(ErrorCodes.SpecBadValue, node, $"{what} must be a fraction in (0, 1], e.g. 0.5 to keep half the KV cache; got {scalar.Value}.");
             return null;
         }

@@ -1,3 +1,4 @@
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
 using YamlDotNet.RepresentationModel;
@@ -167,7 +168,7 @@ internal sealed class SpecParser
         var modeNode = variant.Required("mode", $"one of {string.Join(", ", GroupingModes.SpecModes.Keys)}");
         var mode = modeNode is null ? null : _context.Choice(modeNode, "mode", GroupingModes.SpecModes);
 
-        BudgetSpec? budget = null;
+        KvBudget? budget = null;
         if (variant["budget"] is { } budgetNode)
         {
             if (mode == GroupingMode.Mqa)

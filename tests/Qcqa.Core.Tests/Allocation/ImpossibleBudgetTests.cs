@@ -29,13 +29,13 @@ public sealed class ImpossibleBudgetTests
     public void APerLayerFractionOutsideZeroToOneIsRejected(double fraction)
     {
         Assert.Contains("(0, 1]", Fails(KvBudget.EveryLayer(fraction)));
-        Assert.Contains("(0, 1]", Fails(new KvBudget { Layers = [LayerBudget.OfFraction(LayerRange.Single(0), fraction)] }));
+        Assert.Contains("(0, 1]", Fails(new KvBudget { GlobalFraction = 1.0, Layers = [LayerBudget.OfFraction(LayerRange.Single(0), fraction)] }));
     }
 
     [Fact]
     public void PinsThatUseMoreThanTheGlobalBudgetAreRejectedWithTheNumbers()
     {
-        var message = Fails(new KvBudget { GlobalFraction = 0.5, PinnedMha = [new LayerRange(0, 2)] });
+        var message = Fails(new KvBudget { GlobalFraction = 0.5, Layers = [LayerBudget.Mha(new LayerRange(0, 2))] });
         Assert.Contains("floor(0.5 × 24) = 12", message);
         Assert.Contains("at least 19", message);
         Assert.Contains("pinned to MHA keep 18", message);
@@ -80,16 +80,17 @@ public sealed class ImpossibleBudgetTests
     [Fact]
     public void ACountOrRangeOutsideTheModelIsRejected()
     {
-        Assert.Contains("1..6", Fails(new KvBudget { Layers = [LayerBudget.OfKvHeads(LayerRange.Single(1), 7)] }));
-        Assert.Contains("layers 0-3", Fails(new KvBudget { Layers = [LayerBudget.OfKvHeads(new LayerRange(2, 5), 2)] }));
-        Assert.Contains("layers 0-3", Fails(new KvBudget { PinnedMha = [LayerRange.Single(4)] }));
-        Assert.Contains("either a fraction or a number", Fails(new KvBudget { Layers = [new LayerBudget(LayerRange.Single(0))] }));
+        // GlobalFraction 1.0 bounds nothing; it gives the layers no rule names a budget, so each case has one problem.
+        Assert.Contains("1..6", Fails(new KvBudget { GlobalFraction = 1.0, Layers = [LayerBudget.OfKvHeads(LayerRange.Single(1), 7)] }));
+        Assert.Contains("layers 0-3", Fails(new KvBudget { GlobalFraction = 1.0, Layers = [LayerBudget.OfKvHeads(new LayerRange(2, 5), 2)] }));
+        Assert.Contains("layers 0-3", Fails(new KvBudget { GlobalFraction = 1.0, KeepMha = [new LayerReference(4)] }));
+        Assert.Contains("either a fraction or a number", Fails(new KvBudget { GlobalFraction = 1.0, Layers = [new LayerBudget(LayerRange.Single(0), default)] }));
     }
 
     [Fact]
     public void APinThatContradictsACapIsRejected()
     {
-        var message = Fails(new KvBudget { PinnedMha = [LayerRange.Single(1)], Layers = [LayerBudget.OfKvHeads(LayerRange.Single(1), 2)] });
+        var message = Fails(new KvBudget { GlobalFraction = 1.0, KeepMha = [new LayerReference(1)], Layers = [LayerBudget.OfKvHeads(LayerRange.Single(1), 2)] });
         Assert.Contains("Layer 1 is pinned to MHA (6 KV heads)", message);
     }
 

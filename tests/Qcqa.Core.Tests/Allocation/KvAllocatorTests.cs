@@ -15,20 +15,21 @@ public sealed class KvAllocatorTests
         foreach (var b in new[] { 0.2, 0.25, 0.34, 0.5, 0.75, 1.0 }) data.Add($"every layer {b}", KvBudget.EveryLayer(b));
         data.Add("explicit caps", new KvBudget
         {
+            GlobalFraction = 1.0, // every layer needs a budget: 1.0 bounds nothing, it only covers layer 2
             Layers = [LayerBudget.OfFraction(new LayerRange(0, 1), 0.5), LayerBudget.OfKvHeads(LayerRange.Single(3), 2)],
         });
         data.Add("overlapping caps, tighter wins", new KvBudget
         {
             Layers = [LayerBudget.OfFraction(new LayerRange(0, 3), 0.7), LayerBudget.OfKvHeads(LayerRange.Single(1), 1)],
         });
-        data.Add("pins under a global budget", new KvBudget { GlobalFraction = 0.5, PinnedMha = [LayerRange.Single(2)] });
-        data.Add("pins override the uniform fraction", new KvBudget { LayerFraction = 0.34, PinnedMha = [new LayerRange(0, 1)] });
+        data.Add("pins under a global budget", new KvBudget { GlobalFraction = 0.5, KeepMha = [new LayerReference(2)] });
+        data.Add("pins override the uniform fraction", new KvBudget { PerLayerFraction = 0.34, Layers = [LayerBudget.Mha(new LayerRange(0, 1))] });
         data.Add("everything combined", new KvBudget
         {
             GlobalFraction = 0.5,
-            LayerFraction = 0.75,
+            PerLayerFraction = 0.75,
             Layers = [LayerBudget.OfKvHeads(LayerRange.Single(3), 1)],
-            PinnedMha = [LayerRange.Single(0)],
+            KeepMha = [new LayerReference(0)],
         });
         return data;
     }
@@ -74,7 +75,7 @@ public sealed class KvAllocatorTests
     public void PinnedLayersStayMhaAndTheRestShareTheBudget()
     {
         var fronts = TestFronts.Random(4, 6, GroupingMode.Arbitrary, 11);
-        var result = KvAllocator.Allocate(fronts, new KvBudget { GlobalFraction = 0.75, PinnedMha = [new LayerRange(1, 2)] });
+        var result = KvAllocator.Allocate(fronts, new KvBudget { GlobalFraction = 0.75, Layers = [LayerBudget.Mha(new LayerRange(1, 2))] });
         Assert.True(result.Layers[1].Grouping.IsIdentity);
         Assert.True(result.Layers[2].Grouping.IsIdentity);
         Assert.Equal(0.0, result.Layers[1].Wse);
@@ -126,7 +127,7 @@ public sealed class KvAllocatorTests
         {
             var g = result.Layers[l].Grouping.GroupCount;
             Assert.True(g <= caps[l], $"layer {l} keeps {g}, cap {caps[l]}");
-            if (budget.PinnedMha.Any(r => r.Contains(l))) Assert.True(result.Layers[l].Grouping.IsIdentity);
+            if (BruteForceAllocation.Pinned(budget, l)) Assert.True(result.Layers[l].Grouping.IsIdentity);
             if (fronts[l].Mode == GroupingMode.Equal) Assert.True(result.Layers[l].Grouping.IsEqualCardinality);
         }
         if (budget.GlobalFraction is { } b) Assert.True(result.KvHeadsTotal <= Math.Floor(b * fronts.Sum(f => f.HeadCount) + 1e-9));

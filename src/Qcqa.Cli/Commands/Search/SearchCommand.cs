@@ -35,8 +35,9 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
-        var budget = ValidatedBudget();
+        var budget = RequestedBudget();
         using var checkpoint = Checkpoint.Open(_model);
+        var resolved = budget is null ? null : budget.Resolve(GroupingEvaluator.UnitsPerLayer(checkpoint), _mode).GetOrThrow();
         var clock = Stopwatch.StartNew();
         var grams = GroupingEvaluator.ComputeGrams(checkpoint);
         log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
@@ -44,7 +45,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         clock.Restart();
         var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
         if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
-        var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
+        var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, resolved, _stage2, _paperGroups);
 
         if (_out is not null)
         {
@@ -60,13 +61,12 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         return 0;
     }
 
-    private KvBudget? ValidatedBudget()
+    // The same budget type as a spec's; its rules (range, rounding, what the mode can make) are applied by Resolve.
+    private KvBudget? RequestedBudget()
     {
         if (_mode == GroupingMode.Mqa) return null;
         if (_budget is not { } fraction)
             throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToName()} (a fraction in (0, 1], e.g. 0.5).");
-        if (!(fraction > 0 && fraction <= 1))
-            throw new QcqaException(ErrorCodes.ImpossibleBudget, $"--kv-budget must be in (0, 1]; got {fraction}.");
         return _perLayer ? KvBudget.EveryLayer(fraction) : KvBudget.Global(fraction);
     }
 }
