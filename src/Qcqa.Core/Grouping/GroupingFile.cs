@@ -19,9 +19,7 @@ public static class GroupingFile
         var layers = new JsonArray();
         foreach (var layer in grouping.Layers)
         {
-            var groups = new JsonArray();
-            foreach (var g in layer.Grouping.Groups) groups.Add(new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray()));
-            var node = new JsonObject { ["index"] = layer.Index, ["groups"] = groups };
+            var node = new JsonObject { ["index"] = layer.Index, ["groups"] = GroupsToJson(layer.Grouping) };
             if (layer.Wse is { } wse) node["wse"] = wse;
             if (layer.WseRelative is { } rel) node["wse_relative"] = rel;
             layers.Add(node);
@@ -35,6 +33,13 @@ public static class GroupingFile
         if (grouping.WseTotal is { } total) root["wse_total"] = total;
         return root.ToJsonString(WriteOptions);
     }
+
+    /// <summary>
+    /// A layer's groups as written in grouping files and fronts files: <c>[[0, 5, 7], [1, 2]]</c>, groups in canonical
+    /// order, heads ascending.
+    /// </summary>
+    internal static JsonArray GroupsToJson(LayerGrouping grouping)
+        => new(grouping.Groups.Select(g => (JsonNode)new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray())).ToArray());
 
     /// <summary>Writes the file atomically (temporary file, then rename).</summary>
     public static void Write(string path, ModelGrouping grouping) => AtomicFile.WriteAllText(path, ToJson(grouping));

@@ -1,3 +1,4 @@
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Wse;

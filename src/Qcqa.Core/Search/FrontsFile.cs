@@ -23,13 +23,12 @@ public static class FrontsFile
             var points = new JsonArray();
             foreach (var p in front.Points)
             {
-                var groups = new JsonArray(p.Grouping.Groups.Select(g => (JsonNode)new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray())).ToArray());
                 points.Add(new JsonObject
                 {
                     ["kv_heads"] = p.GroupCount,
                     ["wse"] = p.Wse,
                     ["wse_relative"] = front.RelativeWse(p.Wse),
-                    ["groups"] = groups,
+                    ["groups"] = GroupingFile.GroupsToJson(p.Grouping),
                 });
             }
             layers.Add(new JsonObject { ["index"] = l, ["heads"] = front.HeadCount, ["energy"] = front.Energy, ["points"] = points });

@@ -23,7 +23,7 @@ internal sealed class SpecParser
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0
-            ? new QcqaSpec { SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation }
+            ? new QcqaSpec { SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation, DefaultDevice = _defaultDevice }
             : null;
     }
 

@@ -28,7 +28,7 @@ public sealed class SearchQualityBenchmark : IBenchmark
         if (args.Length > 0)
         {
             using var checkpoint = Qcqa.Core.Checkpoints.Checkpoint.Open(args[0]);
-            var grams = GroupingEvaluator.ComputeGrams(checkpoint);
+            var grams = new StatisticsStage(cache: null, Serilog.Core.Logger.None).Run(checkpoint).Grams.ToArray();
             Table($"{Path.GetFileName(Path.GetFullPath(args[0]))}: the model's own K/V heads", grams, Enumerable.Range(1, grams[0].Size - 1).ToArray());
         }
         else

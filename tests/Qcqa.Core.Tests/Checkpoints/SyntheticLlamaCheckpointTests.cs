@@ -1,3 +1,4 @@
+using Qcqa.Core.Statistics;
 using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;

@@ -1,3 +1,4 @@
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Tests.TestSupport;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Spec;
 using Serilog;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
-using Qcqa.Core.Wse;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Merge;
@@ -17,7 +16,7 @@ internal sealed class MergeCommand(ParseResult parseResult, ILogger log)
     internal int Execute()
     {
         using var checkpoint = Checkpoint.Open(_model);
-        var grouping = GroupingFile.Read(_groupingPath, GroupingEvaluator.UnitsPerLayer(checkpoint));
+        var grouping = GroupingFile.Read(_groupingPath, checkpoint.KvHeadsPerLayer);
         var result = CheckpointMerger.Merge(checkpoint, grouping, _out, new MergeOptions { GroupingPath = _groupingPath });
         log.Information("Wrote {Output} as {Form}: {KvHeads} KV heads, KV cache {Before:N0} -> {After:N0} bytes per token",
             result.OutputFolder, result.Form, result.KvHeadsPerLayer.Sum(), result.KvCacheBytesPerTokenBefore, result.KvCacheBytesPerTokenAfter);

@@ -6,10 +6,8 @@ using Qcqa.Core.Allocation;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
-using Qcqa.Core.Pipeline;
 using Qcqa.Core.Search;
-using Qcqa.Core.Spec;
-using Qcqa.Core.Wse;
+using Qcqa.Core.Statistics;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Search;
@@ -37,15 +35,15 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     {
         var budget = RequestedBudget();
         using var checkpoint = Checkpoint.Open(_model);
-        var resolved = budget is null ? null : budget.Resolve(GroupingEvaluator.UnitsPerLayer(checkpoint), _mode).GetOrThrow();
+        var resolved = budget?.Resolve(checkpoint.KvHeadsPerLayer, _mode).GetOrThrow();
         var clock = Stopwatch.StartNew();
-        var grams = GroupingEvaluator.ComputeGrams(checkpoint);
-        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
+        var statistics = new StatisticsStage(cache: null, log).Run(checkpoint);
+        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
 
         clock.Restart();
-        var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
+        var fronts = new SearchStage(cache: null, log).Run(new SearchInput(statistics, _mode, _settings), cancellation);
         if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
-        var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, resolved, _stage2, _paperGroups);
+        var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, _mode, resolved, _stage2, _paperGroups));
 
         if (_out is not null)
         {
@@ -57,7 +55,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
             AtomicFile.WriteAllText(_frontsOut, FrontsFile.ToJson(fronts));
             log.Information("Wrote fronts {Path}", Path.GetFullPath(_frontsOut));
         }
-        GroupingSummary.Write(output, grouping, grams);
+        GroupingSummary.Write(output, grouping, statistics.Grams);
         return 0;
     }
 

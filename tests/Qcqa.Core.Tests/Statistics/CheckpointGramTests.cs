@@ -1,3 +1,4 @@
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Synthetic;
@@ -6,7 +7,7 @@ using Qcqa.Core.Wse;
 using Qcqa.Tests.Shared;
 using Xunit;
 
-namespace Qcqa.Core.Tests.Checkpoints;
+namespace Qcqa.Core.Tests.Statistics;
 
 public class CheckpointGramTests : IDisposable
 {

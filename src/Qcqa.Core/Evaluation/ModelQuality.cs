@@ -1,4 +1,4 @@
-namespace Qcqa.Core.Pipeline;
+namespace Qcqa.Core.Evaluation;
 
 /// <summary>Quality of one checkpoint on held-out text.</summary>
 /// <param name="Perplexity">Perplexity per token (byte) over non-overlapping windows.</param>

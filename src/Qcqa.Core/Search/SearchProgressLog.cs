@@ -1,7 +1,6 @@
-using Qcqa.Core.Search;
 using Serilog;
 
-namespace Qcqa.Core.Pipeline;
+namespace Qcqa.Core.Search;
 
 /// <summary>
 /// Shows a long search's progress as log lines, about every quarter of the layers: enough to see it move without

@@ -1,6 +1,6 @@
 using Qcqa.Core.Spec;
 
-namespace Qcqa.Core.Pipeline;
+namespace Qcqa.Core.Evaluation;
 
 /// <summary>
 /// Measures a checkpoint's quality on held-out text. Implemented where libtorch lives (Qcqa.Torch, wired by the

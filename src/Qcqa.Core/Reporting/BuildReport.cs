@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Qcqa.Core.Reporting;
+using Qcqa.Core.Grouping;
 
-namespace Qcqa.Core.Pipeline;
+namespace Qcqa.Core.Reporting;
 
 /// <summary>
 /// The report stage: <c>summary.json</c> and <c>summary.md</c> for all variants, and per evaluated model two
@@ -26,7 +26,7 @@ public static class BuildReport
             var tradeoff = Path.Combine(outputFolder, model.Key, "tradeoff.svg");
             var correlation = Path.Combine(outputFolder, model.Key, "wse-vs-perplexity.svg");
             AtomicFile.WriteAllText(tradeoff, TradeoffChart(model.Key, evaluated).Render());
-            var compressed = evaluated.Where(r => r.Mode != "original").ToList();
+            var compressed = evaluated.Where(r => !r.IsOriginal).ToList();
             var rho = RankCorrelation.Spearman(compressed.Select(r => r.WseRelative).ToArray(), compressed.Select(r => r.Quality!.Perplexity).ToArray());
             AtomicFile.WriteAllText(correlation, CorrelationChart(model.Key, compressed, rho).Render());
             written.Add(tradeoff);
@@ -58,15 +58,15 @@ public static class BuildReport
         var md = new StringBuilder("# QCQA build summary\n");
         foreach (var model in rows.GroupBy(r => r.Model))
         {
-            var original = model.FirstOrDefault(r => r.Mode == "original");
+            var original = model.FirstOrDefault(r => r.IsOriginal);
             var basePpl = original?.Quality?.Perplexity;
             md.Append(CultureInfo.InvariantCulture, $"\n## {model.Key}\n\n");
             md.Append("| variant | mode | KV heads | % of original | KV bytes/token | WSE relative | perplexity | vs original |\n");
             md.Append("|---|---|---:|---:|---:|---:|---:|---:|\n");
-            foreach (var r in model.OrderBy(r => r.Mode == "original" ? 0 : 1).ThenByDescending(r => r.KvFraction).ThenBy(r => ModeOrder(r.Mode)))
+            foreach (var r in model.OrderBy(r => r.IsOriginal ? 0 : 1).ThenByDescending(r => r.KvFraction).ThenBy(r => ModeOrder(r.Mode)))
             {
                 var ppl = r.Quality?.Perplexity;
-                var change = ppl is { } p && basePpl is { } b && r.Mode != "original" ? $"{(p / b - 1) * 100:+0.0;-0.0;0.0} %" : "";
+                var change = ppl is { } p && basePpl is { } b && !r.IsOriginal ? $"{(p / b - 1) * 100:+0.0;-0.0;0.0} %" : "";
                 md.Append(CultureInfo.InvariantCulture,
                     $"| {r.Variant} | {r.Mode} | {r.KvHeads}/{r.KvHeadsOriginal} | {r.KvFraction * 100:0.0} % | {r.KvBytesPerToken:N0} | {r.WseRelative:0.0000} | {(ppl is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "")} | {change} |\n");
             }
@@ -79,17 +79,17 @@ public static class BuildReport
         return md.ToString();
     }
 
-    private static int ModeOrder(string mode) => mode switch { "gqa" => 0, "mqa" => 1, "equal" => 2, "arbitrary" => 3, _ => 4 };
+    // Methods in the order of GroupingMode: gqa, mqa, equal, arbitrary, then anything else.
+    private static int ModeOrder(string mode) => GroupingModes.TryParse(mode, out var m) ? (int)m : int.MaxValue;
 
-    private static string MethodName(string mode) => mode switch
-    {
-        "gqa" => "GQA", "mqa" => "MQA", "equal" => "QCQA-EC", "arbitrary" => "QCQA-AC", _ => mode,
-    };
+    private static string MethodName(string mode) => GroupingModes.TryParse(mode, out var m)
+        ? m switch { GroupingMode.Gqa => "GQA", GroupingMode.Mqa => "MQA", GroupingMode.Equal => "QCQA-EC", GroupingMode.Arbitrary => "QCQA-AC", _ => mode }
+        : mode;
 
     private static SvgChart TradeoffChart(string model, IReadOnlyList<VariantSummary> rows)
     {
-        var original = rows.FirstOrDefault(r => r.Mode == "original");
-        var series = rows.Where(r => r.Mode != "original").GroupBy(r => r.Mode).OrderBy(g => ModeOrder(g.Key))
+        var original = rows.FirstOrDefault(r => r.IsOriginal);
+        var series = rows.Where(r => !r.IsOriginal).GroupBy(r => r.Mode).OrderBy(g => ModeOrder(g.Key))
             .Select(g =>
             {
                 var points = g.Select(r => (r.KvFraction, r.Quality!.Perplexity)).ToList();

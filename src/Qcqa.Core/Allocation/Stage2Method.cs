@@ -1,4 +1,4 @@
-namespace Qcqa.Core.Pipeline;
+namespace Qcqa.Core.Allocation;
 
 /// <summary>How stage 2 chooses the KV heads of every layer.</summary>
 public enum Stage2Method

@@ -1,6 +1,6 @@
-using Qcqa.Core.Statistics;
+using Qcqa.Core.Checkpoints;
 
-namespace Qcqa.Core.Checkpoints;
+namespace Qcqa.Core.Statistics;
 
 /// <summary>
 /// Computes a layer's <see cref="GramMatrix"/> straight from a checkpoint, streaming head slices out of the memory
