@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks;
 
@@ -104,7 +105,7 @@ public sealed class QcqaReadDependencies : Microsoft.Build.Utilities.Task
     {
         try
         {
-            return DependencyFileReader.Read(dependencyFile, (line, text) =>
+            return DependencyFile.Read(dependencyFile, (line, text) =>
                 Log.LogWarning(null, TaskErrorCodes.BadDependencyFile, null, dependencyFile, line, 0, 0, 0,
                     "Ignored a line that is not 'input<TAB>path' or 'output<TAB>path': {0}", text));
         }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks;
 
@@ -15,9 +16,10 @@ namespace Qcqa.Build.Tasks;
 /// <see cref="EngineCommand"/> is set, as <c>EngineCommand [EngineArguments…] build SPEC …</c> (tests use this to run
 /// a stand-in engine). Out of process because libtorch and multi-GB tensors must not load into a reusable MSBuild
 /// node, which would also lock their files.</para>
-/// <para>The engine's protocol (see Qcqa.Core's <c>EngineProtocolWriter</c>): <c>error:</c>/<c>warning:</c> lines carry
-/// a canonical diagnostic, <c>info:</c>/<c>verbose:</c> lines are messages, <c>data: key=value</c> lines become
-/// <see cref="Data"/> items and <c>data: output=path</c> also <see cref="Outputs"/> items.</para>
+/// <para>The engine's protocol (<c>EngineContract.Protocol</c>, src/Shared/EngineContract.cs): <c>error:</c>/<c>warning:</c>
+/// lines carry a canonical diagnostic, <c>info:</c>/<c>verbose:</c> lines are messages, <c>data: key=value</c> lines
+/// become <see cref="Data"/> items. The files the engine produced are listed in its dependency file, which
+/// <see cref="QcqaReadDependencies"/> reads.</para>
 /// <para><see cref="Execute"/> never throws: every problem is logged and the task returns false.</para>
 /// </remarks>
 public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableTask
@@ -69,10 +71,6 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary>The engine's working directory; the current directory when empty.</summary>
     public string? WorkingDirectory { get; set; }
 
-    /// <summary>Files the engine reported as produced (<c>data: output=…</c>).</summary>
-    [Output]
-    public ITaskItem[] Outputs { get; private set; } = [];
-
     /// <summary>Every <c>data:</c> line: the value as item spec, the key as <c>Key</c> metadata.</summary>
     [Output]
     public ITaskItem[] Data { get; private set; } = [];
@@ -118,7 +116,6 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
                 return false;
             }
             processor.Complete(ExitCode);
-            Outputs = processor.Outputs.ToArray();
             Data = processor.Data.ToArray();
             return !Log.HasLoggedErrors;
         }

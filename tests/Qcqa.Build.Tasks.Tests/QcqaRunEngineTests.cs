@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Qcqa.Tests.Shared;
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -89,7 +90,7 @@ public class QcqaRunEngineTests : IDisposable
         Assert.Contains("plain line", _engine.MessagesAt(MessageImportance.Normal));
         Assert.Contains("to stderr", _engine.MessagesAt(MessageImportance.Low));
         Assert.Contains(_engine.MessagesAt(MessageImportance.Low), m => m.StartsWith("args build ") && m.EndsWith("--msbuild"));
-        Assert.Equal([$"{task.OutputPath}/tiny/half/config.json"], task.Outputs.Select(o => o.ItemSpec));
+        Assert.Equal($"{task.OutputPath}/tiny/half/config.json", task.Data.Single(d => d.GetMetadata("Key") == "output").ItemSpec);
         Assert.Equal(2, task.Data.Length);
         Assert.Equal(0, task.ExitCode);
         Assert.Contains(_engine.MessagesAt(MessageImportance.Normal), m => m.StartsWith("Running the QCQA engine: /bin/sh -c"));

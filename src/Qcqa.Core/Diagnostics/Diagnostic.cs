@@ -1,3 +1,5 @@
+using Qcqa.Build;
+
 namespace Qcqa.Core.Diagnostics;
 
 /// <summary>
@@ -12,7 +14,7 @@ public sealed record Diagnostic(string Code, string Message, SourceLocation Loca
 {
     /// <summary>The canonical MSBuild form, e.g. <c>qcqa.yaml(12,5): error QCQA041: message</c>.</summary>
     public string ToCanonicalString()
-        => CanonicalDiagnostic.Format(Location.File, Location.Line, Location.Column, "error", Code, Message);
+        => EngineContract.CanonicalDiagnostic.Format(Location.File, Location.Line, Location.Column, "error", Code, Message);
 
     /// <summary>The same problem as an exception, ready to throw.</summary>
     public QcqaException ToException() => Location.Error(Code, Message);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Qcqa.Core.Build;
+using Qcqa.Build;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
@@ -29,7 +29,7 @@ public class BuildPipelineTests
         Assert.True(File.Exists(Path.Combine(fixture.Output, "summary.md")));
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Output, "summary.json")))!;
         Assert.Equal(5, summary["variants"]!.AsArray().Count);
-        var deps = DependencyFile.Read(fixture.Folder.Combine("qcqa.deps"));
+        var deps = EngineContract.DependencyFile.Read(fixture.Folder.Combine("qcqa.deps"))!.Value;
         Assert.Contains(Path.GetFullPath(fixture.SpecPath), deps.Inputs);
         Assert.Contains(Path.Combine(fixture.Output, "tiny", "ac-50", "model.safetensors"), deps.Outputs);
     }

@@ -1,12 +1,14 @@
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
-public class CanonicalDiagnosticLineTests
+/// <summary>The canonical diagnostic form of the engine↔task contract: what the task parses, and that what the engine formats parses back.</summary>
+public class CanonicalDiagnosticTests
 {
-    private static CanonicalDiagnosticLine Parse(string text)
+    private static CanonicalDiagnostic.Parsed Parse(string text)
     {
-        Assert.True(CanonicalDiagnosticLine.TryParse(text, out var diagnostic), $"'{text}' did not parse.");
+        Assert.True(CanonicalDiagnostic.TryParse(text, out var diagnostic), $"'{text}' did not parse.");
         return diagnostic;
     }
 
@@ -103,15 +105,15 @@ public class CanonicalDiagnosticLineTests
     [InlineData("")]
     public void TextThatIsNotCanonicalIsRejected(string text)
     {
-        Assert.False(CanonicalDiagnosticLine.TryParse(text, out _));
+        Assert.False(CanonicalDiagnostic.TryParse(text, out _));
     }
 
     [Fact]
-    public void WhatCoreFormatsTheTaskParses()
+    public void WhatTheEngineFormatsTheTaskParsesBack()
     {
-        var line = Qcqa.Core.Diagnostics.CanonicalDiagnostic.Format("/a/qcqa.yaml", 12, 5, "warning", "QCQA042", "Two\nlines");
+        var line = CanonicalDiagnostic.Format("/a/qcqa.yaml", 12, 5, "warning", "QCQA042", "Two\nlines");
         var d = Parse(line);
         Assert.Equal(("/a/qcqa.yaml", 12, 5, false, "QCQA042", "Two lines"), (d.File, d.Line, d.Column, d.IsError, d.Code, d.Message));
-        Assert.Null(Parse(Qcqa.Core.Diagnostics.CanonicalDiagnostic.Format(null, 0, 0, "error", "QCQA001", "m")).File);
+        Assert.Null(Parse(CanonicalDiagnostic.Format(null, 0, 0, "error", "QCQA001", "m")).File);
     }
 }
