@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using System.Xml.Linq;
 using Qcqa.Integration.Tests.TestSupport;
 

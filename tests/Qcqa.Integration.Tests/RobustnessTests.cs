@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using System.Diagnostics;
 using Qcqa.Integration.Tests.TestSupport;
 using Xunit.Abstractions;

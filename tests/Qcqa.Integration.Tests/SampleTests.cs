@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using Qcqa.Core.Grouping;
 using System.Text.Json;
 using Qcqa.Core.Spec;

@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using Qcqa.Integration.Tests.TestSupport;
 
 namespace Qcqa.Integration.Tests;

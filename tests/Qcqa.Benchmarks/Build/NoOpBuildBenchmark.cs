@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using System.Globalization;
 using Qcqa.Integration.Tests.TestSupport;
 

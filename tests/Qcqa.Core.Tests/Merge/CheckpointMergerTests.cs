@@ -3,7 +3,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Xunit;
 
@@ -21,7 +20,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenTheIdentityGroupingEveryWeightFileIsCopiedByteForByte()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Biases = true });
         var output = _folder.Combine("out");
         using (var checkpoint = Checkpoint.Open(input))
         {
@@ -38,7 +37,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void MergedKeyAndValueRowsAreTheMeanOfTheGroupsRows()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 6, Hidden = 12, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 6, Hidden = 12, Biases = true });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(4, [[0, 2, 3], [1]]);
         using var checkpoint = Checkpoint.Open(input);
@@ -58,7 +57,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void MergedBFloat16HeadsAreTheMeanRoundedOnceToNearestEven()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 8, Dtype = SafetensorsDtype.BF16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 8, Dtype = SafetensorsDtype.BF16 });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(6, [[0, 1, 4], [2, 3, 5]]);
         using var checkpoint = Checkpoint.Open(input);
@@ -73,7 +72,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenEqualGroupsTheOutputIsAStandardGqaCheckpointWithPermutedQueries()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16, Biases = true });
         var output = _folder.Combine("out");
         var layers = new[]
         {
@@ -122,7 +121,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenArbitraryGroupsQueriesStayAndEachLayerGetsItsOwnMap()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16 });
         var output = _folder.Combine("out");
         var layer0 = LayerGrouping.FromGroups(8, [[0, 5, 7], [1, 2], [3], [4, 6]]);
         var layer1 = LayerGrouping.Mqa(8);
@@ -147,7 +146,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenEqualGroupsButDifferentCountsPerLayerThePerLayerFormIsUsed()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4 });
         using var checkpoint = Checkpoint.Open(input);
         var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Custom, LayerGrouping.Gqa(4, 2), LayerGrouping.Identity(4)), _folder.Combine("out"));
         Assert.Equal(MergeForm.PerLayerMap, result.Form);
@@ -160,7 +159,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAGqaInputItsKvHeadsAreGroupedTogetherWithTheirQueryHeads()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4, HeadDim = 4, Hidden = 16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4, HeadDim = 4, Hidden = 16 });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(4, [[0, 3], [1, 2]]);
         using var checkpoint = Checkpoint.Open(input);
@@ -181,7 +180,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAGqaInputWithArbitraryGroupsEachQueryHeadFollowsItsKvHead()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4 });
         using var checkpoint = Checkpoint.Open(input);
         var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"));
         using var merged = Checkpoint.Open(result.OutputFolder);
@@ -191,7 +190,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void APerLayerOutputCanBeMergedAgain()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 6 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 6 });
         using var checkpoint = Checkpoint.Open(input);
         var first = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, LayerGrouping.FromGroups(6, [[0, 4], [1], [2, 3, 5]]), LayerGrouping.Gqa(6, 2)), _folder.Combine("first"));
         using var once = Checkpoint.Open(first.OutputFolder);
@@ -208,7 +207,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAShardedInputTheOutputKeepsTheShardsAndAValidIndex()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Heads = 4, Shards = 3, Vocab = 4000 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Heads = 4, Shards = 3, Vocab = 4000 });
         var output = _folder.Combine("out");
         using var checkpoint = Checkpoint.Open(input);
         var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Gqa, 4, LayerGrouping.Gqa(4, 2)), output);
@@ -232,7 +231,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void UntouchedTensorsAreCopiedByteForByte()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Dtype = SafetensorsDtype.BF16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Dtype = SafetensorsDtype.BF16 });
         using var checkpoint = Checkpoint.Open(input);
         CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Mqa, 2, LayerGrouping.Mqa(4)), _folder.Combine("out"));
         using var merged = Checkpoint.Open(_folder.Combine("out"));
@@ -246,7 +245,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void OtherFilesOfTheModelFolderAreCopiedAndStaleWeightsAreNot()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 2 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 2 });
         Directory.CreateDirectory(Path.Combine(input, "original"));
         File.WriteAllText(Path.Combine(input, "original", "params.json"), "{}");
         File.WriteAllText(Path.Combine(input, "README.md"), "# model");
@@ -266,7 +265,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void TheInputFolderIsNeverModified()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2, Biases = true });
         var before = FolderSnapshot.Of(input);
         using (var checkpoint = Checkpoint.Open(input))
         {
@@ -279,7 +278,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void OtherConfigKeysSurviveAndTheSourceModeIsRecorded()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
         using var checkpoint = Checkpoint.Open(input);
         CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Equal, 1, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
         var before = JsonNode.Parse(File.ReadAllText(Path.Combine(input, "config.json")))!.AsObject();

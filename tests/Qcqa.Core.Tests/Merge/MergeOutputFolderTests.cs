@@ -3,7 +3,6 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Xunit;
 
@@ -14,7 +13,7 @@ public class MergeOutputFolderTests : IDisposable
     private readonly TempFolder _folder = new();
     private readonly string _input;
 
-    public MergeOutputFolderTests() => _input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2 });
+    public MergeOutputFolderTests() => _input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2 });
 
     public void Dispose() => _folder.Dispose();
 
@@ -100,7 +99,7 @@ public class MergeOutputFolderTests : IDisposable
     [Fact]
     public void GivenAnOriginalModelAsOutputItRefusesToReplaceIt()
     {
-        var other = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1 }, "other");
+        var other = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1 }, "other");
         using var checkpoint = Checkpoint.Open(_input);
         QcqaAssert.Throws(ErrorCodes.BadOutputPath, "no \"qcqa\" block", other, () => CheckpointMerger.Merge(checkpoint, Gqa, other));
     }

@@ -2,7 +2,6 @@ using Qcqa.Core.Statistics;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Core.Wse;
 using Qcqa.Tests.Shared;
 using Xunit;
@@ -18,7 +17,7 @@ public class CheckpointGramTests : IDisposable
     [Fact]
     public void DirectAndGramWseAgreeOnRandomGroupingsOfF64Weights()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 12, HeadDim = 7, Hidden = 30, Dtype = SafetensorsDtype.F64, Clusters = 3 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 12, HeadDim = 7, Hidden = 30, Dtype = SafetensorsDtype.F64, Clusters = 3 });
         using var checkpoint = Checkpoint.Open(path);
         var random = new Random(11);
         for (var layer = 0; layer < 2; layer++)
@@ -43,7 +42,7 @@ public class CheckpointGramTests : IDisposable
     [InlineData(SafetensorsDtype.F32)]
     public void TheGramMatrixOfAnyDtypeIsTheExactProductOfTheStoredValues(SafetensorsDtype dtype)
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, KvHeads = 3, HeadDim = 5, Hidden = 16, Dtype = dtype });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, KvHeads = 3, HeadDim = 5, Hidden = 16, Dtype = dtype });
         using var checkpoint = Checkpoint.Open(path);
         var gram = CheckpointGram.Compute(checkpoint, 0);
         Assert.Equal(3, gram.Size);
@@ -62,7 +61,7 @@ public class CheckpointGramTests : IDisposable
     [Fact]
     public void WithBiasesTheGramWseIsTheDirectWseOfWeightsAndBiasesTogether()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 10, Dtype = SafetensorsDtype.F64, Biases = true });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 10, Dtype = SafetensorsDtype.F64, Biases = true });
         using var checkpoint = Checkpoint.Open(path);
         var attention = checkpoint.Attention(0);
         var keys = Augment(checkpoint.ReadKeyWeight(0), attention.KeyBias!.ReadAllDoubles(), 6);

@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using Qcqa.Core.Synthetic;
 
 namespace Qcqa.Integration.Tests.TestSupport;

@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 using System.IO.Compression;
 
 namespace Qcqa.Integration.Tests.TestSupport;

@@ -4,7 +4,6 @@ using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Merging;
 using Qcqa.Torch.Tests.TestSupport;
 
@@ -16,8 +15,6 @@ public sealed class MergedModelEvaluationTests
     private const int Heads = 6;
     private static readonly long[] Text = Enumerable.Range(0, 150).Select(i => (long)((i * i + 3 * i) % 256)).ToArray();
     private static readonly EvaluationOptions Options = new() { Perplexity = new PerplexityOptions { WindowSize = 32 } };
-
-    public MergedModelEvaluationTests() => TorchRuntime.EnsureInitialized();
 
     [Theory]
     [InlineData(SafetensorsDtype.F32)]

@@ -5,7 +5,6 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using TorchSharp;
@@ -16,8 +15,6 @@ namespace Qcqa.Torch.Tests.Loading;
 /// <summary>The loader reads the architecture from config.json and every weight, exactly, from the safetensors files.</summary>
 public sealed class CheckpointModelLoaderTests
 {
-    public CheckpointModelLoaderTests() => TorchRuntime.EnsureInitialized();
-
     [Fact]
     public void TheConfigComesFromConfigJsonAndTheBiasTensors()
     {

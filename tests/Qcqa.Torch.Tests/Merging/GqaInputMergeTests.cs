@@ -2,7 +2,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -20,7 +19,6 @@ public sealed class GqaInputMergeTests
 
     public GqaInputMergeTests(ITestOutputHelper output)
     {
-        TorchRuntime.EnsureInitialized();
         _output = output;
     }
 

@@ -3,7 +3,6 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -28,7 +27,6 @@ public sealed class MergeExactnessTests
 
     public MergeExactnessTests(ITestOutputHelper output)
     {
-        TorchRuntime.EnsureInitialized();
         _output = output;
     }
 

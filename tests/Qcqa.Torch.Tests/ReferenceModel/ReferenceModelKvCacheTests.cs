@@ -5,15 +5,12 @@ using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Torch.Tests.ReferenceModel;
 
 /// <summary>On the shipped reference model, the KV cache a grouped checkpoint fills while generating is exactly G/H of the original's.</summary>
 public sealed class ReferenceModelKvCacheTests
 {
-    public ReferenceModelKvCacheTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData(4)]
     [InlineData(1)]

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Xunit.Abstractions;
 
 namespace Qcqa.Torch.Tests.ReferenceModel;
@@ -20,7 +19,6 @@ public sealed class ReferenceModelTests
     public ReferenceModelTests(ITestOutputHelper output)
     {
         _output = output;
-        TorchRuntime.EnsureInitialized();
     }
 
     [Fact]
