@@ -29,17 +29,17 @@ internal sealed class EngineOutputProcessor
     /// <summary>Handles one line of the engine's standard output.</summary>
     internal void OnStandardOutput(string line)
     {
-        if (!Protocol.TryParse(line, out var prefix, out var text))
+        if (!Protocol.TryParse(line, out var kind, out var text))
         {
             _log.LogMessage(MessageImportance.Normal, "{0}", line);
             return;
         }
-        switch (prefix)
+        switch (kind)
         {
-            case Protocol.Error: LogDiagnostic(text, asError: true); break;
-            case Protocol.Warning: LogDiagnostic(text, asError: false); break;
-            case Protocol.Info: _log.LogMessage(MessageImportance.Normal, "{0}", text); break;
-            case Protocol.Verbose: _log.LogMessage(MessageImportance.Low, "{0}", text); break;
+            case LineKind.Error: LogDiagnostic(text, asError: true); break;
+            case LineKind.Warning: LogDiagnostic(text, asError: false); break;
+            case LineKind.Info: _log.LogMessage(MessageImportance.Normal, "{0}", text); break;
+            case LineKind.Verbose: _log.LogMessage(MessageImportance.Low, "{0}", text); break;
             default: OnData(text); break;
         }
     }
@@ -68,13 +68,13 @@ internal sealed class EngineOutputProcessor
         var text = _stderr.Where(l => l.Trim().Length > 0).ToList();
         if (text.Count == 0)
         {
-            _log.LogError(null, TaskErrorCodes.EngineFailed, null, null, 0, 0, 0, 0,
+            _log.LogError(null, TaskError.EngineFailed.Code(), null, null, 0, 0, 0, 0,
                 "The QCQA engine exited with code {0} without reporting an error.", exitCode);
         }
         else
         {
             var shown = text.Count > MaxStderrLinesInError ? text.Take(MaxStderrLinesInError).Append($"... ({text.Count - MaxStderrLinesInError} more lines)") : text;
-            _log.LogError(null, TaskErrorCodes.EngineFailed, null, null, 0, 0, 0, 0,
+            _log.LogError(null, TaskError.EngineFailed.Code(), null, null, 0, 0, 0, 0,
                 "The QCQA engine exited with code {0}:{1}{2}", exitCode, Environment.NewLine, string.Join(Environment.NewLine, shown));
         }
         ReportedError = true;

@@ -106,7 +106,7 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             }
             catch (Win32Exception e)
             {
-                Log.LogError(null, TaskErrorCodes.EngineDidNotStart, null, null, 0, 0, 0, 0,
+                Log.LogError(null, TaskError.EngineDidNotStart.Code(), null, null, 0, 0, 0, 0,
                     "Could not start the QCQA engine '{0}': {1}. Check QcqaEngineCommand, or that the .NET SDK's 'dotnet' is on PATH.", commandLine.FileName, e.Message);
                 return false;
             }
@@ -160,22 +160,22 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             => Log.LogError(null, code, null, file, 0, 0, 0, 0, message, args);
 
         if (!File.Exists(Spec))
-            Problem(TaskErrorCodes.FileNotFound, Spec, "The QCQA spec was not found: set QcqaSpec to the path of your qcqa.yaml.");
+            Problem(TaskError.FileNotFound.Code(), Spec, "The QCQA spec was not found: set QcqaSpec to the path of your qcqa.yaml.");
         if (string.IsNullOrWhiteSpace(OutputPath))
-            Problem(TaskErrorCodes.BadParameter, null, "No output folder: set QcqaOutputPath.");
+            Problem(TaskError.BadParameter.Code(), null, "No output folder: set QcqaOutputPath.");
         if (string.IsNullOrWhiteSpace(DependencyFile))
-            Problem(TaskErrorCodes.BadParameter, null, "No dependency file given to QcqaRunEngine.");
+            Problem(TaskError.BadParameter.Code(), null, "No dependency file given to QcqaRunEngine.");
         if (string.IsNullOrEmpty(EngineCommand))
         {
             if (string.IsNullOrEmpty(EnginePath))
-                Problem(TaskErrorCodes.BadParameter, null, "No QCQA engine configured: set QcqaEnginePath (the dotnet-qcqa.dll to run) or QcqaEngineCommand.");
+                Problem(TaskError.BadParameter.Code(), null, "No QCQA engine configured: set QcqaEnginePath (the dotnet-qcqa.dll to run) or QcqaEngineCommand.");
             else if (!File.Exists(EnginePath))
-                Problem(TaskErrorCodes.BadParameter, null, "The QCQA engine was not found at '{0}': set QcqaEnginePath (or QcqaEngineCommand).", EnginePath);
+                Problem(TaskError.BadParameter.Code(), null, "The QCQA engine was not found at '{0}': set QcqaEnginePath (or QcqaEngineCommand).", EnginePath);
         }
         if (!string.IsNullOrEmpty(Device) && Device is not ("cpu" or "cuda" or "auto"))
-            Problem(TaskErrorCodes.BadParameter, null, "QcqaDevice is '{0}'; use cpu, cuda or auto (or leave it empty to follow the spec).", Device);
+            Problem(TaskError.BadParameter.Code(), null, "QcqaDevice is '{0}'; use cpu, cuda or auto (or leave it empty to follow the spec).", Device);
         if (!string.IsNullOrEmpty(WorkingDirectory) && !Directory.Exists(WorkingDirectory))
-            Problem(TaskErrorCodes.BadParameter, null, "The working directory '{0}' does not exist.", WorkingDirectory);
+            Problem(TaskError.BadParameter.Code(), null, "The working directory '{0}' does not exist.", WorkingDirectory);
         return !Log.HasLoggedErrors;
     }
 

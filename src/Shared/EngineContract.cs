@@ -14,62 +14,76 @@ namespace Qcqa.Build;
 internal static partial class EngineContract
 {
     /// <summary>
-    /// The line protocol on the engine's standard output: each line starts with one of these prefixes and a space.
-    /// <c>error:</c>/<c>warning:</c> carry a canonical diagnostic, <c>info:</c>/<c>verbose:</c> a message at
-    /// normal/low importance, <c>data:</c> a <c>key=value</c> item. Anything else is a plain message. The files a
-    /// build produced travel in the dependency file only.
+    /// What a line of the engine's standard output carries. Each kind has a prefix, its name in lower case and a
+    /// colon (<c>error:</c>, <c>warning:</c>, <c>info:</c>, <c>verbose:</c>, <c>data:</c>), then a space and the text.
+    /// </summary>
+    internal enum LineKind
+    {
+        /// <summary>A build error: a canonical diagnostic.</summary>
+        Error,
+        /// <summary>A build warning: a canonical diagnostic.</summary>
+        Warning,
+        /// <summary>A message at normal importance.</summary>
+        Info,
+        /// <summary>A message at low importance (shown with <c>-v:d</c>).</summary>
+        Verbose,
+        /// <summary>A data item, <c>key=value</c>.</summary>
+        Data,
+    }
+
+    /// <summary>
+    /// The line protocol on the engine's standard output (<c>--msbuild</c>): one <see cref="LineKind"/> per line;
+    /// a line without a known prefix is a plain message. The files a build produced travel in the dependency file
+    /// only.
     /// </summary>
     internal static class Protocol
     {
-        /// <summary>A build error: <c>error: &lt;canonical diagnostic&gt;</c>.</summary>
-        internal const string Error = "error:";
-        /// <summary>A build warning: <c>warning: &lt;canonical diagnostic&gt;</c>.</summary>
-        internal const string Warning = "warning:";
-        /// <summary>A message at normal importance.</summary>
-        internal const string Info = "info:";
-        /// <summary>A message at low importance (shown with <c>-v:d</c>).</summary>
-        internal const string Verbose = "verbose:";
-        /// <summary>A data item: <c>data: key=value</c>.</summary>
-        internal const string Data = "data:";
+        private static readonly LineKind[] Kinds = Enum.GetValues<LineKind>();
 
-        /// <summary>Every prefix, in the order a reader tries them.</summary>
-        internal static readonly string[] Prefixes = [Error, Warning, Info, Verbose, Data];
+        /// <summary>The prefix of a kind, e.g. <c>error:</c>.</summary>
+        internal static string Prefix(LineKind kind) => kind.ToString().ToLowerInvariant() + ":";
 
         /// <summary>One protocol line: the prefix, a space, and the text with its line breaks turned into spaces.</summary>
-        internal static string Line(string prefix, string text) => $"{prefix} {text.ReplaceLineEndings(" ")}";
+        internal static string Line(LineKind kind, string text) => $"{Prefix(kind)} {text.ReplaceLineEndings(" ")}";
 
-        /// <summary>Splits a line into its prefix and text (the space after the prefix is optional); false for a plain line. Prefixes are case-sensitive.</summary>
-        internal static bool TryParse(string line, out string prefix, out string text)
+        /// <summary>Splits a line into its kind and text (the space after the prefix is optional); false for a plain line. Prefixes are case-sensitive.</summary>
+        internal static bool TryParse(string line, out LineKind kind, out string text)
         {
-            foreach (var candidate in Prefixes)
+            foreach (var candidate in Kinds)
             {
-                if (!line.StartsWith(candidate, StringComparison.Ordinal)) continue;
-                prefix = candidate;
-                text = line.Length > candidate.Length && line[candidate.Length] == ' ' ? line[(candidate.Length + 1)..] : line[candidate.Length..];
+                var prefix = Prefix(candidate);
+                if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                kind = candidate;
+                text = line.Length > prefix.Length && line[prefix.Length] == ' ' ? line[(prefix.Length + 1)..] : line[prefix.Length..];
                 return true;
             }
-            prefix = text = "";
+            kind = default;
+            text = "";
             return false;
         }
     }
 
     /// <summary>
-    /// Codes of the problems the build integration itself reports. The engine's codes (Qcqa.Core's <c>ErrorCodes</c>)
-    /// leave the 07x decade to these; QCQA001 is shared with the engine's "file not found".
+    /// The problems the build integration itself reports, numbered by their code (<see cref="Code"/>): the engine's
+    /// codes (Qcqa.Core's <c>ErrorCodes</c>) leave the 07x decade to these, and <see cref="FileNotFound"/> is the
+    /// engine's "file not found" too.
     /// </summary>
-    internal static class TaskErrorCodes
+    internal enum TaskError
     {
-        /// <summary>A file named by the build does not exist (the engine's FileNotFound).</summary>
-        internal const string FileNotFound = "QCQA001";
-        /// <summary>A task parameter or QCQA property is invalid (e.g. no engine configured, engine not found).</summary>
-        internal const string BadParameter = "QCQA070";
-        /// <summary>The engine process could not be started.</summary>
-        internal const string EngineDidNotStart = "QCQA071";
-        /// <summary>The engine failed without reporting an error of its own.</summary>
-        internal const string EngineFailed = "QCQA072";
-        /// <summary>A dependency file is unreadable or has malformed lines (a warning; the engine then runs again).</summary>
-        internal const string BadDependencyFile = "QCQA073";
+        /// <summary>QCQA001: a file named by the build does not exist.</summary>
+        FileNotFound = 1,
+        /// <summary>QCQA070: a task parameter or QCQA property is invalid (e.g. no engine configured, engine not found).</summary>
+        BadParameter = 70,
+        /// <summary>QCQA071: the engine process could not be started.</summary>
+        EngineDidNotStart = 71,
+        /// <summary>QCQA072: the engine failed without reporting an error of its own.</summary>
+        EngineFailed = 72,
+        /// <summary>QCQA073: a dependency file is unreadable or has malformed lines (a warning; the engine then runs again).</summary>
+        BadDependencyFile = 73,
     }
+
+    /// <summary>The diagnostic code of a task problem, e.g. <c>QCQA070</c>.</summary>
+    internal static string Code(this TaskError error) => $"QCQA{(int)error:D3}";
 
     /// <summary>
     /// The dependency file: what a build read and wrote, so that the targets skip the engine when nothing changed

@@ -91,7 +91,7 @@ public class EngineOutputProcessorTests
         _processor.OnStandardError("   at Main()");
         _processor.Complete(134);
         var error = Assert.Single(_engine.Errors);
-        Assert.Equal(TaskErrorCodes.EngineFailed, error.Code);
+        Assert.Equal(TaskError.EngineFailed.Code(), error.Code);
         Assert.Contains("exited with code 134", error.Message);
         Assert.Contains("boom", error.Message);
         Assert.Contains("at Main()", error.Message);

@@ -3,6 +3,7 @@ using Microsoft.Build.Utilities;
 using Qcqa.Core.Build;
 using Qcqa.Tests.Shared;
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -74,7 +75,7 @@ public class QcqaReadDependenciesTests : IDisposable
         Assert.Equal(["/m/config.json"], task.Inputs.Select(i => i.ItemSpec));
         Assert.Equal([Path.Combine(Path.GetFullPath(Intermediate), "relative", "out.bin")], task.Outputs.Select(i => i.ItemSpec));
         var warning = Assert.Single(_engine.Warnings);
-        Assert.Equal((Qcqa.Build.EngineContract.TaskErrorCodes.BadDependencyFile, 5), (warning.Code, warning.LineNumber));
+        Assert.Equal((TaskError.BadDependencyFile.Code(), 5), (warning.Code, warning.LineNumber));
     }
 
     [Fact]

@@ -146,7 +146,7 @@ public class QcqaRunEngineTests : IDisposable
         var task = Task();
         task.EngineCommand = _folder.Combine("no-such-engine");
         Assert.False(task.Execute());
-        Assert.Equal(TaskErrorCodes.EngineDidNotStart, Assert.Single(_engine.Errors).Code);
+        Assert.Equal(TaskError.EngineDidNotStart.Code(), Assert.Single(_engine.Errors).Code);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public class QcqaRunEngineTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.Equal(
-            [TaskErrorCodes.FileNotFound, TaskErrorCodes.BadParameter, TaskErrorCodes.BadParameter],
+            [TaskError.FileNotFound.Code(), TaskError.BadParameter.Code(), TaskError.BadParameter.Code()],
             _engine.Errors.Select(e => e.Code));
         Assert.Contains(_engine.Errors, e => e.Message!.Contains("QcqaEnginePath"));
         Assert.Equal(-1, task.ExitCode);

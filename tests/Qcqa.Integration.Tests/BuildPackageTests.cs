@@ -1,6 +1,6 @@
-using Qcqa.Tests.Shared;
 using System.Xml.Linq;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 

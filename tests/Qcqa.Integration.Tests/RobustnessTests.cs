@@ -1,6 +1,6 @@
-using Qcqa.Tests.Shared;
 using System.Diagnostics;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Qcqa.Integration.Tests;

@@ -1,8 +1,8 @@
-using Qcqa.Tests.Shared;
-using Qcqa.Core.Grouping;
 using System.Text.Json;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 

@@ -1,5 +1,5 @@
-using Qcqa.Tests.Shared;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 

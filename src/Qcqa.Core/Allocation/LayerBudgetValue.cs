@@ -8,12 +8,7 @@ namespace Qcqa.Core.Allocation;
 /// </summary>
 public readonly record struct LayerBudgetValue
 {
-    private LayerBudgetValue(LayerBudgetKind kind, double fraction, int headCount)
-    {
-        Kind = kind;
-        Fraction = fraction;
-        HeadCount = headCount;
-    }
+    private LayerBudgetValue(LayerBudgetKind kind, double fraction, int headCount) => (Kind, Fraction, HeadCount) = (kind, fraction, headCount);
 
     /// <summary>Which form the rule takes; 0 (no form) for <c>default</c>, which the resolver rejects.</summary>
     public LayerBudgetKind Kind { get; }

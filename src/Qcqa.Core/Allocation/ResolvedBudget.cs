@@ -10,15 +10,7 @@ namespace Qcqa.Core.Allocation;
 public sealed class ResolvedBudget
 {
     internal ResolvedBudget(KvBudget source, GroupingMode mode, IReadOnlyList<int> heads, int[] caps, bool[] pinned, int? maxTotal, string globalText)
-    {
-        Source = source;
-        Mode = mode;
-        Heads = heads;
-        Caps = caps;
-        Pinned = pinned;
-        MaxTotalKvHeads = maxTotal;
-        GlobalText = globalText;
-    }
+        => (Source, Mode, Heads, Caps, Pinned, MaxTotalKvHeads, GlobalText) = (source, mode, heads, caps, pinned, maxTotal, globalText);
 
     /// <summary>The budget as written (for its position and the fractions it states).</summary>
     public KvBudget Source { get; }
@@ -29,11 +21,17 @@ public sealed class ResolvedBudget
     /// <summary>H_l per layer.</summary>
     public IReadOnlyList<int> Heads { get; }
 
+    /// <summary>Σ H_l of the model.</summary>
+    public int TotalHeads => Heads.Sum();
+
     /// <summary>Per layer: the most KV heads it may keep, an allowed G of <see cref="Mode"/> (H_l when pinned).</summary>
     public IReadOnlyList<int> Caps { get; }
 
     /// <summary>Per layer: true when it must stay multi-head attention.</summary>
     public IReadOnlyList<bool> Pinned { get; }
+
+    /// <summary>The fewest KV heads layer <paramref name="layer"/> can keep: H_l when pinned, else the mode's smallest G.</summary>
+    public int MinKvHeads(int layer) => Pinned[layer] ? Heads[layer] : Mode.AllowedGroupCounts(Heads[layer]).Min();
 
     /// <summary>floor(b · Σ H_l) for a global budget b; null when only per-layer caps apply.</summary>
     public int? MaxTotalKvHeads { get; }
@@ -41,14 +39,8 @@ public sealed class ResolvedBudget
     /// <summary>The most KV heads the whole model may keep: <see cref="MaxTotalKvHeads"/>, else Σ H_l.</summary>
     public int Capacity => MaxTotalKvHeads ?? Heads.Sum();
 
-    /// <summary>Σ H_l of the model.</summary>
-    public int TotalHeads => Heads.Sum();
-
     /// <summary>How the capacity came about, for messages: <c>floor(0.25 × 1024) = 256</c> or <c>all 1024</c>.</summary>
     public string GlobalText { get; }
-
-    /// <summary>The fewest KV heads layer <paramref name="layer"/> can keep: H_l when pinned, else the mode's smallest G.</summary>
-    public int MinKvHeads(int layer) => Pinned[layer] ? Heads[layer] : Mode.AllowedGroupCounts(Heads[layer]).Min();
 
     /// <summary>The smallest total any allocation within the caps can keep.</summary>
     public int MinTotalKvHeads => Enumerable.Range(0, Heads.Count).Sum(MinKvHeads);

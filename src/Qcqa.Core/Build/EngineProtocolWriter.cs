@@ -25,17 +25,17 @@ public sealed class EngineProtocolWriter
     public EngineProtocolWriter(TextWriter writer) => _writer = Preconditions.CheckNotNull(writer);
 
     /// <summary>Reports one problem of a user error (a <see cref="QcqaException"/> holds one or more).</summary>
-    public void Error(Diagnostic diagnostic) => Line(EngineContract.Protocol.Error, Preconditions.CheckNotNull(diagnostic).ToCanonicalString());
+    public void Error(Diagnostic diagnostic) => Line(EngineContract.LineKind.Error, Preconditions.CheckNotNull(diagnostic).ToCanonicalString());
 
     /// <summary>Reports a warning with a position (file null for a tool-level warning).</summary>
     public void Warning(string? file, int line, int column, string code, string message)
-        => Line(EngineContract.Protocol.Warning, EngineContract.CanonicalDiagnostic.Format(file, line, column, "warning", code, message));
+        => Line(EngineContract.LineKind.Warning, EngineContract.CanonicalDiagnostic.Format(file, line, column, "warning", code, message));
 
     /// <summary>A progress message; several lines become several messages.</summary>
-    public void Info(string text) => Lines(EngineContract.Protocol.Info, text);
+    public void Info(string text) => Lines(EngineContract.LineKind.Info, text);
 
     /// <summary>A detailed message; several lines become several messages.</summary>
-    public void Verbose(string text) => Lines(EngineContract.Protocol.Verbose, text);
+    public void Verbose(string text) => Lines(EngineContract.LineKind.Verbose, text);
 
     /// <summary>A data item.</summary>
     /// <param name="key">Letters, digits, '_', '.', '-'.</param>
@@ -45,19 +45,19 @@ public sealed class EngineProtocolWriter
     {
         Preconditions.CheckArgument(key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'), $"Bad data key '{key}'.");
         Preconditions.CheckArgument(value.IndexOfAny(['\n', '\r']) < 0, "A data value must be a single line.");
-        Line(EngineContract.Protocol.Data, $"{key}={value}");
+        Line(EngineContract.LineKind.Data, $"{key}={value}");
     }
 
-    private void Lines(string prefix, string text)
+    private void Lines(EngineContract.LineKind kind, string text)
     {
-        foreach (var line in Preconditions.CheckNotNull(text).ReplaceLineEndings("\n").Split('\n')) Line(prefix, line);
+        foreach (var line in Preconditions.CheckNotNull(text).ReplaceLineEndings("\n").Split('\n')) Line(kind, line);
     }
 
-    private void Line(string prefix, string text)
+    private void Line(EngineContract.LineKind kind, string text)
     {
         lock (_gate)
         {
-            _writer.Write(EngineContract.Protocol.Line(prefix, text));
+            _writer.Write(EngineContract.Protocol.Line(kind, text));
             _writer.Write('\n');
             _writer.Flush();
         }

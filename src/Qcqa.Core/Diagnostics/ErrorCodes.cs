@@ -51,5 +51,5 @@ public static class ErrorCodes
     /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>
     public const string GeneralWarning = "QCQA090";
 
-    // QCQA070-079 belong to the MSBuild tasks: EngineContract.TaskErrorCodes (src/Shared/EngineContract.cs).
+    // QCQA070-079 belong to the MSBuild tasks: EngineContract.TaskError (src/Shared/EngineContract.cs).
 }

@@ -1,6 +1,6 @@
 using Qcqa.Core.Allocation;
-using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using YamlDotNet.RepresentationModel;
 
 namespace Qcqa.Core.Spec;

@@ -1,6 +1,6 @@
-using Qcqa.Tests.Shared;
 using System.Globalization;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Benchmarks.Build;
 

@@ -1,8 +1,8 @@
-using Qcqa.Core.Statistics;
 using System.Diagnostics;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Synthetic;
 
 namespace Qcqa.Benchmarks.Merge;

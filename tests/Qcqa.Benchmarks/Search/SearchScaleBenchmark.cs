@@ -1,5 +1,5 @@
-using Qcqa.Core.Grouping;
 using System.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
 using Qcqa.Core.Statistics;
 

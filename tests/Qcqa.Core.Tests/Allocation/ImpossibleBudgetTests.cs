@@ -1,6 +1,6 @@
-using Qcqa.Core.Grouping;
 using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
 using Xunit;
 

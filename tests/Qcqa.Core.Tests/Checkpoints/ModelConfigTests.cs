@@ -1,7 +1,7 @@
-using Qcqa.Core.Grouping;
 using System.Text;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Tests.Shared;
 using Xunit;
 

@@ -1,7 +1,7 @@
-using Qcqa.Core.Statistics;
 using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Synthetic;
 using Qcqa.Core.Wse;
 using Qcqa.Tests.Shared;

@@ -1,7 +1,7 @@
-using Qcqa.Core.Grouping;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Qcqa.Tests.Shared;
 using Xunit;

@@ -1,5 +1,5 @@
-using Qcqa.Core.Grouping;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Xunit;
 

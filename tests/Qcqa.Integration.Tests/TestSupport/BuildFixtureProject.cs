@@ -1,5 +1,5 @@
-using Qcqa.Tests.Shared;
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests.TestSupport;
 

@@ -1,5 +1,5 @@
-using Qcqa.Tests.Shared;
 using System.IO.Compression;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests.TestSupport;
 
