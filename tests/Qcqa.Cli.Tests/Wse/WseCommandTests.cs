@@ -96,7 +96,8 @@ public sealed class WseCommandTests : IDisposable
 
         Assert.Equal(1, run.ExitCode);
         var line = Assert.Single(run.ErrorLines);
-        Assert.Contains($"{_grouping}: error QCQA020: The grouping has 3 layers but the model has 2.", line);
+        // Positioned at the "layers" array of the written file (line 3, column 13).
+        Assert.Contains($"{_grouping}(3,13): error QCQA020: The grouping has 3 layers but the model has 2.", line);
         Assert.Empty(run.Output);
     }
 }
