@@ -2,7 +2,7 @@ namespace Qcqa.Torch.Llama;
 
 /// <summary>
 /// The KV cache of a whole model for incremental decoding: one <see cref="LayerKvCache"/> per layer, each holding
-/// only that layer's G_l KV heads. Pass it to <see cref="LlamaModel.Forward(TorchSharp.torch.Tensor, LlamaKvCache?)"/>:
+/// only that layer's G_l KV heads. Pass it to <see cref="LlamaModel.Forward(TorchSharp.torch.Tensor, LlamaKvCache?, IAttentionObserver?)"/>:
 /// the first call (prefill) stores the prompt, each later call (step) appends its tokens.
 /// </summary>
 public sealed class LlamaKvCache : IDisposable

@@ -55,7 +55,7 @@ public sealed class AlignedFitnessTests
         using var layer = AlignedLayers.Planted(planted, D, Hidden, seed: 12);
         using var metric = AlignmentMetric.Create(layer, null);
         using var alignment = new LayerAlignment(layer, metric);
-        var settings = new SearchSettings { Mode = CardinalityMode.Arbitrary, Population = 32, Generations = 20, Seed = 1, Threads = 1 };
+        var settings = new SearchSettings { Mode = GroupingMode.Arbitrary, Population = 32, Generations = 20, Seed = 1, Threads = 1 };
 
         var front = LayerSearch.Run(AlignedFitness.PairGram(alignment), settings);
 

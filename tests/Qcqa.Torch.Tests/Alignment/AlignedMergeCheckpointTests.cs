@@ -68,7 +68,7 @@ public sealed class AlignedMergeCheckpointTests : IDisposable
         var output = _temp.Combine("identity");
         using (var checkpoint = Checkpoint.Open(model))
         {
-            var grouping = ModelGrouping.Uniform("identity", checkpoint.LayerCount, LayerGrouping.Identity(6));
+            var grouping = ModelGrouping.Uniform(GroupingMode.Custom, checkpoint.LayerCount, LayerGrouping.Identity(6));
             using var merge = new AlignedModelMerge(checkpoint, calibration: null);
             CheckpointMerger.Merge(checkpoint, grouping, output, new MergeOptions { Projections = merge.ProjectionsFor(grouping) });
         }

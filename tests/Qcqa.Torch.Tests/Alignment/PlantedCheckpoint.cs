@@ -1,6 +1,6 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
-using Qcqa.Torch.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Torch.Tests.Alignment;
 
@@ -49,7 +49,7 @@ internal static class PlantedCheckpoint
         }
         Rewrite(folder, replaced);
         var grouping = LayerGrouping.FromGroups(heads, groups);
-        return ModelGrouping.Uniform("custom", layers, grouping);
+        return ModelGrouping.Uniform(GroupingMode.Custom, layers, grouping);
     }
 
     private static (double Re, double Im) RotationAndScale(Random random)
