@@ -6,6 +6,9 @@ namespace Qcqa.Core.Alignment;
 /// <summary>Device math for the aligned merge (Qcqa.Torch implements it; Core stays free of libtorch).</summary>
 public interface IAlignmentEngine
 {
+    /// <summary>Identifies the implementation's code in cache keys (a new build of it invalidates its cached results).</summary>
+    string CodeVersion { get; }
+
     /// <summary>The aligned merge of <paramref name="checkpoint"/>, weighted by <paramref name="calibration"/> (null: weights alone).</summary>
     /// <param name="checkpoint">The open original checkpoint (must stay open while the result is used).</param>
     /// <param name="calibration">Its calibration statistics, or null.</param>

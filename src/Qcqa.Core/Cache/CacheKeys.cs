@@ -63,6 +63,38 @@ public static class CacheKeys
         return builder.Build().Hash;
     }
 
+    /// <summary>
+    /// A content hash of one layer's whole attention (q/k/v/o weights and biases): the aligned merge's error depends on
+    /// the query and output projections too (they weigh the key pairs and the value directions).
+    /// </summary>
+    internal static string AttentionContent(Checkpoint checkpoint, int layer)
+    {
+        var attention = checkpoint.Attention(layer);
+        var builder = new CacheKeyBuilder("attention").AddHash(LayerContent(checkpoint, layer));
+        foreach (var tensor in new[] { attention.Query, attention.QueryBias, attention.Output })
+        {
+            if (tensor is null)
+            {
+                builder.Add("absent");
+                continue;
+            }
+            builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape)).AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+        }
+        return builder.Build().Hash;
+    }
+
+    /// <summary>The calibration statistics of a model with this content, on this text and token cap, by this code.</summary>
+    internal static CacheKey Calibration(string modelContent, string textHash, int maxTokens, string engineVersion)
+        => new CacheKeyBuilder("calibration").Add(CodeVersion).Add(engineVersion).AddHash(modelContent).AddHash(textHash).Add(maxTokens).Build();
+
+    /// <summary>The aligned-merge fitness matrix of a layer with this attention content under this calibration (or none).</summary>
+    internal static CacheKey AlignedGram(string attentionContent, string calibrationIdentity, string engineVersion)
+        => new CacheKeyBuilder("aligned-gram").Add(CodeVersion).Add(engineVersion).AddHash(attentionContent).Add(calibrationIdentity).Build();
+
+    /// <summary>The per-layer costs stage 2 compares (measured or estimated KL) of one set of fronts.</summary>
+    internal static CacheKey LayerCosts(string frontsHash, string method, string calibrationIdentity, int probeTokens, string engineVersion)
+        => new CacheKeyBuilder("layer-costs").Add(CodeVersion).Add(engineVersion).AddHash(frontsHash).Add(method).Add(calibrationIdentity).Add(probeTokens).Build();
+
     /// <summary>The Gram matrix of a layer with this K/V content (the Gram code is stable, so no code version).</summary>
     internal static CacheKey Gram(string layerContent) => new CacheKeyBuilder("gram").AddHash(layerContent).Build();
 
@@ -70,16 +102,28 @@ public static class CacheKeys
     /// The fronts of one mode over layers with this content. The search settings count only for searched modes
     /// (GQA's fronts do not depend on them); the budget never counts, so variants differing only in budget share one search.
     /// </summary>
-    internal static CacheKey Fronts(GroupingMode mode, IReadOnlyCollection<string> layerContents, SearchSettings settings)
+    /// <param name="mode">The grouping mode.</param>
+    /// <param name="layerContents">Each layer's content hash (K/V for plain WSE; whole attention for the aligned fitness).</param>
+    /// <param name="settings">The search settings.</param>
+    /// <param name="fitness">Identifies the fitness: empty for plain WSE, else its kind, calibration and engine code.</param>
+    internal static CacheKey Fronts(GroupingMode mode, IReadOnlyCollection<string> layerContents, SearchSettings settings, string fitness = "")
     {
         var builder = new CacheKeyBuilder("front").Add(CodeVersion).Add(mode.ToName()).AddAll(layerContents);
+        if (fitness.Length > 0) builder.Add(fitness);
         if (mode.IsSearched()) builder.Add(settings.Population).Add(settings.Generations).Add(settings.Seed);
         return builder.Build();
     }
 
-    /// <summary>The up-to-date stamp of a built variant: the code, the input folder's signature and the grouping file's text.</summary>
-    internal static string VariantStamp(string modelSignature, string groupingJson)
-        => new CacheKeyBuilder("variant").Add(CodeVersion).AddHash(modelSignature).Add(groupingJson).Build().Hash;
+    /// <summary>
+    /// The up-to-date stamp of a built variant: the code, the input folder's signature, the grouping file's text and the
+    /// recipe (merge method, calibration, fine-tuning, engine code) that turned them into the checkpoint.
+    /// </summary>
+    internal static string VariantStamp(string modelSignature, string groupingJson, string recipe = "")
+    {
+        var builder = new CacheKeyBuilder("variant").Add(CodeVersion).AddHash(modelSignature).Add(groupingJson);
+        if (recipe.Length > 0) builder.Add(recipe);
+        return builder.Build().Hash;
+    }
 
     /// <summary>
     /// The content identity of an input model folder: the hashes of its config, weight and tokenizer files (the
@@ -114,8 +158,16 @@ public static class CacheKeys
     }
 
     /// <summary>The content identity of a built variant: a merged checkpoint is a function of its input's content and its grouping.</summary>
-    internal static string VariantContent(string modelContent, string groupingJson)
-        => new CacheKeyBuilder("variant-content").AddHash(modelContent).Add(groupingJson).Build().Hash;
+    internal static string VariantContent(string modelContent, string groupingJson, string recipe = "")
+    {
+        var builder = new CacheKeyBuilder("variant-content").AddHash(modelContent).Add(groupingJson);
+        if (recipe.Length > 0) builder.Add(recipe);
+        return builder.Build().Hash;
+    }
+
+    /// <summary>The content identity of a fine-tuned checkpoint: what it was trained from, on which text, how, by which code.</summary>
+    internal static string FineTuned(string mergedIdentity, string textHash, string recipe, string engineVersion)
+        => new CacheKeyBuilder("finetuned").Add(CodeVersion).Add(engineVersion).AddHash(mergedIdentity).AddHash(textHash).Add(recipe).Build().Hash;
 
     /// <summary>The held-out quality of a checkpoint with this content identity, on this text and token cap, by this code.</summary>
     internal static CacheKey Evaluation(string textHash, int maxTokens, string contentIdentity)

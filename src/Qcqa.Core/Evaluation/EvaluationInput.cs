@@ -9,4 +9,5 @@ namespace Qcqa.Core.Evaluation;
 /// <param name="InputModel">The input model's folder (the same as <paramref name="Folder"/> for the original).</param>
 /// <param name="Grouping">The variant's grouping; null for the original model.</param>
 /// <param name="Device">Where to run.</param>
-public sealed record EvaluationInput(string Label, string Folder, string InputModel, ModelGrouping? Grouping, DeviceKind Device);
+/// <param name="Recipe">What besides input and grouping decided the variant's weights (merge, calibration, fine-tuning); empty for the mean merge.</param>
+public sealed record EvaluationInput(string Label, string Folder, string InputModel, ModelGrouping? Grouping, DeviceKind Device, string Recipe = "");

@@ -61,7 +61,7 @@ public sealed class EvaluationStage
         Preconditions.CheckNotNull(input);
         if (!_modelContents.TryGetValue(input.InputModel, out var modelContent))
             _modelContents[input.InputModel] = modelContent = CacheKeys.ModelContent(input.InputModel);
-        var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping));
+        var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping), input.Recipe);
         var computed = false;
         var quality = _cache.GetOrAdd(CacheKeys.Evaluation(_textHash, _evaluation.MaxTokens, identity), new JsonCacheSerializer<ModelQuality>(), () =>
         {

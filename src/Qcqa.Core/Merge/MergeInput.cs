@@ -7,4 +7,10 @@ namespace Qcqa.Core.Merge;
 /// <param name="Checkpoint">The open input model (never modified).</param>
 /// <param name="Grouping">The allocation stage's grouping.</param>
 /// <param name="OutputFolder">The variant's folder (full path).</param>
-public sealed record MergeInput(Checkpoint Checkpoint, ModelGrouping Grouping, string OutputFolder);
+/// <param name="Recipe">
+/// What besides the grouping decides the output's bytes (merge method, calibration identity, engine code), recorded in the
+/// up-to-date stamp; empty for the paper's mean merge.
+/// </param>
+/// <param name="Projections">The aligned merge's projections per layer, or null to mean-pool.</param>
+public sealed record MergeInput(Checkpoint Checkpoint, ModelGrouping Grouping, string OutputFolder, string Recipe = "",
+    Func<int, MergedProjections?>? Projections = null);

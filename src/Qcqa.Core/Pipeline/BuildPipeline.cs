@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Qcqa.Core.Allocation;
+using Qcqa.Core.Calibration;
+using Qcqa.Core.FineTuning;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
@@ -23,30 +26,45 @@ namespace Qcqa.Core.Pipeline;
 /// </summary>
 public static class BuildPipeline
 {
-    /// <summary>Runs the build.</summary>
+    /// <summary>Runs the build with an evaluator only (no calibration, aligned merge or fine-tuning available).</summary>
     /// <param name="request">Spec, folders and overrides.</param>
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="evaluator">Evaluates checkpoints when the spec names held-out text; null skips evaluation with a warning.</param>
+    /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
+    /// <exception cref="QcqaException">As <see cref="Run(BuildRequest, ILogger, BuildServices, CancellationToken)"/>.</exception>
+    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
+        => Run(request, log, new BuildServices { Evaluator = evaluator }, cancellation);
+
+    /// <summary>Runs the build.</summary>
+    /// <param name="request">Spec, folders and overrides.</param>
+    /// <param name="log">Structured log (progress, cache hits and misses).</param>
+    /// <param name="services">The device math the stages call (Qcqa.Torch).</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
     /// <exception cref="QcqaException">
     /// The spec has errors (a <see cref="QcqaSpecException"/> listing all of them), or a model, budget or output
     /// path problem.
     /// </exception>
-    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
+    public static BuildResult Run(BuildRequest request, ILogger log, BuildServices services, CancellationToken cancellation = default)
     {
         Preconditions.CheckNotNull(request);
+        Preconditions.CheckNotNull(services);
         var clock = Stopwatch.StartNew();
         var spec = SpecReader.Load(request.SpecPath);
         var outputRoot = OutputPaths.Full(request.OutputFolder, "The output folder");
-        CheckFolders(outputRoot, OutputPaths.Full(request.CacheFolder, "The cache folder"), spec);
+        var cacheRoot = OutputPaths.Full(request.CacheFolder, "The cache folder");
+        CheckFolders(outputRoot, cacheRoot, spec);
         var cache = new ContentCache(request.CacheFolder, log);
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
         var statisticsStage = new StatisticsStage(cache, log);
+        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies);
+        var alignedStatisticsStage = new AlignedStatisticsStage(cache, log);
         var searchStage = new SearchStage(cache, log);
+        var costStage = new LayerCostStage(cache, log);
         var mergeStage = new MergeStage();
-        var evaluationStage = EvaluationStage.For(spec.Evaluation, evaluator, cache, log, dependencies);
+        var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies);
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -58,25 +76,56 @@ public static class BuildPipeline
             foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
             var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request);
             var statistics = statisticsStage.Run(checkpoint, model.Name);
+            var device = request.DeviceOverride ?? spec.DefaultDevice;
+            using var recovery = new ModelRecovery(model, checkpoint, services, device, log,
+                model.Calibration is { } calibration && jobs.Any(j => j.UsesCalibration)
+                    ? () => calibrationStage.Run(new CalibrationInput(model.Name, model.Path, calibration, device), cancellation)
+                    : null,
+                aligned => alignedStatisticsStage.Run(checkpoint, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name));
 
             var originalQuality = evaluationStage?.Run(
-                new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, request.DeviceOverride ?? spec.DefaultDevice), cancellation);
+                new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, device), cancellation);
             rows.Add(VariantSummary.Original(model.Name, model.Path, checkpoint.KvHeadsPerLayer.Sum(), checkpoint.KvCacheBytesPerToken, originalQuality));
 
             foreach (var job in jobs)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var fronts = searchStage.Run(new SearchInput(statistics, job.Variant.Mode, job.Search), cancellation);
-                var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, job.Variant.Mode, job.Budget));
-                var merged = mergeStage.Run(new MergeInput(checkpoint, grouping, job.OutputFolder), cancellation);
-                log.Information("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
-                    job.Label, merged.Rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
-                outputs.AddRange(merged.Files);
+                var variant = job.Variant;
+                var searchInput = new SearchInput(statistics, variant.Mode, job.Search, recovery.FitnessFor(job));
+                var fronts = searchStage.Run(searchInput, cancellation);
+                var costs = fronts is null ? null : costStage.Run(new LayerCostInput($"{job.Label} ({variant.Allocation.ToSpecString()})", fronts,
+                    SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job),
+                    recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion), cancellation);
+                var allocated = AllocationStage.Run(new AllocationInput(statistics, costs, variant.Mode, job.Budget));
+                var grouping = Reported.WithWse(allocated, statistics);
 
-                var quality = evaluationStage?.Run(new EvaluationInput(job.Label, merged.Folder, model.Path, grouping, job.Device), cancellation);
+                var recipe = recovery.MergeRecipe(job);
+                var mergeInput = new MergeInput(checkpoint, grouping, job.OutputFolder, recipe, recovery.ProjectionsFor(job, grouping));
+                string folder;
+                bool rebuilt;
+                var evaluationRecipe = recipe;
+                if (variant.FineTune is { } fineTune)
+                {
+                    var mergedIdentity = CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe);
+                    var fineTuned = fineTuneStage.Run(new FineTuneInput(job.Label, mergeInput with { OutputFolder = Path.Combine(cacheRoot, "merged", mergedIdentity) },
+                        model.Path, fineTune, job.OutputFolder, mergedIdentity, job.Device), mergeStage, cancellation);
+                    (folder, rebuilt) = (fineTuned.Folder, fineTuned.Rebuilt);
+                    outputs.AddRange(fineTuned.Files);
+                    evaluationRecipe = $"{recipe};finetuned={fineTuned.Identity}";
+                }
+                else
+                {
+                    var merged = mergeStage.Run(mergeInput, cancellation);
+                    (folder, rebuilt) = (merged.Folder, merged.Rebuilt);
+                    outputs.AddRange(merged.Files);
+                }
+                log.Information("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
+                    job.Label, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
+
+                var quality = evaluationStage?.Run(new EvaluationInput(job.Label, folder, model.Path, grouping, job.Device, evaluationRecipe), cancellation);
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
-                rows.Add(VariantSummary.Compressed(model.Name, job.Variant.Name, job.Variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,
-                    kvBytes, merged.Folder, merged.Rebuilt, quality));
+                rows.Add(VariantSummary.Compressed(model.Name, variant.Name, variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,
+                    kvBytes, folder, rebuilt, quality, recovery.Describe(job, grouping, fronts, costs)));
             }
         }
 

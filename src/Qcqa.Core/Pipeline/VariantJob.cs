@@ -19,6 +19,10 @@ internal sealed record VariantJob(VariantSpec Variant, ResolvedBudget Budget, st
     /// <summary><c>model/variant</c>, for logs.</summary>
     internal string Label => $"{Variant.ModelName}/{Variant.Name}";
 
+    /// <summary>Whether anything the variant does is weighted by the model's calibration (when it has one).</summary>
+    internal bool UsesCalibration => Variant.Merge == Merge.MergeMethod.Aligned || Variant.Fitness == FitnessKind.Aligned
+        || Variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated;
+
     /// <summary>Plans every variant of <paramref name="model"/>.</summary>
     /// <param name="model">The model and its variants.</param>
     /// <param name="kvHeadsPerLayer">H_l of the opened model.</param>

@@ -16,6 +16,7 @@ namespace Qcqa.Core.Reporting;
 /// <param name="Output">The checkpoint folder.</param>
 /// <param name="Rebuilt">False when the output was already up to date.</param>
 /// <param name="Quality">Held-out quality when the spec asks for evaluation.</param>
+/// <param name="Recipe">How the variant was made (merge, fitness, allocation, fine-tuning); null for the original.</param>
 public sealed record VariantSummary(
     string Model,
     string Variant,
@@ -28,7 +29,8 @@ public sealed record VariantSummary(
     double WseRelative,
     string Output,
     bool Rebuilt,
-    ModelQuality? Quality)
+    ModelQuality? Quality,
+    VariantRecipe? Recipe = null)
 {
     /// <summary>The <see cref="Mode"/> of the row describing the input model.</summary>
     public const string OriginalMode = "original";
@@ -58,11 +60,12 @@ public sealed record VariantSummary(
     /// <param name="folder">Its checkpoint folder.</param>
     /// <param name="rebuilt">False when the folder was already up to date.</param>
     /// <param name="quality">Its held-out quality, when evaluated.</param>
+    /// <param name="recipe">How it was made.</param>
     public static VariantSummary Compressed(string model, string variant, string? budget, ModelGrouping grouping, double energy,
-        long kvBytesPerToken, string folder, bool rebuilt, ModelQuality? quality)
+        long kvBytesPerToken, string folder, bool rebuilt, ModelQuality? quality, VariantRecipe? recipe = null)
     {
         var wse = grouping.WseTotal ?? 0;
         return new(model, variant, grouping.Mode.ToName(), budget, grouping.KvHeadsTotal, grouping.HeadsTotal, kvBytesPerToken,
-            wse, energy > 0 ? wse / energy : 0, folder, rebuilt, quality);
+            wse, energy > 0 ? wse / energy : 0, folder, rebuilt, quality, recipe);
     }
 }

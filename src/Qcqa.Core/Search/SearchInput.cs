@@ -7,4 +7,5 @@ namespace Qcqa.Core.Search;
 /// <param name="Statistics">The model's Gram matrices and layer content hashes (the statistics stage's output).</param>
 /// <param name="Mode">The mode whose fronts to build.</param>
 /// <param name="Settings">Population, generations, seed and threads (used by the searched modes only).</param>
-public sealed record SearchInput(ModelStatistics Statistics, GroupingMode Mode, SearchSettings Settings);
+/// <param name="Fitness">The aligned fitness, or null to search on the plain WSE of <paramref name="Statistics"/>.</param>
+public sealed record SearchInput(ModelStatistics Statistics, GroupingMode Mode, SearchSettings Settings, SearchFitness? Fitness = null);

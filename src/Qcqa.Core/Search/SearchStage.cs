@@ -32,7 +32,7 @@ public sealed class SearchStage(ContentCache? cache, ILogger log)
             return Build(input, cancellation);
         }
 
-        var key = CacheKeys.Fronts(input.Mode, statistics.LayerContents.ToArray(), input.Settings);
+        var key = KeyOf(input);
         if (_memo.TryGetValue(key.Hash, out var known)) return known;
         IReadOnlyList<LayerFront> fronts;
         if (cache.TryGet(key, out var payload))
@@ -49,11 +49,27 @@ public sealed class SearchStage(ContentCache? cache, ILogger log)
         return _memo[key.Hash] = fronts;
     }
 
+    /// <summary>The key the fronts of <paramref name="input"/> are cached under (later stages key their own results on it).</summary>
+    public static CacheKey KeyOf(SearchInput input) => input.Fitness is { } fitness
+        ? CacheKeys.Fronts(input.Mode, fitness.Statistics.LayerContents.ToArray(), input.Settings, fitness.Statistics.Identity)
+        : CacheKeys.Fronts(input.Mode, input.Statistics.LayerContents.ToArray(), input.Settings);
+
     private IReadOnlyList<LayerFront> Build(SearchInput input, CancellationToken cancellation)
     {
-        var grams = input.Statistics.Grams;
-        if (input.Mode == GroupingMode.Gqa) return GqaFronts.Build(grams);
-        var progress = new SearchProgressLog(log, input.Statistics.Label, grams.Count);
-        return ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, progress, cancellation);
+        var grams = input.Fitness?.Statistics.Grams ?? input.Statistics.Grams;
+        IReadOnlyList<LayerFront> fronts;
+        if (input.Mode == GroupingMode.Gqa)
+        {
+            fronts = GqaFronts.Build(grams);
+        }
+        else
+        {
+            var progress = new SearchProgressLog(log, input.Statistics.Label, grams.Count);
+            fronts = ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, progress, cancellation);
+        }
+        if (input.Fitness is not { } fitness) return fronts;
+        // The search ranked groupings by the pairwise form; what the front reports (and stage 2 may use) is the exact error.
+        return fronts.Select((front, layer) => new LayerFront(front.HeadCount, front.Mode, front.Energy,
+            front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, fitness.ExactError(layer, p.Grouping))))).ToArray();
     }
 }

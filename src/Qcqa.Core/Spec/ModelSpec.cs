@@ -1,4 +1,6 @@
+using Qcqa.Core.Calibration;
 using Qcqa.Core.Diagnostics;
+
 namespace Qcqa.Core.Spec;
 
 /// <summary>One entry of the spec's <c>models</c> list: an input checkpoint and the variants to make from it.</summary>
@@ -12,6 +14,9 @@ public sealed record ModelSpec
 
     /// <summary>The variants, in spec order.</summary>
     public required IReadOnlyList<VariantSpec> Variants { get; init; }
+
+    /// <summary>The model's calibration: its own <c>calibration</c>, else the spec's, else null (weights alone).</summary>
+    public CalibrationSpec? Calibration { get; init; }
 
     /// <summary>Where the model's mapping starts in the spec.</summary>
     public SourceLocation Location { get; init; }

@@ -18,6 +18,9 @@ public sealed record QcqaSpec
     /// <summary>The device of <c>defaults</c> (<c>cpu</c> when the spec leaves it out); what the input models are evaluated on.</summary>
     public DeviceKind DefaultDevice { get; init; } = DeviceKind.Cpu;
 
+    /// <summary>The top-level calibration (models may override it), or null.</summary>
+    public Calibration.CalibrationSpec? Calibration { get; init; }
+
     /// <summary>Evaluation settings, or null when the spec has no <c>evaluation</c> section.</summary>
     public EvaluationSpec? Evaluation { get; init; }
 

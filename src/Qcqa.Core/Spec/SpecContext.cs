@@ -96,6 +96,29 @@ internal sealed partial class SpecContext
         return null;
     }
 
+    /// <summary>A finite number above zero (a learning rate).</summary>
+    internal double? PositiveNumber(YamlNode node, string what)
+    {
+        if (node is YamlScalarNode scalar && SpecScalar.KindOf(scalar) is SpecScalarKind.Integer or SpecScalarKind.Float)
+        {
+            var value = SpecScalar.ToDouble(scalar);
+            if (double.IsFinite(value) && value > 0) return value;
+            Report(ErrorCodes.SpecBadValue, node, $"{what} must be a number above 0; got {scalar.Value}.");
+            return null;
+        }
+        Report(ErrorCodes.SpecBadValue, node, $"{what} must be a number above 0, e.g. 0.001, not {SpecScalar.Describe(node)}.");
+        return null;
+    }
+
+    /// <summary>true or false.</summary>
+    internal bool? Boolean(YamlNode node, string what)
+    {
+        if (node is YamlScalarNode scalar && SpecScalar.KindOf(scalar) == SpecScalarKind.Boolean)
+            return scalar.Value!.Equals("true", StringComparison.OrdinalIgnoreCase);
+        Report(ErrorCodes.SpecBadValue, node, $"{what} must be true or false, not {SpecScalar.Describe(node)}.");
+        return null;
+    }
+
     /// <summary>One of a fixed set of words; an unknown one is reported with the allowed list and a close match.</summary>
     internal T? Choice<T>(YamlNode node, string what, IReadOnlyDictionary<string, T> choices) where T : struct
     {

@@ -3,12 +3,14 @@ namespace Qcqa.Core.Spec;
 /// <summary>The keys each mapping of the spec accepts, in documentation order (also the order hints list them).</summary>
 internal static class SpecKeys
 {
-    internal static readonly string[] TopLevel = ["version", "defaults", "evaluation", "models"];
-    internal static readonly string[] Defaults = ["device", "search"];
+    internal static readonly string[] TopLevel = ["version", "defaults", "calibration", "evaluation", "models"];
+    internal static readonly string[] Defaults = ["device", "search", "merge", "fitness", "allocation", "finetune"];
+    internal static readonly string[] Calibration = ["text", "max_tokens", "probe_tokens"];
+    internal static readonly string[] FineTune = ["text", "steps", "tokens", "learning_rate", "batch_tokens", "sequence_length", "loss", "params", "seed"];
     internal static readonly string[] Search = ["population", "generations", "seed"];
     internal static readonly string[] Evaluation = ["text", "max_tokens"];
-    internal static readonly string[] Model = ["name", "path", "variants"];
-    internal static readonly string[] Variant = ["name", "mode", "budget", "search", "device", "output"];
+    internal static readonly string[] Model = ["name", "path", "calibration", "variants"];
+    internal static readonly string[] Variant = ["name", "mode", "budget", "merge", "fitness", "allocation", "finetune", "search", "device", "output"];
     internal static readonly string[] Budget = ["global", "per_layer", "layers", "keep_mha"];
 
     /// <summary>The only spec format version so far.</summary>

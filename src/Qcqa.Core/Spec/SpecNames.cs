@@ -1,4 +1,8 @@
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Search;
+
 namespace Qcqa.Core.Spec;
 
 /// <summary>The spec's spellings of devices, shared by the reader and messages (modes: <see cref="Grouping.GroupingModes"/>).</summary>
@@ -14,4 +18,36 @@ public static class SpecNames
 
     /// <summary>The spec spelling of a device, e.g. <c>cpu</c>.</summary>
     public static string ToSpecString(this DeviceKind device) => Devices.First(p => p.Value == device).Key;
+
+    /// <summary>The <c>merge</c> values.</summary>
+    public static IReadOnlyDictionary<string, MergeMethod> MergeMethods { get; } = new Dictionary<string, MergeMethod>(StringComparer.Ordinal)
+    {
+        ["aligned"] = MergeMethod.Aligned,
+        ["mean"] = MergeMethod.Mean,
+    };
+
+    /// <summary>The <c>fitness</c> values.</summary>
+    public static IReadOnlyDictionary<string, FitnessKind> Fitnesses { get; } = new Dictionary<string, FitnessKind>(StringComparer.Ordinal)
+    {
+        ["aligned"] = FitnessKind.Aligned,
+        ["wse"] = FitnessKind.Wse,
+    };
+
+    /// <summary>The <c>allocation</c> values.</summary>
+    public static IReadOnlyDictionary<string, AllocationMethod> Allocations { get; } = new Dictionary<string, AllocationMethod>(StringComparer.Ordinal)
+    {
+        ["measured"] = AllocationMethod.Measured,
+        ["estimated"] = AllocationMethod.Estimated,
+        ["wse"] = AllocationMethod.Wse,
+        ["uniform"] = AllocationMethod.Uniform,
+    };
+
+    /// <summary>The spec spelling of a merge method.</summary>
+    public static string ToSpecString(this MergeMethod method) => MergeMethods.First(p => p.Value == method).Key;
+
+    /// <summary>The spec spelling of a fitness.</summary>
+    public static string ToSpecString(this FitnessKind fitness) => Fitnesses.First(p => p.Value == fitness).Key;
+
+    /// <summary>The spec spelling of an allocation method.</summary>
+    public static string ToSpecString(this AllocationMethod method) => Allocations.First(p => p.Value == method).Key;
 }

@@ -1,6 +1,10 @@
 using Qcqa.Core.Allocation;
+using Qcqa.Core.Calibration;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.FineTuning;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Search;
 using YamlDotNet.RepresentationModel;
 
 namespace Qcqa.Core.Spec;
@@ -11,6 +15,11 @@ internal sealed class SpecParser
     private readonly SpecContext _context;
     private DeviceKind _defaultDevice = DeviceKind.Cpu;
     private SearchSettingsSpec _defaultSearch = SearchSettingsSpec.Default;
+    private (MergeMethod Value, YamlNode Node)? _defaultMerge;
+    private (FitnessKind Value, YamlNode Node)? _defaultFitness;
+    private (AllocationMethod Value, YamlNode Node)? _defaultAllocation;
+    private FineTuneOverride? _defaultFineTune;
+    private CalibrationSpec? _calibration;
 
     internal SpecParser(SpecContext context) => _context = context;
 
@@ -20,10 +29,15 @@ internal sealed class SpecParser
         if (top is null) return null;
         if (top["version"] is { } version) _context.Integer(version, "version", SpecKeys.CurrentVersion, SpecKeys.CurrentVersion);
         if (top["defaults"] is { } defaults) ParseDefaults(defaults);
+        _calibration = top["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, "calibration") : null;
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0
-            ? new QcqaSpec { SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation, DefaultDevice = _defaultDevice }
+            ? new QcqaSpec
+            {
+                SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation,
+                Calibration = _calibration, DefaultDevice = _defaultDevice,
+            }
             : null;
     }
 
@@ -32,6 +46,67 @@ internal sealed class SpecParser
         if (_context.Mapping(node, "defaults", SpecKeys.Defaults) is not { } defaults) return;
         if (defaults["device"] is { } device && _context.Choice(device, "device", SpecNames.Devices) is { } d) _defaultDevice = d;
         if (defaults["search"] is { } search) _defaultSearch = ParseSearch(search).Over(SearchSettingsSpec.Default);
+        if (defaults["merge"] is { } merge && _context.Choice(merge, "merge", SpecNames.MergeMethods) is { } m) _defaultMerge = (m, merge);
+        if (defaults["fitness"] is { } fitness && _context.Choice(fitness, "fitness", SpecNames.Fitnesses) is { } f) _defaultFitness = (f, fitness);
+        if (defaults["allocation"] is { } allocation && _context.Choice(allocation, "allocation", SpecNames.Allocations) is { } a) _defaultAllocation = (a, allocation);
+        if (defaults["finetune"] is { } finetune) _defaultFineTune = ParseFineTune(finetune, "defaults.finetune", out _);
+    }
+
+    private CalibrationSpec? ParseCalibration(YamlNode node, string what)
+    {
+        if (_context.Mapping(node, what, SpecKeys.Calibration) is not { } calibration) return null;
+        var maxTokens = calibration["max_tokens"] is { } m ? _context.Integer(m, $"{what}.max_tokens", 2, int.MaxValue) : CalibrationSpec.DefaultMaxTokens;
+        var probeTokens = calibration["probe_tokens"] is { } p ? _context.Integer(p, $"{what}.probe_tokens", 2, int.MaxValue) : CalibrationSpec.DefaultProbeTokens;
+        if (calibration.Required("text", "the calibration text file (from the model's training data, never the held-out text), relative to the spec") is not { } textNode
+            || ExistingFile(textNode, $"{what}.text", "calibration text") is not { } text)
+            return null;
+        return maxTokens is { } tokens && probeTokens is { } probe ? new CalibrationSpec(text, tokens, probe, _context.At(node)) : null;
+    }
+
+    // A file path relative to the spec, checked to exist (when the reader checks paths); its full path.
+    private string? ExistingFile(YamlNode node, string what, string description)
+    {
+        if (_context.Text(node, what) is not { } text) return null;
+        var full = Path.GetFullPath(Path.Combine(_context.BaseDirectory, text));
+        if (!_context.Options.CheckPathsExist || File.Exists(full)) return full;
+        _context.Report(ErrorCodes.BadEvaluationInput, node, Directory.Exists(full)
+            ? $"The {description} '{text}' is a folder; it must name a text file."
+            : $"The {description} file '{text}' was not found (looked for {full}).");
+        return null;
+    }
+
+    // A finetune mapping (layered later), or `false` for "no fine-tuning" (returned as null with disabled = true).
+    private FineTuneOverride? ParseFineTune(YamlNode node, string what, out bool disabled)
+    {
+        disabled = false;
+        if (node is YamlScalarNode scalar && SpecScalar.KindOf(scalar) == SpecScalarKind.Boolean)
+        {
+            if (_context.Boolean(node, what) == false)
+            {
+                disabled = true;
+                return null;
+            }
+            _context.Report(ErrorCodes.SpecBadValue, node, $"{what} is a mapping of settings (e.g. {{ tokens: 120000, loss: kd }}), or false to switch it off.");
+            return null;
+        }
+        if (_context.Mapping(node, what, SpecKeys.FineTune) is not { } finetune) return null;
+        var before = _context.Diagnostics.Count;
+        var text = finetune["text"] is { } t ? ExistingFile(t, $"{what}.text", "fine-tuning text") : null;
+        var steps = finetune["steps"] is { } s ? _context.Integer(s, $"{what}.steps", 1, 10_000_000) : null;
+        var tokens = finetune["tokens"] is { } k ? _context.Integer(k, $"{what}.tokens", 1, int.MaxValue) : null;
+        if (finetune["steps"] is not null && finetune["tokens"] is not null)
+            _context.Report(ErrorCodes.SpecBadValue, finetune.KeyNode("tokens"), $"{what} gives both 'steps' and 'tokens'; give one of them.");
+        var rate = finetune["learning_rate"] is { } r ? _context.PositiveNumber(r, $"{what}.learning_rate") : null;
+        var batch = finetune["batch_tokens"] is { } b ? _context.Integer(b, $"{what}.batch_tokens", 1, 1 << 24) : null;
+        var length = finetune["sequence_length"] is { } l ? _context.Integer(l, $"{what}.sequence_length", 2, 1 << 20) : null;
+        if ((batch ?? FineTuneSpec.DefaultBatchTokens) % (length ?? FineTuneSpec.DefaultSequenceLength) != 0 && batch is not null)
+            _context.Report(ErrorCodes.SpecBadValue, finetune.KeyNode("batch_tokens"),
+                $"{what}.batch_tokens ({batch}) must be a multiple of sequence_length ({length ?? FineTuneSpec.DefaultSequenceLength}): a batch is a whole number of windows.");
+        var loss = finetune["loss"] is { } lossNode ? _context.Choice(lossNode, $"{what}.loss", FineTuneNames.Losses) : null;
+        var parameters = finetune["params"] is { } p ? _context.Choice(p, $"{what}.params", FineTuneNames.Parameters) : null;
+        var seed = finetune["seed"] is { } seedNode ? _context.Integer(seedNode, $"{what}.seed", 0, int.MaxValue) : null;
+        if (_context.Diagnostics.Count > before) return null;
+        return new FineTuneOverride(text, steps, tokens, rate, batch, length, loss, parameters, seed, _context.At(node));
     }
 
     private SearchSettingsOverride ParseSearch(YamlNode node)
@@ -110,11 +185,15 @@ internal sealed class SpecParser
             }
         }
         var what = name is null ? "a model" : $"model '{name}'";
+        var calibration = model["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, $"the calibration of {what}") : _calibration;
         var variantsNode = model.Required("variants", "a list of variants, each with a 'name', a 'mode' and a 'budget'");
         // Variants are checked even when the model itself is broken, so that one pass reports every problem.
-        var variants = variantsNode is null ? [] : ParseVariants(variantsNode, name ?? "", full ?? _context.BaseDirectory, what);
+        var variants = variantsNode is null ? [] : ParseVariants(variantsNode, name ?? "", full ?? _context.BaseDirectory, what, calibration);
         if (name is null || full is null) return null;
-        return new ModelSpec { Name = name, Path = full, Variants = variants, Location = _context.At(node), PathLocation = _context.At(pathNode!) };
+        return new ModelSpec
+        {
+            Name = name, Path = full, Variants = variants, Calibration = calibration, Location = _context.At(node), PathLocation = _context.At(pathNode!),
+        };
     }
 
     private void CheckModelFolder(YamlNode pathNode, string path, string full)
@@ -126,7 +205,7 @@ internal sealed class SpecParser
         _context.Report(ErrorCodes.SpecMissingModel, pathNode, message);
     }
 
-    private IReadOnlyList<VariantSpec> ParseVariants(YamlNode node, string modelName, string modelPath, string what)
+    private IReadOnlyList<VariantSpec> ParseVariants(YamlNode node, string modelName, string modelPath, string what, CalibrationSpec? calibration)
     {
         if (node is not YamlSequenceNode list || list.Children.Count == 0)
         {
@@ -140,7 +219,7 @@ internal sealed class SpecParser
         var outputs = new Dictionary<string, SourceLocation>(StringComparer.OrdinalIgnoreCase);
         foreach (var item in list.Children)
         {
-            if (ParseVariant(item, modelName, modelPath, what, out var nameNode, out var outputNode) is not { } variant) continue;
+            if (ParseVariant(item, modelName, modelPath, what, calibration, out var nameNode, out var outputNode) is not { } variant) continue;
             if (names.TryGetValue(variant.Name, out var first))
             {
                 _context.Report(ErrorCodes.SpecBadValue, nameNode!,
@@ -160,7 +239,8 @@ internal sealed class SpecParser
         return variants;
     }
 
-    private VariantSpec? ParseVariant(YamlNode node, string modelName, string modelPath, string modelWhat, out YamlNode? nameNode, out YamlNode? outputNode)
+    private VariantSpec? ParseVariant(YamlNode node, string modelName, string modelPath, string modelWhat, CalibrationSpec? calibration,
+        out YamlNode? nameNode, out YamlNode? outputNode)
     {
         nameNode = outputNode = null;
         if (_context.Mapping(node, $"a variant of {modelWhat}", SpecKeys.Variant) is not { } variant) return null;
@@ -187,12 +267,13 @@ internal sealed class SpecParser
                 $"{Capitalise(what)} (mode '{m.ToName()}') is missing 'budget', e.g. budget: 0.5 to keep half the KV cache.");
         }
 
+        var recipe = ParseRecipe(variant, node, what, calibration);
         var search = variant["search"] is { } searchNode ? ParseSearch(searchNode).Over(_defaultSearch) : _defaultSearch;
         var device = variant["device"] is { } deviceNode ? _context.Choice(deviceNode, "device", SpecNames.Devices) : _defaultDevice;
         outputNode = variant["output"] ?? nameNode;
         var output = variant["output"] is { } o ? _context.Name(o, "The output name") : name;
 
-        if (_context.Diagnostics.Count > before || name is null || output is null || mode is null || device is null) return null;
+        if (_context.Diagnostics.Count > before || name is null || output is null || mode is null || device is null || recipe is null) return null;
         return new VariantSpec
         {
             ModelName = modelName,
@@ -202,10 +283,47 @@ internal sealed class SpecParser
             OutputName = output,
             Mode = mode.Value,
             Budget = budget,
+            Merge = recipe.Value.Merge,
+            Fitness = recipe.Value.Fitness,
+            Allocation = recipe.Value.Allocation,
+            FineTune = recipe.Value.FineTune,
+            Calibration = calibration,
             Search = search,
             Device = device.Value,
             Location = _context.At(node),
         };
+    }
+
+    // merge, fitness, allocation and finetune of a variant, each from the variant, else defaults, else the default that
+    // fits the others: the aligned merge searches on its own error and allocates by measured cost when there is
+    // calibration text (uniformly without); the paper's mean merge uses the paper's WSE for both.
+    private (MergeMethod Merge, FitnessKind Fitness, AllocationMethod Allocation, FineTuneSpec? FineTune)? ParseRecipe(
+        SpecMapping variant, YamlNode node, string what, CalibrationSpec? calibration)
+    {
+        var before = _context.Diagnostics.Count;
+        var merge = variant["merge"] is { } m ? _context.Choice(m, "merge", SpecNames.MergeMethods) : _defaultMerge?.Value ?? MergeMethod.Aligned;
+        var fitness = variant["fitness"] is { } f ? _context.Choice(f, "fitness", SpecNames.Fitnesses)
+            : _defaultFitness?.Value ?? (merge == MergeMethod.Mean ? FitnessKind.Wse : FitnessKind.Aligned);
+        var allocationNode = variant["allocation"] ?? _defaultAllocation?.Node;
+        var allocation = variant["allocation"] is { } a ? _context.Choice(a, "allocation", SpecNames.Allocations)
+            : _defaultAllocation?.Value ?? (merge == MergeMethod.Mean ? AllocationMethod.Wse : calibration is null ? AllocationMethod.Uniform : AllocationMethod.Measured);
+        if (allocation is AllocationMethod.Measured or AllocationMethod.Estimated && calibration is null)
+            _context.Report(ErrorCodes.SpecBadValue, allocationNode ?? node,
+                $"{Capitalise(what)} allocates by '{allocation.Value.ToSpecString()}' cost, which probes the model on calibration text; add a 'calibration' section (text: …) or choose allocation: wse or uniform.");
+
+        FineTuneSpec? fineTune = null;
+        var disabled = false;
+        var own = variant["finetune"] is { } t ? ParseFineTune(t, $"the finetune of {what}", out disabled) : null;
+        var layered = disabled ? null : own?.Over(_defaultFineTune) ?? (variant["finetune"] is null ? _defaultFineTune : null);
+        if (layered is not null)
+        {
+            fineTune = layered.Resolve(calibration?.TextPath);
+            if (fineTune is null)
+                _context.Report(ErrorCodes.SpecBadValue, variant["finetune"] ?? node,
+                    $"{Capitalise(what)} is fine-tuned but names no text: add finetune.text, or a 'calibration' section whose text it then trains on.");
+        }
+        if (_context.Diagnostics.Count > before || merge is null || fitness is null || allocation is null) return null;
+        return (merge.Value, fitness.Value, allocation.Value, fineTune);
     }
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];

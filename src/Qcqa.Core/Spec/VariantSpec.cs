@@ -1,6 +1,10 @@
 using Qcqa.Core.Allocation;
+using Qcqa.Core.Calibration;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.FineTuning;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Search;
 
 namespace Qcqa.Core.Spec;
 
@@ -31,6 +35,21 @@ public sealed record VariantSpec
     /// <summary>The KV-cache budget, with the spec position of every part; null exactly when <see cref="Mode"/> is <see cref="GroupingMode.Mqa"/>.</summary>
     public KvBudget? Budget { get; init; }
 
+    /// <summary>How each group's K/V heads become one (default aligned).</summary>
+    public MergeMethod Merge { get; init; } = MergeMethod.Aligned;
+
+    /// <summary>What the search minimises (default: the error of the variant's merge).</summary>
+    public FitnessKind Fitness { get; init; } = FitnessKind.Aligned;
+
+    /// <summary>How stage 2 compares layers.</summary>
+    public AllocationMethod Allocation { get; init; } = AllocationMethod.Uniform;
+
+    /// <summary>Fine-tuning after the merge, or null for none.</summary>
+    public FineTuneSpec? FineTune { get; init; }
+
+    /// <summary>The model's calibration (its own, else the spec's), or null.</summary>
+    public CalibrationSpec? Calibration { get; init; }
+
     /// <summary>Search settings (used by <c>equal</c> and <c>arbitrary</c>; ignored by <c>gqa</c> and <c>mqa</c>).</summary>
     public SearchSettingsSpec Search { get; init; } = SearchSettingsSpec.Default;
 
@@ -49,5 +68,13 @@ public sealed record VariantSpec
     /// </summary>
     /// <param name="kvHeadsPerLayer">H_l: the KV units of each layer of the input model.</param>
     public BudgetResolution ResolveBudget(IReadOnlyList<int> kvHeadsPerLayer)
-        => BudgetResolver.Resolve(Budget, kvHeadsPerLayer, Mode, ModelName);
+        => BudgetResolver.Resolve(AllocatedBudget, kvHeadsPerLayer, Mode, ModelName);
+
+    /// <summary>
+    /// The budget stage 2 works within: <see cref="Budget"/>, except that a uniform allocation applies a global fraction
+    /// to every layer separately (round(b · H_l) KV heads each) instead of to the model.
+    /// </summary>
+    public KvBudget? AllocatedBudget => Allocation == AllocationMethod.Uniform && Budget is { GlobalFraction: { } global, PerLayerFraction: null } budget
+        ? budget with { GlobalFraction = null, PerLayerFraction = global }
+        : Budget;
 }

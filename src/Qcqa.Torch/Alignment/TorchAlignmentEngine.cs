@@ -16,6 +16,9 @@ namespace Qcqa.Torch.Alignment;
 public sealed class TorchAlignmentEngine : IAlignmentEngine
 {
     /// <inheritdoc />
+    public string CodeVersion => TorchCode.Version;
+
+    /// <inheritdoc />
     public IAlignedModel Open(Checkpoint checkpoint, CalibrationStatistics? calibration, string device)
         => new AlignedModel(new AlignedModelMerge(checkpoint, calibration, QcqaDevice.Parse(device)));
 

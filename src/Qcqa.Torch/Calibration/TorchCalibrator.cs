@@ -10,6 +10,9 @@ namespace Qcqa.Torch.Calibration;
 public sealed class TorchCalibrator : ICalibrator
 {
     /// <inheritdoc />
+    public string CodeVersion => TorchCode.Version;
+
+    /// <inheritdoc />
     public CalibrationStatistics Calibrate(string modelFolder, string textPath, long maxTokens, string device, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(modelFolder);

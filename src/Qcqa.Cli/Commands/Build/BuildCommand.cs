@@ -27,7 +27,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelE
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
         };
         // What the build produced reaches MSBuild through the dependency file (--deps-file), not the protocol.
-        BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation);
+        BuildPipeline.Run(request, log, Evaluators.Services(log, evaluator), cancellation);
         return 0;
     }
 }

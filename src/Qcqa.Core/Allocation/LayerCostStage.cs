@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Qcqa.Core.Alignment;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Search;
+using Qcqa.Core.Wse;
+using Serilog;
+
+namespace Qcqa.Core.Allocation;
+
+/// <summary>
+/// Puts every layer's front on the scale stage 2 compares layers on: each point's value becomes the cost of choosing
+/// it. <see cref="AllocationMethod.Wse"/>: the raw WSE of its grouping (the paper's DP). <see cref="AllocationMethod.Measured"/>:
+/// the KL divergence the whole model suffers with only that layer merged (one probe per point).
+/// <see cref="AllocationMethod.Estimated"/>: the point's own error times the layer's KL per unit of error, measured once
+/// per layer near G = H/2. <see cref="AllocationMethod.Uniform"/>: unchanged (the budget, not the costs, decides).
+/// Probed costs are content-cached (<see cref="CacheKeys.LayerCosts"/>) and memoised per build.
+/// </summary>
+/// <param name="cache">The build's content cache, or null to measure every time.</param>
+/// <param name="log">Receives hits, misses and the probes' cost.</param>
+public sealed class LayerCostStage(ContentCache? cache, ILogger log)
+{
+    private readonly Dictionary<string, IReadOnlyList<LayerFront>> _memo = new(StringComparer.Ordinal);
+
+    /// <summary>The fronts with each point's value replaced by its cost.</summary>
+    public IReadOnlyList<LayerFront> Run(LayerCostInput input, CancellationToken cancellation = default)
+    {
+        Preconditions.CheckNotNull(input);
+        switch (input.Method)
+        {
+            case AllocationMethod.Uniform:
+                return input.Fronts;
+            case AllocationMethod.Wse:
+                return input.Fronts.Select((front, layer) => Replace(front, p => WseCalculator.FromGram(input.Statistics.Grams[layer], p.Grouping))).ToArray();
+        }
+
+        var key = CacheKeys.LayerCosts(input.FrontsHash, input.Method.ToString(), input.CalibrationIdentity, input.ProbeTokens, input.EngineVersion);
+        if (_memo.TryGetValue(key.Hash, out var known)) return known;
+        var clock = Stopwatch.StartNew();
+        var probes = 0;
+        var computed = false;
+        var costs = cache is null ? Measure() : cache.GetOrAdd(key, new JsonCacheSerializer<double[][]>(), Measure);
+        var result = input.Fronts.Select((front, layer) =>
+        {
+            var i = 0;
+            return Replace(front, _ => Math.Max(0, costs[layer][i++]));
+        }).ToArray();
+        if (computed)
+            log.Information("Layer costs {Label}: {Probes} probes ({Method}) in {Seconds:0.0} s", input.Label, probes, input.Method.ToString().ToLowerInvariant(), clock.Elapsed.TotalSeconds);
+        else
+            log.Information("Layer costs {Label}: cost hit", input.Label);
+        return _memo[key.Hash] = result;
+
+        double[][] Measure()
+        {
+            computed = true;
+            using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
+            return input.Fronts.Select((front, layer) =>
+            {
+                cancellation.ThrowIfCancellationRequested();
+                double Probe(FrontPoint point)
+                {
+                    if (point.Grouping.IsIdentity) return 0;
+                    probes++;
+                    return sensitivity.Measure(layer, point.Grouping);
+                }
+                if (input.Method == AllocationMethod.Measured) return front.Points.Select(Probe).ToArray();
+                // Estimated: one probe per layer, at the merged point closest to half the heads, scales the layer's errors.
+                var merged = front.Points.Where(p => !p.Grouping.IsIdentity && p.Wse > 0).ToList();
+                if (merged.Count == 0) return front.Points.Select(_ => 0.0).ToArray();
+                var reference = merged.OrderBy(p => Math.Abs(2 * p.GroupCount - front.HeadCount)).ThenBy(p => p.GroupCount).First();
+                var scale = Probe(reference) / reference.Wse;
+                return front.Points.Select(p => p.Wse * scale).ToArray();
+            }).ToArray();
+        }
+    }
+
+    private static LayerFront Replace(LayerFront front, Func<FrontPoint, double> cost)
+        => new(front.HeadCount, front.Mode, front.Energy, front.Points.Select(p => p with { Wse = cost(p), SeedWse = null }).ToArray());
+}

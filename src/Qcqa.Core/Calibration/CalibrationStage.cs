@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Qcqa.Core.Build;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Spec;
+using Serilog;
+
+namespace Qcqa.Core.Calibration;
+
+/// <summary>
+/// The calibration stage: one forward pass of each original model over its calibration text, run by Qcqa.Torch
+/// (<see cref="ICalibrator"/>), content-cached (<see cref="CacheKeys.Calibration"/>: model content, text content,
+/// token cap, code), so a second build or another variant never runs it again. Its cost is logged.
+/// </summary>
+/// <param name="calibrator">The libtorch side; null where it is not available (then asking for calibration is an error).</param>
+/// <param name="cache">The build's content cache.</param>
+/// <param name="log">Receives hits, misses and the pass's cost.</param>
+/// <param name="dependencies">Records the calibration texts as build inputs.</param>
+public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
+{
+    private readonly Dictionary<string, CalibrationResult> _memo = new(StringComparer.Ordinal);
+
+    /// <summary>The model's calibration statistics, from the cache or a new pass.</summary>
+    /// <exception cref="QcqaException">
+    /// QCQA050 positioned at the spec's calibration section when the text is missing, empty or shorter than one window;
+    /// QCQA060 when libtorch or the device is unavailable.
+    /// </exception>
+    public CalibrationResult Run(CalibrationInput input, CancellationToken cancellation = default)
+    {
+        Preconditions.CheckNotNull(input);
+        var spec = input.Spec;
+        if (!File.Exists(spec.TextPath))
+            throw spec.Location.Error(ErrorCodes.BadEvaluationInput, $"The calibration text file '{spec.TextPath}' does not exist.");
+        dependencies.AddInput(spec.TextPath);
+        var textHash = ContentHash.ComputeFile(spec.TextPath);
+        var modelContent = CacheKeys.ModelContent(input.ModelFolder);
+        var engine = calibrator?.CodeVersion ?? "";
+        var key = CacheKeys.Calibration(modelContent, textHash, spec.MaxTokens, engine);
+        if (_memo.TryGetValue(key.Hash, out var known)) return known;
+
+        var clock = Stopwatch.StartNew();
+        var computed = false;
+        var statistics = cache.GetOrAdd(key, CalibrationStatisticsSerializer.Instance, () =>
+        {
+            computed = true;
+            if (calibrator is null)
+                throw spec.Location.Error(ErrorCodes.RuntimeUnavailable, "Calibration needs the tensor runtime (Qcqa.Torch), which this engine was built without.");
+            try
+            {
+                return calibrator.Calibrate(input.ModelFolder, spec.TextPath, spec.MaxTokens, input.Device.ToSpecString(), cancellation);
+            }
+            catch (QcqaException e) when (e.Code == ErrorCodes.BadEvaluationInput)
+            {
+                // The text is the spec's choice: point at the spec, and keep the file in the message.
+                throw spec.Location.Error(e.Code, $"The calibration text '{spec.TextPath}' cannot be used: {e.Message}");
+            }
+        });
+        if (computed)
+            log.Information("Calibration {Model}: {Tokens:N0} tokens of {Text} in {Seconds:0.0} s", input.Label, statistics.Tokens, Path.GetFileName(spec.TextPath), clock.Elapsed.TotalSeconds);
+        else
+            log.Information("Calibration {Model}: calibration hit ({Tokens:N0} tokens)", input.Label, statistics.Tokens);
+        return _memo[key.Hash] = new CalibrationResult(statistics, key.Hash, spec);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Qcqa.Core.Build;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Spec;
+using Serilog;
+
+namespace Qcqa.Core.FineTuning;
+
+/// <summary>
+/// The fine-tuning stage: trains a variant's merged checkpoint (Qcqa.Torch, <see cref="IFineTuner"/>) into the variant's
+/// folder, in the same checkpoint form, with an up-to-date stamp keyed by what decides the trained weights — the merged
+/// checkpoint's content, the text's content, the recipe and the code — so a no-op build never trains again and an
+/// edited setting retrains that variant alone.
+/// </summary>
+/// <param name="fineTuner">The libtorch side; null where it is not available (then asking for fine-tuning is an error).</param>
+/// <param name="log">Receives progress and the run's figures.</param>
+/// <param name="dependencies">Records the training texts as build inputs.</param>
+public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies)
+{
+    /// <summary>Trains and writes the variant, unless its stamp says the same inputs already produced it.</summary>
+    /// <exception cref="QcqaException">
+    /// Positioned at the spec's finetune mapping when the text is unusable; QCQA081 naming the variant and step when the
+    /// loss diverges (nothing is written); QCQA060 when the device is unavailable.
+    /// </exception>
+    /// <param name="input">What to train and where.</param>
+    /// <param name="merge">Writes the merged checkpoint when training has to run.</param>
+    /// <param name="cancellation">Stops the merge or the training; nothing is left behind.</param>
+    public FineTuneOutput Run(FineTuneInput input, MergeStage merge, CancellationToken cancellation = default)
+    {
+        Preconditions.CheckNotNull(merge);
+        Preconditions.CheckNotNull(input);
+        var spec = input.Spec;
+        if (!File.Exists(spec.TextPath))
+            throw spec.Location.Error(ErrorCodes.BadEvaluationInput, $"The fine-tuning text file '{spec.TextPath}' does not exist.");
+        dependencies.AddInput(spec.TextPath);
+        var identity = CacheKeys.FineTuned(input.MergedIdentity, ContentHash.ComputeFile(spec.TextPath), spec.Identity, fineTuner?.CodeVersion ?? "");
+        if (BuildStamp.IsUpToDate(input.OutputFolder, identity))
+        {
+            log.Information("Fine-tuning {Label}: up to date", input.Label);
+            return new FineTuneOutput(input.OutputFolder, false, identity, null, Directory.EnumerateFiles(input.OutputFolder).ToArray());
+        }
+        if (fineTuner is null)
+            throw spec.Location.Error(ErrorCodes.RuntimeUnavailable, "Fine-tuning needs the tensor runtime (Qcqa.Torch), which this engine was built without.");
+
+        var merged = merge.Run(input.Merge, cancellation);
+        var files = Directory.EnumerateFiles(merged.Folder).Select(Path.GetFileName).Where(n => n != BuildStamp.FileName).Order(StringComparer.Ordinal).ToArray();
+        var clock = Stopwatch.StartNew();
+        var progress = new FineTuneProgressLog(log, input.Label);
+        FineTuneReport report;
+        try
+        {
+            report = fineTuner.FineTune(merged.Folder, input.OriginalFolder, spec, input.Label, input.Device.ToSpecString(), input.OutputFolder,
+                temporary => BuildStamp.Write(temporary, identity, Path.GetFullPath(input.OriginalFolder), files!), progress, cancellation);
+        }
+        catch (QcqaException e) when (e.Code == ErrorCodes.BadEvaluationInput && e.File == spec.TextPath)
+        {
+            throw spec.Location.Error(e.Code, $"{input.Label}: the fine-tuning text '{spec.TextPath}' cannot be used: {e.Message}");
+        }
+        log.Information("Fine-tuning {Label}: {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
+            input.Label, report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
+        return new FineTuneOutput(input.OutputFolder, true, identity, report, Directory.EnumerateFiles(input.OutputFolder).ToArray());
+    }
+
+    // One line per tenth of the run: step, loss, speed and time left.
+    private sealed class FineTuneProgressLog(ILogger log, string label) : IProgress<FineTuneStep>
+    {
+        private int _lastTenth = -1;
+
+        public void Report(FineTuneStep value)
+        {
+            var tenth = value.Step * 10 / Math.Max(1, value.Steps);
+            if (tenth == _lastTenth) return;
+            _lastTenth = tenth;
+            log.Information("Fine-tuning {Label}: step {Step}/{Steps}, loss {Loss:0.0000}, {Speed:N0} tokens/s, {Left:0} s left",
+                label, value.Step, value.Steps, value.Loss, value.TokensPerSecond, value.SecondsLeft);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Statistics;
+
+namespace Qcqa.Core.Search;
+
+/// <summary>
+/// An alternative fitness for the search: the aligned merge's pairwise error as pseudo-Gram matrices (the search runs on
+/// them unchanged), and the exact error that then rescores every front point.
+/// </summary>
+/// <param name="Statistics">The aligned fitness matrices, layer contents and identity.</param>
+/// <param name="ExactError">The exact aligned error of a grouping of a layer.</param>
+public sealed record SearchFitness(AlignedStatistics Statistics, Func<int, LayerGrouping, double> ExactError);
