@@ -149,6 +149,7 @@ public class BuildPipelineTests
                   - name: pinned
                     mode: arbitrary
                     budget: { global: 0.4, keep_mha: [0, 1] }
+            defaults: { merge: mean }
             """);
 
         var error = Assert.ThrowsAny<QcqaException>(() => fixture.Build());

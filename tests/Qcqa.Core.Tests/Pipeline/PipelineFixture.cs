@@ -11,6 +11,7 @@ namespace Qcqa.Core.Tests.Pipeline;
 /// <summary>A small model, a spec beside it, and a way to run the build and read what it logged.</summary>
 internal sealed class PipelineFixture : IDisposable
 {
+    // The paper's recipe (mean merge, WSE fitness and allocation): Core's pipeline tests need no libtorch.
     internal const string FourVariants = """
         models:
           - name: tiny
@@ -28,6 +29,7 @@ internal sealed class PipelineFixture : IDisposable
               - name: ac-25
                 mode: arbitrary
                 budget: 0.25
+        defaults: { merge: mean }
         """;
 
     internal PipelineFixture(string spec = FourVariants)

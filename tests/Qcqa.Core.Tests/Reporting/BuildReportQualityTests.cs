@@ -31,8 +31,8 @@ public sealed class BuildReportQualityTests : IDisposable
             quality.Select(p => p.Key));
         Assert.Equal(1.5, quality["bits_per_byte"]!.GetValue<double>());
         var markdown = File.ReadAllText(_temp.Combine("summary.md"));
-        Assert.Contains("| perplexity | vs original | bits/byte |", markdown);
-        Assert.Contains("| 4.000 | +33.3 % | 1.5000 |", markdown);
+        Assert.Contains("| perplexity | × original | bits/byte |", markdown);
+        Assert.Contains("| 4.000 | 1.333× | 1.5000 |", markdown);
         Assert.Contains("tokenizer.json (byte-level BPE)", markdown);
     }
 

@@ -165,7 +165,8 @@ public class BudgetSpecTests : IDisposable
     [Fact]
     public void AGlobalBudgetResolvesToACapOnTheTotal()
     {
-        var resolution = Variant("              global: 0.5\n              keep_mha: [0]").ResolveBudget([8, 8, 8, 8]).GetOrThrow();
+        // Allocation by WSE keeps the global budget global (a uniform allocation would apply it per layer).
+        var resolution = (Variant("              global: 0.5\n              keep_mha: [0]") with { Allocation = AllocationMethod.Wse }).ResolveBudget([8, 8, 8, 8]).GetOrThrow();
         Assert.Equal(16, resolution.MaxTotalKvHeads);
         Assert.Equal((8, 8), (resolution.MinKvHeads(0), resolution.Caps[0]));
         Assert.True(resolution.Pinned[0]);
@@ -197,7 +198,7 @@ public class BudgetSpecTests : IDisposable
     [Fact]
     public void GivenAGlobalBudgetTooSmallForTheFixedLayersItReportsQcqa030AtTheBudget()
     {
-        var variant = Variant("              global: 0.3\n              keep_mha: [0, 1]");
+        var variant = Variant("              global: 0.3\n              keep_mha: [0, 1]") with { Allocation = AllocationMethod.Wse };
         var problems = variant.ResolveBudget([4, 4, 4, 4]).Problems;
         var problem = Assert.Single(problems);
         Assert.Equal(ErrorCodes.ImpossibleBudget, problem.Code);
