@@ -22,6 +22,7 @@ public sealed class LayerSensitivityProbe : IDisposable
     private readonly LlamaModel _model;
     private readonly Tensor _tokens;
     private readonly Tensor _reference;
+    private readonly Tensor[] _layerInputs;
 
     /// <summary>Runs the original model once over <paramref name="tokens"/> (full windows of <paramref name="window"/>).</summary>
     /// <param name="model">The original model; its weights are borrowed and restored by every measurement.</param>
@@ -37,6 +38,8 @@ public sealed class LayerSensitivityProbe : IDisposable
         using var noGrad = no_grad();
         _tokens = tensor(tokens.Take(windows * window).ToArray(), ScalarType.Int64).reshape(windows, window).DetachFromDisposeScope();
         _reference = model.forward(_tokens).log_softmax(-1).DetachFromDisposeScope();
+        // Layers before the merged one are unchanged: each measurement starts from the stream entering its layer.
+        _layerInputs = model.Stack.LayerInputs(_tokens.to(model.Device));
     }
 
     /// <summary>Tokens each measurement scores.</summary>
@@ -64,7 +67,7 @@ public sealed class LayerSensitivityProbe : IDisposable
             Set(attention.Key, Expand(merged.Key));
             Set(attention.Value, Expand(merged.Value));
             attention.Output.Weight.copy_(merged.Output);
-            var log = _model.forward(_tokens).log_softmax(-1);
+            var log = _model.ForwardFrom(layer, _layerInputs[layer]).log_softmax(-1);
             return (_reference.exp() * (_reference - log)).sum(-1).mean().to_type(ScalarType.Float64).item<double>();
         }
         finally
@@ -90,5 +93,6 @@ public sealed class LayerSensitivityProbe : IDisposable
     {
         _tokens.Dispose();
         _reference.Dispose();
+        foreach (var input in _layerInputs) input.Dispose();
     }
 }
