@@ -33,4 +33,10 @@ internal static class CommonOptions
         Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
         DefaultValueFactory = _ => "cpu",
     };
+
+    /// <summary><c>--calibration &lt;file&gt;</c>: text from the model's training data that weights the aligned merge.</summary>
+    internal static Option<string?> CreateCalibrationOption() => new Option<string?>("--calibration")
+    {
+        Description = "Calibration text (from the model's training data, never held-out text): the original model reads it once so that merge errors are weighted by how the data uses each direction. Without it, weights alone.",
+    }.NonEmptyPath();
 }

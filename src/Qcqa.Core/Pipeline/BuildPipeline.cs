@@ -49,7 +49,7 @@ public static class BuildPipeline
         Preconditions.CheckNotNull(request);
         Preconditions.CheckNotNull(services);
         var clock = Stopwatch.StartNew();
-        var spec = SpecReader.Load(request.SpecPath);
+        var spec = SpecReader.Load(request.SpecPath, new SpecReaderOptions { CalibrationText = request.CalibrationText });
         var outputRoot = OutputPaths.Full(request.OutputFolder, "The output folder");
         var cacheRoot = OutputPaths.Full(request.CacheFolder, "The cache folder");
         CheckFolders(outputRoot, cacheRoot, spec);

@@ -15,6 +15,8 @@ public sealed record BuildRequest
     public string? DependencyFile { get; init; }
     /// <summary>Overrides every variant's device (the build's <c>QcqaDevice</c> property), or null to follow the spec.</summary>
     public DeviceKind? DeviceOverride { get; init; }
+    /// <summary>A calibration text for every model (the <c>--calibration</c> option), or null to follow the spec.</summary>
+    public string? CalibrationText { get; init; }
     /// <summary>Layers searched at once.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }

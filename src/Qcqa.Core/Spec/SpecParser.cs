@@ -30,6 +30,9 @@ internal sealed class SpecParser
         if (top["version"] is { } version) _context.Integer(version, "version", SpecKeys.CurrentVersion, SpecKeys.CurrentVersion);
         if (top["defaults"] is { } defaults) ParseDefaults(defaults);
         _calibration = top["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, "calibration") : null;
+        if (_context.Options.CalibrationText is { } overridden)
+            _calibration = new CalibrationSpec(Path.GetFullPath(overridden), _calibration?.MaxTokens ?? CalibrationSpec.DefaultMaxTokens,
+                _calibration?.ProbeTokens ?? CalibrationSpec.DefaultProbeTokens, new SourceLocation(overridden, 0, 0));
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0
@@ -185,7 +188,9 @@ internal sealed class SpecParser
             }
         }
         var what = name is null ? "a model" : $"model '{name}'";
-        var calibration = model["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, $"the calibration of {what}") : _calibration;
+        var calibration = model["calibration"] is { } calibrationNode && _context.Options.CalibrationText is null
+            ? ParseCalibration(calibrationNode, $"the calibration of {what}")
+            : _calibration;
         var variantsNode = model.Required("variants", "a list of variants, each with a 'name', a 'mode' and a 'budget'");
         // Variants are checked even when the model itself is broken, so that one pass reports every problem.
         var variants = variantsNode is null ? [] : ParseVariants(variantsNode, name ?? "", full ?? _context.BaseDirectory, what, calibration);

@@ -11,4 +11,10 @@ public sealed record SpecReaderOptions
     /// default; tools that only edit or lint a spec written for another machine turn it off.
     /// </summary>
     public bool CheckPathsExist { get; init; } = true;
+
+    /// <summary>
+    /// A calibration text that replaces every model's (the build's <c>--calibration</c>), or null to follow the spec.
+    /// Read before the variants, so defaults that depend on calibration (allocation) follow it.
+    /// </summary>
+    public string? CalibrationText { get; init; }
 }

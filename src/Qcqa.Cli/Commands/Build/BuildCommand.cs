@@ -25,6 +25,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelE
             DependencyFile = parseResult.GetValue(BuildCommandDefinition.DepsFileOption),
             DeviceOverride = device is null ? null : SpecNames.Devices[device],
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
+            CalibrationText = parseResult.GetValue(BuildCommandDefinition.CalibrationOption) is { } calibration ? Path.GetFullPath(calibration) : null,
         };
         // What the build produced reaches MSBuild through the dependency file (--deps-file), not the protocol.
         BuildPipeline.Run(request, log, Evaluators.Services(log, evaluator), cancellation);

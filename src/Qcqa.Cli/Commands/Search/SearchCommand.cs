@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Qcqa.Cli.Infrastructure;
 using Qcqa.Cli.Output;
 using Qcqa.Core;
 using Qcqa.Core.Allocation;
@@ -7,6 +8,7 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
+using Qcqa.Core.Spec;
 using Qcqa.Core.Statistics;
 using Serilog;
 
@@ -23,6 +25,9 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     private readonly int? _paperGroups = parseResult.GetValue(SearchCommandDefinition.PaperGroupsOption);
     private readonly string? _out = parseResult.GetValue(SearchCommandDefinition.OutOption);
     private readonly string? _frontsOut = parseResult.GetValue(SearchCommandDefinition.FrontsOption);
+    private readonly FitnessKind _fitness = SpecNames.Fitnesses[parseResult.GetValue(SearchCommandDefinition.FitnessOption)!];
+    private readonly string? _calibration = parseResult.GetValue(SearchCommandDefinition.CalibrationOption);
+    private readonly string _device = parseResult.GetValue(SearchCommandDefinition.DeviceOption)!;
     private readonly SearchSettings _settings = new()
     {
         Seed = parseResult.GetValue(SearchCommandDefinition.SeedOption),
@@ -40,8 +45,22 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         var statistics = new StatisticsStage(cache: null, log).Run(checkpoint);
         log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
 
+        // The aligned fitness: stage 1 ranks groupings by the aligned merge's pairwise error and every front point carries
+        // its exact aligned error, which stage 2 then minimises (calibrated when --calibration names a text).
+        using var aligned = _fitness == FitnessKind.Aligned && _mode != GroupingMode.Mqa
+            ? Recovery.OpenAligned(checkpoint, _calibration, _device, log, cancellation).Model
+            : null;
+        SearchFitness? fitness = null;
+        if (aligned is not null)
+        {
+            clock.Restart();
+            var alignedStatistics = new AlignedStatisticsStage(cache: null, log).Run(checkpoint, aligned, _calibration ?? "", "", Path.GetFileName(checkpoint.Folder));
+            log.Information("Aligned fitness of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
+            fitness = new SearchFitness(alignedStatistics, aligned.Error);
+        }
+
         clock.Restart();
-        var fronts = new SearchStage(cache: null, log).Run(new SearchInput(statistics, _mode, _settings), cancellation);
+        var fronts = new SearchStage(cache: null, log).Run(new SearchInput(statistics, _mode, _settings, fitness), cancellation);
         if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
         var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, _mode, resolved, _stage2, _paperGroups));
 

@@ -6,7 +6,7 @@ namespace Qcqa.Cli.Commands.Search;
 
 /// <summary>
 /// <c>dotnet qcqa search &lt;model-dir&gt; --mode arbitrary|equal|gqa|mqa --kv-budget F [--per-layer] [--seed N]
-/// [--out grouping.json] [--fronts fronts.json]</c>.
+/// [--fitness aligned|wse] [--calibration text] [--out grouping.json] [--fronts fronts.json]</c>.
 /// </summary>
 internal static class SearchCommandDefinition
 {
@@ -28,6 +28,13 @@ internal static class SearchCommandDefinition
         DefaultValueFactory = _ => Stage2Method.Exact,
     };
     internal static readonly Option<int?> PaperGroupsOption = new Option<int?>("--paper-kv-heads") { Description = "With --stage2 paper: the KV heads of grouped layers." }.InRange(1, int.MaxValue);
+    internal static readonly Option<string> FitnessOption = new("--fitness")
+    {
+        Description = "aligned: the error the aligned merge leaves (loads libtorch); wse: the paper's weight-sharing error of raw weights.",
+        DefaultValueFactory = _ => "aligned",
+    };
+    internal static readonly Option<string?> CalibrationOption = CommonOptions.CreateCalibrationOption();
+    internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
     internal static readonly Option<string?> OutOption = new Option<string?>("--out", "-o") { Description = "Write the grouping file here." }.NonEmptyPath();
     internal static readonly Option<string?> FrontsOption = new Option<string?>("--fronts") { Description = "Write every layer's best grouping for every G (the Pareto fronts) here." }.NonEmptyPath();
 
@@ -35,9 +42,10 @@ internal static class SearchCommandDefinition
     {
         var command = new Command("search", "Find which heads should share a KV head in every layer, and how many KV heads each layer keeps under a budget.");
         command.Arguments.Add(ModelArgument);
-        foreach (var option in new Option[] { ModeOption, BudgetOption, PerLayerOption, SeedOption, PopulationOption, GenerationsOption, ThreadsOption, Stage2Option, PaperGroupsOption, OutOption, FrontsOption })
+        foreach (var option in new Option[] { ModeOption, BudgetOption, PerLayerOption, SeedOption, PopulationOption, GenerationsOption, ThreadsOption, Stage2Option, PaperGroupsOption, FitnessOption, CalibrationOption, DeviceOption, OutOption, FrontsOption })
             command.Options.Add(option);
         ModeOption.AcceptOnlyFromAmong("arbitrary", "equal", "gqa", "mqa");
+        FitnessOption.AcceptOnlyFromAmong("aligned", "wse");
         command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new SearchCommand(parseResult, log).Execute(Console.Out, token)), ct));
         return command;
     }
