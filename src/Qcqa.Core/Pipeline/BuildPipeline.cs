@@ -93,9 +93,16 @@ public static class BuildPipeline
                 var variant = job.Variant;
                 var searchInput = new SearchInput(statistics, variant.Mode, job.Search, recovery.FitnessFor(job));
                 var fronts = searchStage.Run(searchInput, cancellation);
-                var costs = fronts is null ? null : costStage.Run(new LayerCostInput($"{job.Label} ({variant.Allocation.ToSpecString()})", fronts,
-                    SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job),
-                    recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion), cancellation);
+                var costInput = fronts is null ? null : new LayerCostInput($"{job.Label} ({variant.Allocation.ToSpecString()})", fronts,
+                    SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job, variant.Allocation),
+                    recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion);
+                var costs = costInput is null ? null : costStage.Run(costInput, cancellation);
+                // Every aligned variant of a calibrated model reports the KL its grouping is predicted to cost (shared with
+                // the measured variants of the same search, so usually from the memo), to compare allocations on one scale.
+                var measured = costInput is not null && recovery.CanMeasure(job)
+                    ? variant.Allocation == AllocationMethod.Measured ? costs
+                        : costStage.Run(costInput with { Method = AllocationMethod.Measured, Sensitivity = recovery.SensitivityFactory(job, AllocationMethod.Measured) }, cancellation)
+                    : null;
                 var allocated = AllocationStage.Run(new AllocationInput(statistics, costs, variant.Mode, job.Budget));
                 var grouping = Reported.WithWse(allocated, statistics);
 
@@ -125,7 +132,7 @@ public static class BuildPipeline
                 var quality = evaluationStage?.Run(new EvaluationInput(job.Label, folder, model.Path, grouping, job.Device, evaluationRecipe), cancellation);
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
                 rows.Add(VariantSummary.Compressed(model.Name, variant.Name, variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,
-                    kvBytes, folder, rebuilt, quality, recovery.Describe(job, grouping, fronts, costs)));
+                    kvBytes, folder, rebuilt, quality, recovery.Describe(job, grouping, measured)));
             }
         }
 

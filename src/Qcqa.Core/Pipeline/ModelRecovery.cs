@@ -70,9 +70,9 @@ internal sealed class ModelRecovery : IDisposable
     }
 
     /// <summary>Opens the KL probe for measured or estimated costs; null for the other allocations.</summary>
-    internal Func<ILayerSensitivity>? SensitivityFactory(VariantJob job)
+    internal Func<ILayerSensitivity>? SensitivityFactory(VariantJob job, AllocationMethod method)
     {
-        if (job.Variant.Allocation is not (AllocationMethod.Measured or AllocationMethod.Estimated)) return null;
+        if (method is not (AllocationMethod.Measured or AllocationMethod.Estimated)) return null;
         var engine = Engine(job);
         return () =>
         {
@@ -81,6 +81,10 @@ internal sealed class ModelRecovery : IDisposable
             return engine.OpenSensitivity(_checkpoint, calibration.Statistics, calibration.Spec.TextPath, calibration.Spec.ProbeTokens, _device.ToSpecString());
         };
     }
+
+    /// <summary>Whether the variant's merge can be probed for its KL cost (aligned merge, calibrated model, libtorch present).</summary>
+    internal bool CanMeasure(VariantJob job)
+        => job.Variant.Merge == MergeMethod.Aligned && _services.Alignment is not null && _model.Calibration is not null && job.UsesCalibration;
 
     /// <summary>What besides the grouping decides the merged bytes: empty for the mean merge.</summary>
     internal string MergeRecipe(VariantJob job) => job.Variant.Merge == MergeMethod.Mean
@@ -96,7 +100,10 @@ internal sealed class ModelRecovery : IDisposable
     }
 
     /// <summary>The report's description of how the variant was made.</summary>
-    internal VariantRecipe Describe(VariantJob job, ModelGrouping grouping, IReadOnlyList<LayerFront>? fronts, IReadOnlyList<LayerFront>? costs)
+    /// <param name="job">The variant.</param>
+    /// <param name="grouping">Its grouping.</param>
+    /// <param name="measured">Measured KL costs of its search's fronts, or null when none were probed.</param>
+    internal VariantRecipe Describe(VariantJob job, ModelGrouping grouping, IReadOnlyList<LayerFront>? measured)
     {
         var variant = job.Variant;
         double error;
@@ -110,8 +117,8 @@ internal sealed class ModelRecovery : IDisposable
             error = grouping.WseTotal ?? 0;
         }
         double? predicted = null;
-        if (costs is not null && variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated)
-            predicted = grouping.Layers.Sum(l => costs[l.Index].TryGet(l.Grouping.GroupCount, out var p) ? p.Wse : 0);
+        if (measured is not null)
+            predicted = grouping.Layers.Sum(l => measured[l.Index].Points.FirstOrDefault(p => p.Grouping.Equals(l.Grouping))?.Wse ?? 0);
         return new VariantRecipe(variant.Merge.ToSpecString(), variant.Fitness.ToSpecString(), variant.Allocation.ToSpecString(),
             job.UsesCalibration && _calibration.Value is not null, variant.FineTune is not null, error, predicted);
     }
