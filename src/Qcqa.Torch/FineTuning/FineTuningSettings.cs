@@ -59,7 +59,7 @@ public sealed record FineTuningSettings
     public int WindowsPerStep => BatchTokens / Math.Max(1, SequenceLength);
 
     /// <summary>The number of optimiser steps the run takes (from <see cref="Steps"/>, <see cref="Tokens"/> or the default).</summary>
-    public int PlannedSteps => Steps ?? (Tokens is { } tokens ? (int)Math.Min(int.MaxValue, (tokens + BatchTokens - 1) / Math.Max(1, BatchTokens)) : DefaultSteps);
+    public int PlannedSteps => Steps ?? (Tokens is { } tokens ? (int)Math.Min(int.MaxValue, StepsFor(tokens)) : DefaultSteps);
 
     /// <summary>Warm-up steps: ⌈<see cref="WarmupFraction"/> · <see cref="PlannedSteps"/>⌉.</summary>
     public int WarmupSteps => (int)Math.Ceiling(WarmupFraction * PlannedSteps);
@@ -82,7 +82,7 @@ public sealed record FineTuningSettings
         if (SequenceLength < 1) Fail($"SequenceLength must be at least 1 (got {SequenceLength}).");
         if (BatchTokens < SequenceLength || BatchTokens % SequenceLength != 0)
             Fail($"BatchTokens ({BatchTokens}) must be a positive multiple of SequenceLength ({SequenceLength}): a batch is a whole number of windows.");
-        if (Tokens is { } tokens && (tokens + BatchTokens - 1) / BatchTokens > int.MaxValue)
+        if (Tokens is { } tokens && StepsFor(tokens) > int.MaxValue)
             Fail($"Tokens ({tokens}) needs more than {int.MaxValue} steps of {BatchTokens} tokens.");
         if (!Enum.IsDefined(Loss)) Fail($"Loss {(int)Loss} is not a known loss; use CrossEntropy or Distillation.");
         if (!Enum.IsDefined(Parameters)) Fail($"Parameters {(int)Parameters} is not a known choice; use Attention or All.");
@@ -90,6 +90,13 @@ public sealed record FineTuningSettings
         if (!(MinLearningRateRatio >= 0 && MinLearningRateRatio <= 1)) Fail($"MinLearningRateRatio must be in [0, 1] (got {Format(MinLearningRateRatio)}).");
         if (!double.IsFinite(WeightDecay) || WeightDecay < 0) Fail($"WeightDecay must be a non-negative number (got {Format(WeightDecay)}).");
         if (!double.IsFinite(GradientClip) || GradientClip <= 0) Fail($"GradientClip must be a positive number (got {Format(GradientClip)}).");
+    }
+
+    // ⌈tokens / BatchTokens⌉ without overflow.
+    private long StepsFor(long tokens)
+    {
+        var batch = Math.Max(1, BatchTokens);
+        return tokens / batch + (tokens % batch > 0 ? 1 : 0);
     }
 
     private void Fail(string message) => throw new QcqaException(ErrorCodes.BadArgument, $"{Subject}: {message}");
