@@ -67,6 +67,17 @@ public sealed record FineTuningSettings
     /// <summary>The learning rate of every step.</summary>
     public LearningRateSchedule Schedule => new(LearningRate, MinLearningRateRatio, WarmupSteps, PlannedSteps);
 
+    /// <summary>
+    /// Every setting that changes the trained weights, resolved and spelled canonically (invariant culture, shortest
+    /// round-trip numbers, spec spellings), e.g. <c>steps=30;learning_rate=0.001;…;loss=ce;params=attention;seed=1;…</c>:
+    /// two settings with the same identity train the same weights from the same checkpoint and text (on the same
+    /// device and thread count), so a cache can key on it. <see cref="Label"/> is not part of it.
+    /// </summary>
+    public string Identity => string.Create(CultureInfo.InvariantCulture,
+        $"steps={PlannedSteps};learning_rate={Format(LearningRate)};batch_tokens={BatchTokens};sequence_length={SequenceLength};" +
+        $"loss={(Loss == FineTuningLoss.Distillation ? "kd" : "ce")};params={(Parameters == TrainableParameters.All ? "all" : "attention")};seed={Seed};" +
+        $"warmup_fraction={Format(WarmupFraction)};min_learning_rate_ratio={Format(MinLearningRateRatio)};weight_decay={Format(WeightDecay)};gradient_clip={Format(GradientClip)}");
+
     /// <summary>"Fine-tuning" or "Fine-tuning 'label'", how messages start.</summary>
     internal string Subject => Label is null ? "Fine-tuning" : $"Fine-tuning '{Label}'";
 

@@ -31,6 +31,24 @@ public sealed class FineTuningScheduleTests
     }
 
     [Fact]
+    public void TheIdentityNamesEverySettingThatChangesTheWeightsAndNothingElse()
+    {
+        var settings = new FineTuningSettings { Tokens = 5000, BatchTokens = 1024, SequenceLength = 128, Label = "ac-50" };
+
+        Assert.Equal("steps=5;learning_rate=0.001;batch_tokens=1024;sequence_length=128;loss=ce;params=attention;seed=1;" +
+            "warmup_fraction=0.1;min_learning_rate_ratio=0.1;weight_decay=0;gradient_clip=1", settings.Identity);
+        Assert.Equal(settings.Identity, (settings with { Label = null, Tokens = null, Steps = 5 }).Identity);
+        var changed = new[]
+        {
+            settings with { LearningRate = 0.002 }, settings with { Loss = FineTuningLoss.Distillation }, settings with { Parameters = TrainableParameters.All },
+            settings with { Seed = 2 }, settings with { WarmupFraction = 0.2 }, settings with { MinLearningRateRatio = 0 },
+            settings with { WeightDecay = 0.1 }, settings with { GradientClip = 0.5 }, settings with { BatchTokens = 2048 },
+            settings with { SequenceLength = 256, BatchTokens = 1280 }, settings with { Tokens = 6000 },
+        };
+        Assert.Equal(changed.Length + 1, changed.Select(c => c.Identity).Append(settings.Identity).Distinct().Count());
+    }
+
+    [Fact]
     public void TheLearningRateRisesLinearlyThenFollowsACosineDownToTheMinimumAtTheLastStep()
     {
         var schedule = new LearningRateSchedule(Peak: 2.0, MinRatio: 0.1, WarmupSteps: 4, TotalSteps: 14);
