@@ -44,6 +44,7 @@ public sealed class FineTuningThroughputBenchmark : IBenchmark
         var compressed = temp.Combine("gqa-50");
         using (var checkpoint = Checkpoint.Open(original))
             CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", checkpoint.LayerCount, LayerGrouping.Gqa(checkpoint.Config.NumAttentionHeads, checkpoint.Config.NumAttentionHeads / 2)), compressed);
+        // The text only supplies windows (the speed does not depend on which); the held-out file is the one every clone has.
         var text = TokenizedText.Load(ModelTokenizer.Load(original), Path.Combine(original, "heldout.txt"));
 
         var setups = new (string Name, FineTuningLoss Loss, TrainableParameters Parameters)[]
