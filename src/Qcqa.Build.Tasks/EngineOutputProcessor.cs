@@ -1,27 +1,21 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks;
 
 /// <summary>
-/// Maps the engine's output to MSBuild: prefixed stdout lines (<c>error:</c>, <c>warning:</c>, <c>info:</c>,
-/// <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages, and a failure that the
-/// engine did not explain to an error. Called on the task's thread only.
+/// Maps the engine's output to MSBuild: prefixed stdout lines (<see cref="Protocol"/>: <c>error:</c>, <c>warning:</c>,
+/// <c>info:</c>, <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages, and a failure that
+/// the engine did not explain to an error. Called on the task's thread only.
 /// </summary>
 internal sealed class EngineOutputProcessor
 {
-    private const string ErrorPrefix = "error:";
-    private const string WarningPrefix = "warning:";
-    private const string InfoPrefix = "info:";
-    private const string VerbosePrefix = "verbose:";
-    private const string DataPrefix = "data:";
-    private const string OutputKey = "output";
     // Enough of a crash report to act on, without flooding the log with a long stack trace.
     private const int MaxStderrLinesInError = 40;
 
     private readonly TaskLoggingHelper _log;
     private readonly List<string> _stderr = [];
-    private readonly List<ITaskItem> _outputs = [];
     private readonly List<ITaskItem> _data = [];
 
     internal EngineOutputProcessor(TaskLoggingHelper log) => _log = log;
@@ -29,21 +23,25 @@ internal sealed class EngineOutputProcessor
     /// <summary>True once an error line was logged.</summary>
     internal bool ReportedError { get; private set; }
 
-    /// <summary>Items from <c>data: output=&lt;path&gt;</c> lines.</summary>
-    internal IReadOnlyList<ITaskItem> Outputs => _outputs;
-
     /// <summary>Items from every <c>data:</c> line: the value, with the key as <c>Key</c> metadata.</summary>
     internal IReadOnlyList<ITaskItem> Data => _data;
 
     /// <summary>Handles one line of the engine's standard output.</summary>
     internal void OnStandardOutput(string line)
     {
-        if (TryStrip(line, ErrorPrefix, out var error)) LogDiagnostic(error, asError: true);
-        else if (TryStrip(line, WarningPrefix, out var warning)) LogDiagnostic(warning, asError: false);
-        else if (TryStrip(line, InfoPrefix, out var info)) _log.LogMessage(MessageImportance.Normal, "{0}", info);
-        else if (TryStrip(line, VerbosePrefix, out var verbose)) _log.LogMessage(MessageImportance.Low, "{0}", verbose);
-        else if (TryStrip(line, DataPrefix, out var data)) OnData(data);
-        else _log.LogMessage(MessageImportance.Normal, "{0}", line);
+        if (!Protocol.TryParse(line, out var kind, out var text))
+        {
+            _log.LogMessage(MessageImportance.Normal, "{0}", line);
+            return;
+        }
+        switch (kind)
+        {
+            case LineKind.Error: LogDiagnostic(text, asError: true); break;
+            case LineKind.Warning: LogDiagnostic(text, asError: false); break;
+            case LineKind.Info: _log.LogMessage(MessageImportance.Normal, "{0}", text); break;
+            case LineKind.Verbose: _log.LogMessage(MessageImportance.Low, "{0}", text); break;
+            default: OnData(text); break;
+        }
     }
 
     /// <summary>Handles one line of the engine's standard error: kept, and shown at low importance for now.</summary>
@@ -63,20 +61,20 @@ internal sealed class EngineOutputProcessor
         if (exitCode == 0 || ReportedError) return;
         foreach (var line in _stderr)
         {
-            if (CanonicalDiagnosticLine.TryParse(line, out var diagnostic) && diagnostic.IsError)
+            if (CanonicalDiagnostic.TryParse(line, out var diagnostic) && diagnostic.IsError)
                 LogDiagnostic(line, asError: true);
         }
         if (ReportedError) return;
         var text = _stderr.Where(l => l.Trim().Length > 0).ToList();
         if (text.Count == 0)
         {
-            _log.LogError(null, TaskErrorCodes.EngineFailed, null, null, 0, 0, 0, 0,
+            _log.LogError(null, TaskError.EngineFailed.Code(), null, null, 0, 0, 0, 0,
                 "The QCQA engine exited with code {0} without reporting an error.", exitCode);
         }
         else
         {
             var shown = text.Count > MaxStderrLinesInError ? text.Take(MaxStderrLinesInError).Append($"... ({text.Count - MaxStderrLinesInError} more lines)") : text;
-            _log.LogError(null, TaskErrorCodes.EngineFailed, null, null, 0, 0, 0, 0,
+            _log.LogError(null, TaskError.EngineFailed.Code(), null, null, 0, 0, 0, 0,
                 "The QCQA engine exited with code {0}:{1}{2}", exitCode, Environment.NewLine, string.Join(Environment.NewLine, shown));
         }
         ReportedError = true;
@@ -85,7 +83,7 @@ internal sealed class EngineOutputProcessor
     private void LogDiagnostic(string text, bool asError)
     {
         // The prefix decides error vs warning; the canonical text supplies position, code and subcategory.
-        if (CanonicalDiagnosticLine.TryParse(text, out var d))
+        if (CanonicalDiagnostic.TryParse(text, out var d))
         {
             if (asError) _log.LogError(d.Subcategory, d.Code, null, d.File, d.Line, d.Column, d.EndLine, d.EndColumn, "{0}", d.Message);
             else _log.LogWarning(d.Subcategory, d.Code, null, d.File, d.Line, d.Column, d.EndLine, d.EndColumn, "{0}", d.Message);
@@ -112,14 +110,5 @@ internal sealed class EngineOutputProcessor
         var item = new TaskItem(value);
         item.SetMetadata("Key", key);
         _data.Add(item);
-        if (key == OutputKey) _outputs.Add(new TaskItem(value));
-    }
-
-    private static bool TryStrip(string line, string prefix, out string rest)
-    {
-        rest = "";
-        if (!line.StartsWith(prefix, StringComparison.Ordinal)) return false;
-        rest = line.Length > prefix.Length && line[prefix.Length] == ' ' ? line[(prefix.Length + 1)..] : line[prefix.Length..];
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks;
 
@@ -52,7 +53,7 @@ public sealed class QcqaReadDependencies : Microsoft.Build.Utilities.Task
         {
             if (string.IsNullOrWhiteSpace(IntermediateDirectory))
             {
-                Log.LogError(null, TaskErrorCodes.BadParameter, null, null, 0, 0, 0, 0, "QcqaReadDependencies needs an IntermediateDirectory.");
+                Log.LogError(null, TaskError.BadParameter.Code(), null, null, 0, 0, 0, 0, "QcqaReadDependencies needs an IntermediateDirectory.");
                 return false;
             }
             var folder = Path.GetFullPath(IntermediateDirectory);
@@ -104,14 +105,14 @@ public sealed class QcqaReadDependencies : Microsoft.Build.Utilities.Task
     {
         try
         {
-            return DependencyFileReader.Read(dependencyFile, (line, text) =>
-                Log.LogWarning(null, TaskErrorCodes.BadDependencyFile, null, dependencyFile, line, 0, 0, 0,
+            return DependencyFile.Read(dependencyFile, (line, text) =>
+                Log.LogWarning(null, TaskError.BadDependencyFile.Code(), null, dependencyFile, line, 0, 0, 0,
                     "Ignored a line that is not 'input<TAB>path' or 'output<TAB>path': {0}", text));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Unreadable is treated like absent: the engine runs again and rewrites it.
-            Log.LogWarning(null, TaskErrorCodes.BadDependencyFile, null, dependencyFile, 0, 0, 0, 0,
+            Log.LogWarning(null, TaskError.BadDependencyFile.Code(), null, dependencyFile, 0, 0, 0, 0,
                 "Could not read the QCQA dependency file ({0}); the engine will run again.", e.Message);
             return null;
         }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks;
 
@@ -15,9 +16,10 @@ namespace Qcqa.Build.Tasks;
 /// <see cref="EngineCommand"/> is set, as <c>EngineCommand [EngineArguments…] build SPEC …</c> (tests use this to run
 /// a stand-in engine). Out of process because libtorch and multi-GB tensors must not load into a reusable MSBuild
 /// node, which would also lock their files.</para>
-/// <para>The engine's protocol (see Qcqa.Core's <c>EngineProtocolWriter</c>): <c>error:</c>/<c>warning:</c> lines carry
-/// a canonical diagnostic, <c>info:</c>/<c>verbose:</c> lines are messages, <c>data: key=value</c> lines become
-/// <see cref="Data"/> items and <c>data: output=path</c> also <see cref="Outputs"/> items.</para>
+/// <para>The engine's protocol (<c>EngineContract.Protocol</c>, src/Shared/EngineContract.cs): <c>error:</c>/<c>warning:</c>
+/// lines carry a canonical diagnostic, <c>info:</c>/<c>verbose:</c> lines are messages, <c>data: key=value</c> lines
+/// become <see cref="Data"/> items. The files the engine produced are listed in its dependency file, which
+/// <see cref="QcqaReadDependencies"/> reads.</para>
 /// <para><see cref="Execute"/> never throws: every problem is logged and the task returns false.</para>
 /// </remarks>
 public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableTask
@@ -69,10 +71,6 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
     /// <summary>The engine's working directory; the current directory when empty.</summary>
     public string? WorkingDirectory { get; set; }
 
-    /// <summary>Files the engine reported as produced (<c>data: output=…</c>).</summary>
-    [Output]
-    public ITaskItem[] Outputs { get; private set; } = [];
-
     /// <summary>Every <c>data:</c> line: the value as item spec, the key as <c>Key</c> metadata.</summary>
     [Output]
     public ITaskItem[] Data { get; private set; } = [];
@@ -108,7 +106,7 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             }
             catch (Win32Exception e)
             {
-                Log.LogError(null, TaskErrorCodes.EngineDidNotStart, null, null, 0, 0, 0, 0,
+                Log.LogError(null, TaskError.EngineDidNotStart.Code(), null, null, 0, 0, 0, 0,
                     "Could not start the QCQA engine '{0}': {1}. Check QcqaEngineCommand, or that the .NET SDK's 'dotnet' is on PATH.", commandLine.FileName, e.Message);
                 return false;
             }
@@ -118,7 +116,6 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
                 return false;
             }
             processor.Complete(ExitCode);
-            Outputs = processor.Outputs.ToArray();
             Data = processor.Data.ToArray();
             return !Log.HasLoggedErrors;
         }
@@ -163,22 +160,22 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             => Log.LogError(null, code, null, file, 0, 0, 0, 0, message, args);
 
         if (!File.Exists(Spec))
-            Problem(TaskErrorCodes.FileNotFound, Spec, "The QCQA spec was not found: set QcqaSpec to the path of your qcqa.yaml.");
+            Problem(TaskError.FileNotFound.Code(), Spec, "The QCQA spec was not found: set QcqaSpec to the path of your qcqa.yaml.");
         if (string.IsNullOrWhiteSpace(OutputPath))
-            Problem(TaskErrorCodes.BadParameter, null, "No output folder: set QcqaOutputPath.");
+            Problem(TaskError.BadParameter.Code(), null, "No output folder: set QcqaOutputPath.");
         if (string.IsNullOrWhiteSpace(DependencyFile))
-            Problem(TaskErrorCodes.BadParameter, null, "No dependency file given to QcqaRunEngine.");
+            Problem(TaskError.BadParameter.Code(), null, "No dependency file given to QcqaRunEngine.");
         if (string.IsNullOrEmpty(EngineCommand))
         {
             if (string.IsNullOrEmpty(EnginePath))
-                Problem(TaskErrorCodes.BadParameter, null, "No QCQA engine configured: set QcqaEnginePath (the dotnet-qcqa.dll to run) or QcqaEngineCommand.");
+                Problem(TaskError.BadParameter.Code(), null, "No QCQA engine configured: set QcqaEnginePath (the dotnet-qcqa.dll to run) or QcqaEngineCommand.");
             else if (!File.Exists(EnginePath))
-                Problem(TaskErrorCodes.BadParameter, null, "The QCQA engine was not found at '{0}': set QcqaEnginePath (or QcqaEngineCommand).", EnginePath);
+                Problem(TaskError.BadParameter.Code(), null, "The QCQA engine was not found at '{0}': set QcqaEnginePath (or QcqaEngineCommand).", EnginePath);
         }
         if (!string.IsNullOrEmpty(Device) && Device is not ("cpu" or "cuda" or "auto"))
-            Problem(TaskErrorCodes.BadParameter, null, "QcqaDevice is '{0}'; use cpu, cuda or auto (or leave it empty to follow the spec).", Device);
+            Problem(TaskError.BadParameter.Code(), null, "QcqaDevice is '{0}'; use cpu, cuda or auto (or leave it empty to follow the spec).", Device);
         if (!string.IsNullOrEmpty(WorkingDirectory) && !Directory.Exists(WorkingDirectory))
-            Problem(TaskErrorCodes.BadParameter, null, "The working directory '{0}' does not exist.", WorkingDirectory);
+            Problem(TaskError.BadParameter.Code(), null, "The working directory '{0}' does not exist.", WorkingDirectory);
         return !Log.HasLoggedErrors;
     }
 

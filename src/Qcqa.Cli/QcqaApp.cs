@@ -47,7 +47,7 @@ internal static class QcqaApp
         if (parseResult.Errors.Count > 0)
         {
             foreach (var problem in parseResult.Errors)
-                await error.WriteLineAsync(CanonicalDiagnostic.Format(null, 0, 0, "error", ErrorCodes.BadArgument, problem.Message));
+                await error.WriteLineAsync(new Diagnostic(ErrorCodes.BadArgument, problem.Message, SourceLocation.None).ToCanonicalString());
             await error.WriteLineAsync("Run 'dotnet qcqa --help' (or '<command> --help') for the usage.");
             return 1;
         }

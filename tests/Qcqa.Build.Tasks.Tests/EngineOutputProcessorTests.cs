@@ -3,6 +3,7 @@ using Microsoft.Build.Utilities;
 using Qcqa.Core.Build;
 using Qcqa.Core.Diagnostics;
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -44,13 +45,13 @@ public class EngineOutputProcessorTests
     }
 
     [Fact]
-    public void DataLinesBecomeItemsAndOutputLinesBecomeOutputs()
+    public void DataLinesBecomeItems()
     {
         _processor.OnStandardOutput("data: output=/out/tiny/ac-50/model.safetensors");
         _processor.OnStandardOutput("data: kv_heads=128=of 256");
         _processor.OnStandardOutput("data: no-equals-sign");
 
-        Assert.Equal(["/out/tiny/ac-50/model.safetensors"], _processor.Outputs.Select(i => i.ItemSpec));
+        Assert.Equal("/out/tiny/ac-50/model.safetensors", _processor.Data[0].ItemSpec);
         Assert.Equal(["output", "kv_heads"], _processor.Data.Select(i => i.GetMetadata("Key")));
         Assert.Equal("128=of 256", _processor.Data[1].ItemSpec);
         Assert.Contains(_engine.MessagesAt(MessageImportance.Low), m => m.Contains("malformed data line"));
@@ -90,7 +91,7 @@ public class EngineOutputProcessorTests
         _processor.OnStandardError("   at Main()");
         _processor.Complete(134);
         var error = Assert.Single(_engine.Errors);
-        Assert.Equal(TaskErrorCodes.EngineFailed, error.Code);
+        Assert.Equal(TaskError.EngineFailed.Code(), error.Code);
         Assert.Contains("exited with code 134", error.Message);
         Assert.Contains("boom", error.Message);
         Assert.Contains("at Main()", error.Message);
@@ -128,11 +129,10 @@ public class EngineOutputProcessorTests
     {
         var text = new StringWriter();
         var writer = new EngineProtocolWriter(text);
-        writer.Error(new QcqaException(ErrorCodes.SpecUnknownKey, "Unknown key 'x'.", "/p/qcqa.yaml", 2, 3));
+        writer.Error(new Diagnostic(ErrorCodes.SpecUnknownKey, "Unknown key 'x'.", new SourceLocation("/p/qcqa.yaml", 2, 3)));
         writer.Warning(null, 0, 0, ErrorCodes.ImpossibleBudget, "Tight budget.");
         writer.Info("line one\nline two");
         writer.Verbose("detail");
-        writer.Output("/out/m/v/config.json");
         writer.Data("kv_heads", "64");
 
         foreach (var line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) _processor.OnStandardOutput(line);
@@ -143,7 +143,6 @@ public class EngineOutputProcessorTests
         Assert.Equal(("QCQA030", "Tight budget."), (warning.Code, warning.Message));
         Assert.Equal(["line one", "line two"], _engine.MessagesAt(MessageImportance.Normal));
         Assert.Equal(["detail"], _engine.MessagesAt(MessageImportance.Low));
-        Assert.Equal([Path.GetFullPath("/out/m/v/config.json")], _processor.Outputs.Select(o => o.ItemSpec));
-        Assert.Equal(2, _processor.Data.Count);
+        Assert.Equal(("kv_heads", "64"), (_processor.Data.Single().GetMetadata("Key"), _processor.Data.Single().ItemSpec));
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Build.Utilities;
 using Qcqa.Core.Build;
 using Qcqa.Tests.Shared;
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -58,7 +59,7 @@ public class QcqaReadDependenciesTests : IDisposable
         Assert.Equal(writer.Inputs, task.Inputs.Select(i => i.ItemSpec));
         Assert.Equal(writer.Outputs, task.Outputs.Select(i => i.ItemSpec));
         Assert.Equal([DependencyFileOf(spec)], task.DependencyFiles.Select(i => i.ItemSpec));
-        Assert.Equal(new DependencyFileContents(writer.Inputs, writer.Outputs).Inputs, DependencyFile.Read(DependencyFileOf(spec)).Inputs);
+        Assert.Equal(writer.Inputs, Qcqa.Build.EngineContract.DependencyFile.Read(DependencyFileOf(spec))!.Value.Inputs);
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public class QcqaReadDependenciesTests : IDisposable
         Assert.Equal(["/m/config.json"], task.Inputs.Select(i => i.ItemSpec));
         Assert.Equal([Path.Combine(Path.GetFullPath(Intermediate), "relative", "out.bin")], task.Outputs.Select(i => i.ItemSpec));
         var warning = Assert.Single(_engine.Warnings);
-        Assert.Equal((TaskErrorCodes.BadDependencyFile, 5), (warning.Code, warning.LineNumber));
+        Assert.Equal((TaskError.BadDependencyFile.Code(), 5), (warning.Code, warning.LineNumber));
     }
 
     [Fact]

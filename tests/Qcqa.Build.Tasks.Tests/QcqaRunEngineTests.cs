@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using Qcqa.Tests.Shared;
 using Xunit;
+using static Qcqa.Build.EngineContract;
 
 namespace Qcqa.Build.Tasks.Tests;
 
@@ -89,7 +90,7 @@ public class QcqaRunEngineTests : IDisposable
         Assert.Contains("plain line", _engine.MessagesAt(MessageImportance.Normal));
         Assert.Contains("to stderr", _engine.MessagesAt(MessageImportance.Low));
         Assert.Contains(_engine.MessagesAt(MessageImportance.Low), m => m.StartsWith("args build ") && m.EndsWith("--msbuild"));
-        Assert.Equal([$"{task.OutputPath}/tiny/half/config.json"], task.Outputs.Select(o => o.ItemSpec));
+        Assert.Equal($"{task.OutputPath}/tiny/half/config.json", task.Data.Single(d => d.GetMetadata("Key") == "output").ItemSpec);
         Assert.Equal(2, task.Data.Length);
         Assert.Equal(0, task.ExitCode);
         Assert.Contains(_engine.MessagesAt(MessageImportance.Normal), m => m.StartsWith("Running the QCQA engine: /bin/sh -c"));
@@ -145,7 +146,7 @@ public class QcqaRunEngineTests : IDisposable
         var task = Task();
         task.EngineCommand = _folder.Combine("no-such-engine");
         Assert.False(task.Execute());
-        Assert.Equal(TaskErrorCodes.EngineDidNotStart, Assert.Single(_engine.Errors).Code);
+        Assert.Equal(TaskError.EngineDidNotStart.Code(), Assert.Single(_engine.Errors).Code);
     }
 
     [Fact]
@@ -159,7 +160,7 @@ public class QcqaRunEngineTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.Equal(
-            [TaskErrorCodes.FileNotFound, TaskErrorCodes.BadParameter, TaskErrorCodes.BadParameter],
+            [TaskError.FileNotFound.Code(), TaskError.BadParameter.Code(), TaskError.BadParameter.Code()],
             _engine.Errors.Select(e => e.Code));
         Assert.Contains(_engine.Errors, e => e.Message!.Contains("QcqaEnginePath"));
         Assert.Equal(-1, task.ExitCode);

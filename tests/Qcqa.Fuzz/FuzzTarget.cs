@@ -2,7 +2,8 @@ namespace Qcqa.Fuzz;
 
 /// <summary>
 /// One reader of untrusted input under fuzzing. <see cref="Run"/> must either return or throw an expected user error
-/// (<see cref="Core.Diagnostics.QcqaException"/>, <see cref="Core.Spec.QcqaSpecException"/>); anything else is a finding.
+/// (a <see cref="Core.Diagnostics.QcqaException"/>, holding one problem or, from the spec reader, several); anything else is
+/// a finding.
 /// </summary>
 /// <param name="Name">The name used on the command line and for the corpus folder.</param>
 /// <param name="Run">Feeds one input to the reader; returns a short outcome label (e.g. the error code) used as feedback.</param>

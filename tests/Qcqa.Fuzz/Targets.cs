@@ -76,7 +76,7 @@ internal static class Targets
         var result = SpecReader.Parse(text, "/fuzz/qcqa.yaml", new SpecReaderOptions { CheckPathsExist = false });
         if (result.Spec is { } spec)
             foreach (var variant in spec.Models.SelectMany(m => m.Variants))
-                _ = variant.ValidateBudget([8, 8, 8, 8]).Count;
+                _ = variant.ResolveBudget([8, 8, 8, 8]).Problems.Count;
         return result.Succeeded ? "ok" : string.Join(",", result.Diagnostics.Select(d => Label(d.Code, d.Message)).Distinct().Order().Take(4));
     });
 
@@ -89,11 +89,8 @@ internal static class Targets
         }
         catch (QcqaException e)
         {
-            CheckMessage(e.Message);
-            return Label(e.Code, e.Message);
-        }
-        catch (QcqaSpecException e)
-        {
+            // One problem or several (a spec's or a budget's): each is a label.
+            foreach (var diagnostic in e.Diagnostics) CheckMessage(diagnostic.Message);
             return string.Join(",", e.Diagnostics.Select(d => Label(d.Code, d.Message)).Distinct().Order().Take(4));
         }
     }

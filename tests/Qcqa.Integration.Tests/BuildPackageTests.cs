@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 

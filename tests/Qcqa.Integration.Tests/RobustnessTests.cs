@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Qcqa.Integration.Tests;

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 
@@ -21,11 +23,11 @@ public sealed class SampleTests
         Assert.Equal("tiny-llama-kjv", model.Name);
         Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv"), Path.GetFullPath(model.Path));
         Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv", "heldout.txt"), Path.GetFullPath(spec.Evaluation!.TextPath));
-        var expected = new (VariantMode Mode, double[] Budgets)[]
+        var expected = new (GroupingMode Mode, double[] Budgets)[]
         {
-            (VariantMode.Gqa, [0.75, 0.5, 0.375, 0.25]),
-            (VariantMode.Equal, [0.75, 0.5, 0.375, 0.25]),
-            (VariantMode.Arbitrary, [0.75, 0.5, 0.375, 0.25]),
+            (GroupingMode.Gqa, [0.75, 0.5, 0.375, 0.25]),
+            (GroupingMode.Equal, [0.75, 0.5, 0.375, 0.25]),
+            (GroupingMode.Arbitrary, [0.75, 0.5, 0.375, 0.25]),
         };
         Assert.Equal(
             expected.SelectMany(e => e.Budgets.Select(b => (e.Mode, b))),

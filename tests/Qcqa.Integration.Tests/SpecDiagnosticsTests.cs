@@ -1,4 +1,5 @@
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 
@@ -23,7 +24,7 @@ public sealed class SpecDiagnosticsTests
         var build = project.Build();
 
         Assert.False(build.Succeeded, build.ToString());
-        QcqaAssert.HasSpecDiagnostic(build, line: 8, column: 9, "QCQA041");
+        QcqaAssert.HasSpecDiagnostic(build.Output, line: 8, column: 9, "QCQA041");
         Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
 
         // A failed run leaves no stamp: once fixed, the next build runs the engine.
@@ -46,7 +47,7 @@ public sealed class SpecDiagnosticsTests
         var build = project.Build();
 
         Assert.False(build.Succeeded, build.ToString());
-        QcqaAssert.HasSpecDiagnostic(build, line: 3, column: 11, "QCQA043");
+        QcqaAssert.HasSpecDiagnostic(build.Output, line: 3, column: 11, "QCQA043");
         Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
     }
 }

@@ -1,4 +1,5 @@
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests;
 

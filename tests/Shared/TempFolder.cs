@@ -1,12 +1,13 @@
 namespace Qcqa.Tests.Shared;
 
 /// <summary>A fresh folder under the system temporary folder, deleted with everything in it on dispose.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
-    /// <summary>Creates the folder, <c>$TMPDIR/qcqa-tests/&lt;guid&gt;</c>.</summary>
-    public TempFolder()
+    /// <summary>Creates the folder, <c>$TMPDIR/qcqa-tests/&lt;prefix&gt;-&lt;12 hex digits&gt;</c> (short, for tools that mind long paths).</summary>
+    /// <param name="prefix">A readable prefix for the folder's name.</param>
+    public TempFolder(string prefix = "t")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "qcqa-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "qcqa-tests", $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)]);
         Directory.CreateDirectory(Path);
     }
 

@@ -1,14 +1,13 @@
 using System.CommandLine;
 using Qcqa.Core.Build;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Cli.Infrastructure;
 
 /// <summary>
-/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> (or the spec's list of them) is a
-/// user error, printed as canonical lines with exit code 1 and no stack trace; anything else is a bug and keeps its
+/// Runs a command body with the tool's error policy: a <see cref="QcqaException"/> is a user error, printed as one
+/// canonical line per problem with exit code 1 and no stack trace; anything else is a bug and keeps its
 /// trace. With a protocol writer (MSBuild mode) errors go to standard output as <c>error:</c> lines instead.
 /// </summary>
 internal static class CommandRunner
@@ -24,25 +23,24 @@ internal static class CommandRunner
         }
         catch (QcqaException e)
         {
-            if (protocol is not null) protocol.Error(e);
-            else await error.WriteLineAsync(e.ToCanonicalString());
-            return 1;
-        }
-        catch (QcqaSpecException e)
-        {
-            foreach (var diagnostic in e.Diagnostics)
-            {
-                if (protocol is not null) protocol.Error(diagnostic);
-                else await error.WriteLineAsync(diagnostic.ToCanonicalString());
-            }
+            await ReportAsync(e, error, protocol);
             return 1;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var cancelled = new QcqaException(ErrorCodes.Cancelled, $"Cancelled by {ProcessCancellation.SignalName}; temporary output was removed and nothing partial was kept.");
-            if (protocol is not null) protocol.Error(cancelled);
-            else await error.WriteLineAsync(cancelled.ToCanonicalString());
+            await ReportAsync(new QcqaException(ErrorCodes.Cancelled, $"Cancelled by {ProcessCancellation.SignalName}; temporary output was removed and nothing partial was kept."),
+                error, protocol);
             return ProcessCancellation.ExitCode;
+        }
+    }
+
+    // One canonical line per problem: on standard error for people, as protocol error lines for MSBuild.
+    private static async Task ReportAsync(QcqaException e, TextWriter error, EngineProtocolWriter? protocol)
+    {
+        foreach (var diagnostic in e.Diagnostics)
+        {
+            if (protocol is not null) protocol.Error(diagnostic);
+            else await error.WriteLineAsync(diagnostic.ToCanonicalString());
         }
     }
 }

@@ -1,10 +1,12 @@
 using System.Text;
+using Qcqa.Build;
 
 namespace Qcqa.Core.Build;
 
 /// <summary>
-/// Collects the inputs and outputs of an engine build and writes them as a dependency file (format in
-/// <see cref="DependencyFile"/>). Thread-safe, so parallel work can record what it touches.
+/// Collects the inputs and outputs of an engine build and writes them as the dependency file MSBuild reads (format
+/// in <c>EngineContract.DependencyFile</c>, src/Shared/EngineContract.cs). Thread-safe, so parallel work can record
+/// what it touches.
 /// </summary>
 public sealed class DependencyFileWriter
 {
@@ -41,13 +43,7 @@ public sealed class DependencyFileWriter
     /// <summary>The file's text.</summary>
     public string Format()
     {
-        var text = new StringBuilder(DependencyFile.Header).Append('\n');
-        lock (_gate)
-        {
-            foreach (var input in _inputs) text.Append(DependencyFile.InputKind).Append('\t').Append(input).Append('\n');
-            foreach (var output in _outputs) text.Append(DependencyFile.OutputKind).Append('\t').Append(output).Append('\n');
-        }
-        return text.ToString();
+        lock (_gate) return EngineContract.DependencyFile.Format(_inputs, _outputs);
     }
 
     /// <summary>Writes the file atomically (UTF-8, no BOM). Call it only after the build succeeded.</summary>
@@ -56,7 +52,7 @@ public sealed class DependencyFileWriter
     private void Add(string path, List<string> list, HashSet<string> seen)
     {
         Preconditions.CheckNotNull(path);
-        Preconditions.CheckArgument(path.IndexOfAny(['\t', '\n', '\r']) < 0, $"A dependency-file path cannot contain tabs or line breaks: '{path}'.");
+        Preconditions.CheckArgument(EngineContract.DependencyFile.CanHold(path), $"A dependency-file path cannot contain tabs or line breaks: '{path}'.");
         var full = Path.GetFullPath(path);
         lock (_gate)
         {

@@ -47,6 +47,9 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Number of decoder layers.</summary>
     public int LayerCount => Config.NumHiddenLayers;
 
+    /// <summary>H_l per layer: the KV heads of each layer, the units a grouping of this model partitions.</summary>
+    public IReadOnlyList<int> KvHeadsPerLayer => Enumerable.Range(0, LayerCount).Select(Config.KeyValueHeads).ToArray();
+
     /// <summary>Every tensor of the checkpoint, file by file in header order.</summary>
     public IEnumerable<CheckpointTensor> Tensors => _files.SelectMany(f => f.Tensors.Select(t => _tensors[t.Name]));
 

@@ -14,7 +14,8 @@ namespace Qcqa.Core.Checkpoints;
 /// <remarks>
 /// <c>form</c> is <c>gqa</c> when the checkpoint is a standard GQA checkpoint (every layer's map is the
 /// <c>repeat_kv</c> map, stock loaders run it) and <c>per_layer_map</c> otherwise (only QcqaBuild's runtime
-/// understands it). <c>mode</c> records what produced the grouping (the grouping file's mode).
+/// understands it). <c>mode</c> records what produced the grouping (the grouping file's mode, spelt as
+/// <see cref="GroupingModes.ToName"/>).
 /// </remarks>
 public sealed class QcqaConfigBlock
 {
@@ -34,7 +35,7 @@ public sealed class QcqaConfigBlock
     /// <param name="form"><see cref="GqaForm"/> or <see cref="PerLayerMapForm"/> (or null when unknown).</param>
     /// <param name="mode">What produced the grouping, or null.</param>
     /// <param name="layers">One map per layer, in layer order.</param>
-    public QcqaConfigBlock(string? form, string? mode, IReadOnlyList<QcqaLayerMap> layers)
+    public QcqaConfigBlock(string? form, GroupingMode? mode, IReadOnlyList<QcqaLayerMap> layers)
     {
         Form = form;
         Mode = mode;
@@ -44,8 +45,8 @@ public sealed class QcqaConfigBlock
     /// <summary><c>gqa</c> or <c>per_layer_map</c>; null when the block does not say.</summary>
     public string? Form { get; }
 
-    /// <summary>What produced the grouping (e.g. <c>equal</c>, <c>arbitrary</c>); null when not recorded.</summary>
-    public string? Mode { get; }
+    /// <summary>What produced the grouping; null when not recorded.</summary>
+    public GroupingMode? Mode { get; }
 
     /// <summary>Per-layer KV head counts and query → KV maps.</summary>
     public IReadOnlyList<QcqaLayerMap> Layers { get; }
@@ -65,7 +66,7 @@ public sealed class QcqaConfigBlock
             });
         var block = new JsonObject { ["version"] = CurrentVersion };
         if (Form is not null) block["form"] = Form;
-        if (Mode is not null) block["mode"] = Mode;
+        if (Mode is { } mode) block["mode"] = mode.ToName();
         block["layers"] = layers;
         return block;
     }
@@ -83,11 +84,16 @@ public sealed class QcqaConfigBlock
         if (node["version"] is not { } v || !v.TryGetInt32(out var version))
             throw Bad(node["version"] ?? node, "\"version\" is missing or not an integer.");
         if (version != CurrentVersion) throw Bad(v, $"version {version} is not supported (this QcqaBuild reads version {CurrentVersion}).");
-        string? form = null, mode = null;
+        string? form = null;
         if (node["form"] is { } f && (!f.TryGetString(out form!) || form is not (GqaForm or PerLayerMapForm)))
             throw Bad(f, $"\"form\" must be \"{GqaForm}\" or \"{PerLayerMapForm}\", not {f.Describe()}.");
-        if (node["mode"] is { } m && (!m.TryGetString(out mode!) || !GroupingModes.IsKnown(mode)))
-            throw Bad(m, $"\"mode\" must be one of {string.Join(", ", GroupingModes.All)}, not {m.Describe()}.");
+        GroupingMode? mode = null;
+        if (node["mode"] is { } m)
+        {
+            if (!m.TryGetString(out var name) || !GroupingModes.TryParse(name, out var parsed))
+                throw Bad(m, $"\"mode\" must be one of {GroupingModes.AllNames}, not {m.Describe()}.");
+            mode = parsed;
+        }
         if (node["layers"] is not { IsArray: true } layers) throw Bad(node["layers"] ?? node, "\"layers\" is missing or not an array.");
         if (layers.Items.Count != layerCount) throw Bad(layers, $"it has {layers.Items.Count} layers but num_hidden_layers is {layerCount}.");
 

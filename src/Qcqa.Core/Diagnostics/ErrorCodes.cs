@@ -68,6 +68,5 @@ public static class ErrorCodes
     /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>
     public const string GeneralWarning = "QCQA090";
 
-    // QCQA070-079 are reserved for the MSBuild tasks (Qcqa.Build.Tasks cannot reference this assembly):
-    // 070 bad task parameter, 071 engine did not start, 072 engine failed without an error line, 073 bad dependency file.
+    // QCQA070-079 belong to the MSBuild tasks: EngineContract.TaskError (src/Shared/EngineContract.cs).
 }

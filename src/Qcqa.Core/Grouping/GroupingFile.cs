@@ -20,22 +20,27 @@ public static class GroupingFile
         var layers = new JsonArray();
         foreach (var layer in grouping.Layers)
         {
-            var groups = new JsonArray();
-            foreach (var g in layer.Grouping.Groups) groups.Add(new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray()));
-            var node = new JsonObject { ["index"] = layer.Index, ["groups"] = groups };
+            var node = new JsonObject { ["index"] = layer.Index, ["groups"] = GroupsToJson(layer.Grouping) };
             if (layer.Wse is { } wse) node["wse"] = wse;
             if (layer.WseRelative is { } rel) node["wse_relative"] = rel;
             layers.Add(node);
         }
         var root = new JsonObject
         {
-            ["mode"] = grouping.Mode,
+            ["mode"] = grouping.Mode.ToName(),
             ["layers"] = layers,
             ["kv_heads_total"] = grouping.KvHeadsTotal,
         };
         if (grouping.WseTotal is { } total) root["wse_total"] = total;
         return root.ToJsonString(WriteOptions);
     }
+
+    /// <summary>
+    /// A layer's groups as written in grouping files and fronts files: <c>[[0, 5, 7], [1, 2]]</c>, groups in canonical
+    /// order, heads ascending.
+    /// </summary>
+    internal static JsonArray GroupsToJson(LayerGrouping grouping)
+        => new(grouping.Groups.Select(g => (JsonNode)new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray())).ToArray());
 
     /// <summary>Writes the file atomically (temporary file, then rename).</summary>
     public static void Write(string path, ModelGrouping grouping) => AtomicFile.WriteAllText(path, ToJson(grouping));
@@ -52,7 +57,7 @@ public static class GroupingFile
     public static ModelGrouping Parse(ReadOnlySpan<byte> utf8, string path, IReadOnlyList<int>? headsPerLayer = null)
         => Parse(JsonInput.Parse(utf8, path, ErrorCodes.BadGrouping, "The grouping file"), path, headsPerLayer);
 
-    // The schema: {"mode": one of GroupingModes.All (default "custom"), "layers": [{"index": i (optional, = position),
+    // The schema: {"mode": a GroupingModes.ToName spelling (default "custom"), "layers": [{"index": i (optional, = position),
     // "groups": [[head, ...], ...], "wse": number >= 0, "wse_relative": number >= 0}, ...], "kv_heads_total": N (optional,
     // must match), "wse_total": number >= 0}; no other keys.
     private static ModelGrouping Parse(JsonInputNode root, string path, IReadOnlyList<int>? headsPerLayer)
@@ -60,9 +65,9 @@ public static class GroupingFile
         QcqaException Bad(JsonInputNode at, string message) => at.Error(ErrorCodes.BadGrouping, message, path);
         if (!root.IsObject) throw Bad(root, $"A grouping file holds a JSON object with \"mode\" and \"layers\", not {root.Describe()}.");
         CheckKeys(root, RootKeys, "the grouping file", path);
-        var mode = "custom";
-        if (root["mode"] is { } modeNode && (!modeNode.TryGetString(out mode) || !GroupingModes.IsKnown(mode)))
-            throw Bad(modeNode, $"\"mode\" must be one of {string.Join(", ", GroupingModes.All)}, not {modeNode.Describe()}.");
+        var mode = GroupingMode.Custom;
+        if (root["mode"] is { } modeNode && (!modeNode.TryGetString(out var name) || !GroupingModes.TryParse(name, out mode)))
+            throw Bad(modeNode, $"\"mode\" must be one of {GroupingModes.AllNames} (or absent for custom), not {modeNode.Describe()}.");
         if (root["layers"] is not { IsArray: true } layers)
             throw Bad(root["layers"] ?? root, "\"layers\" must be an array with one entry per layer.");
         if (headsPerLayer is not null && layers.Items.Count != headsPerLayer.Count)

@@ -7,19 +7,20 @@ namespace Qcqa.Core.Grouping;
 public sealed class ModelGrouping
 {
     /// <summary>Creates a model grouping.</summary>
-    /// <param name="mode">What produced it: one of <see cref="GroupingModes.All"/> (it is copied into compressed checkpoints).</param>
+    /// <param name="mode">What produced it (<see cref="GroupingMode.Custom"/> for anything but the build's modes); a defined
+    /// value, since it is copied into compressed checkpoints.</param>
     /// <param name="layers">One entry per layer, in layer order (index i at position i).</param>
-    public ModelGrouping(string mode, IReadOnlyList<LayerGroupingEntry> layers)
+    public ModelGrouping(GroupingMode mode, IReadOnlyList<LayerGroupingEntry> layers)
     {
-        Mode = Preconditions.CheckNotNull(mode);
-        Preconditions.CheckArgument(GroupingModes.IsKnown(mode), $"Unknown grouping mode '{mode}'; use one of {string.Join(", ", GroupingModes.All)}.");
+        Preconditions.CheckArgument(Enum.IsDefined(mode), $"Unknown grouping mode {(int)mode}; use one of {GroupingModes.AllNames}.");
+        Mode = mode;
         Layers = Preconditions.CheckNotNull(layers);
         for (var i = 0; i < layers.Count; i++)
             Preconditions.CheckArgument(layers[i].Index == i, $"Layer entries must be in order; position {i} holds layer {layers[i].Index}.");
     }
 
     /// <summary>What produced the grouping.</summary>
-    public string Mode { get; }
+    public GroupingMode Mode { get; }
 
     /// <summary>Per-layer groupings in layer order.</summary>
     public IReadOnlyList<LayerGroupingEntry> Layers { get; }
@@ -41,6 +42,6 @@ public sealed class ModelGrouping
         Layers.All(l => l.Grouping.IsEqualCardinality) && Layers.Select(l => l.Grouping.GroupCount).Distinct().Count() == 1;
 
     /// <summary>The same grouping for every one of <paramref name="layerCount"/> layers.</summary>
-    public static ModelGrouping Uniform(string mode, int layerCount, LayerGrouping grouping)
+    public static ModelGrouping Uniform(GroupingMode mode, int layerCount, LayerGrouping grouping)
         => new(mode, Enumerable.Range(0, layerCount).Select(i => new LayerGroupingEntry(i, grouping)).ToArray());
 }

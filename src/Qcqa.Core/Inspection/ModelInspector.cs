@@ -1,5 +1,6 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Wse;
 
 namespace Qcqa.Core.Inspection;

@@ -7,7 +7,7 @@ namespace Qcqa.Core.Merge;
 /// <summary>The whole rewrite of a checkpoint for a grouping: the output form and one plan per layer.</summary>
 internal sealed class MergePlan
 {
-    private MergePlan(MergeForm form, string mode, LayerMergePlan[] layers)
+    private MergePlan(MergeForm form, GroupingMode mode, LayerMergePlan[] layers)
     {
         Form = form;
         Mode = mode;
@@ -18,7 +18,7 @@ internal sealed class MergePlan
     internal MergeForm Form { get; }
 
     /// <summary>The grouping's mode, recorded in the config.</summary>
-    internal string Mode { get; }
+    internal GroupingMode Mode { get; }
 
     /// <summary>One plan per layer, in layer order.</summary>
     internal IReadOnlyList<LayerMergePlan> Layers { get; }

@@ -1,21 +1,25 @@
 using System.Diagnostics;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Grouping;
+using Qcqa.Core.Evaluation;
+using Qcqa.Core.Merge;
 using Qcqa.Core.Output;
+using Qcqa.Core.Reporting;
+using Qcqa.Core.Search;
 using Qcqa.Core.Spec;
 using Qcqa.Core.Statistics;
-using Qcqa.Core.Wse;
 using Serilog;
 
 namespace Qcqa.Core.Pipeline;
 
 /// <summary>
-/// <c>dotnet qcqa build</c>: spec → plan → statistics → search → merge → write → evaluate → report, each stage in its
-/// own type. Expensive intermediates come from the content cache; variants whose inputs did not change keep their
-/// files untouched.
+/// <c>dotnet qcqa build</c>: reads the spec, plans every variant of every model (<see cref="VariantJob"/>), and runs
+/// the stages in data-flow order — statistics once per model, then per variant search, allocation, merge and
+/// evaluation — and finally the report. It only orchestrates: every stage lives in its own folder with a typed
+/// input and output, and expensive intermediates come from the content cache.
 /// </summary>
 public static class BuildPipeline
 {
@@ -24,10 +28,13 @@ public static class BuildPipeline
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="evaluator">Evaluates checkpoints when the spec names held-out text; null skips evaluation with a warning.</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
-    /// <exception cref="QcqaSpecException">The spec has errors (all of them are listed).</exception>
-    /// <exception cref="QcqaException">A model, budget or output path problem.</exception>
+    /// <exception cref="QcqaException">
+    /// The spec has errors (a <see cref="QcqaSpecException"/> listing all of them), or a model, budget or output
+    /// path problem.
+    /// </exception>
     public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
     {
+        Preconditions.CheckNotNull(request);
         var clock = Stopwatch.StartNew();
         var spec = SpecReader.Load(request.SpecPath);
         var outputRoot = OutputPaths.Full(request.OutputFolder, "The output folder");
@@ -36,7 +43,10 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
-        var evaluation = EvaluationFor(spec, evaluator, cache, log, dependencies);
+        var statisticsStage = new StatisticsStage(cache, log);
+        var searchStage = new SearchStage(cache, log);
+        var mergeStage = new MergeStage();
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, evaluator, cache, log, dependencies);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -45,38 +55,28 @@ public static class BuildPipeline
             using var checkpoint = Checkpoint.Open(model.Path);
             checkpoint.CheckAttentionFinite();
             WarningCodes.LogNonFinite(log, checkpoint);
-            foreach (var file in ModelSignature.Files(model.Path)) dependencies.AddInput(file);
-            var units = GroupingEvaluator.UnitsPerLayer(checkpoint);
-            var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
-            if (problems.Count > 0) throw new QcqaSpecException(problems);
+            foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
+            var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request);
+            var statistics = statisticsStage.Run(checkpoint, model.Name);
 
-            var (grams, layerHashes) = LayerStatistics.Compute(checkpoint, cache, log);
-            var signature = ModelSignature.Compute(model.Path);
-            var search = new SearchStage(cache, log, request.Threads);
-            var energy = grams.Sum(g => g.Trace);
+            var originalQuality = evaluationStage?.Run(
+                new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, request.DeviceOverride ?? spec.DefaultDevice), cancellation);
+            rows.Add(VariantSummary.Original(model.Name, model.Path, checkpoint.KvHeadsPerLayer.Sum(), checkpoint.KvCacheBytesPerToken, originalQuality));
 
-            var device = request.DeviceOverride ?? model.Variants.FirstOrDefault()?.Device ?? DeviceKind.Cpu;
-            rows.Add(new VariantSummary(model.Name, "original", "original", null, units.Sum(), units.Sum(), checkpoint.KvCacheBytesPerToken,
-                0, 0, Path.GetFullPath(model.Path), false,
-                evaluation?.Evaluate($"{model.Name}/original", model.Path, evaluation.ModelContent(model.Path), device, cancellation)));
-
-            foreach (var variant in model.Variants)
+            foreach (var job in jobs)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var folder = VariantFolder(outputRoot, model, variant);
-                var fronts = search.Fronts(model.Name, grams, layerHashes, variant, cancellation);
-                var grouping = Allocate(grams, fronts, variant);
-                var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder, cancellation);
-                log.Information("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
-                    model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
-                outputs.AddRange(Directory.EnumerateFiles(folder));
+                var fronts = searchStage.Run(new SearchInput(statistics, job.Variant.Mode, job.Search), cancellation);
+                var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, job.Variant.Mode, job.Budget));
+                var merged = mergeStage.Run(new MergeInput(checkpoint, grouping, job.OutputFolder), cancellation);
+                log.Information("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
+                    job.Label, merged.Rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
+                outputs.AddRange(merged.Files);
 
+                var quality = evaluationStage?.Run(new EvaluationInput(job.Label, merged.Folder, model.Path, grouping, job.Device), cancellation);
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
-                var quality = evaluation?.Evaluate($"{model.Name}/{variant.Name}", folder, evaluation.VariantContent(model.Path, grouping),
-                    request.DeviceOverride ?? variant.Device, cancellation);
-                rows.Add(new VariantSummary(model.Name, variant.Name, variant.Mode.ToSpecString(), variant.Budget?.ToCanonicalString(),
-                    grouping.KvHeadsTotal, grouping.HeadsTotal, kvBytes, grouping.WseTotal ?? 0, energy > 0 ? (grouping.WseTotal ?? 0) / energy : 0,
-                    folder, rebuilt, quality));
+                rows.Add(VariantSummary.Compressed(model.Name, job.Variant.Name, job.Variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,
+                    kvBytes, merged.Folder, merged.Rebuilt, quality));
             }
         }
 
@@ -84,7 +84,7 @@ public static class BuildPipeline
         foreach (var output in outputs) dependencies.AddOutput(output);
         if (request.DependencyFile is not null) dependencies.Write(request.DependencyFile);
         log.Information("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
-            rows.Count(r => r.Mode != "original"), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
+            rows.Count(r => !r.IsOriginal), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
     }
 
@@ -97,51 +97,13 @@ public static class BuildPipeline
                 $"The output folder '{outputRoot}' and the cache folder '{cacheRoot}' overlap (one is the other or inside it); give them separate folders.", outputRoot);
         foreach (var model in spec.Models)
         {
-            var at = model.PathLocation;
             foreach (var (folder, what) in new[] { (outputRoot, "output folder"), (cacheRoot, "cache folder") })
             {
                 var real = OutputPaths.Real(folder);
                 if (OutputPaths.IsSameOrInside(real, OutputPaths.Real(model.Path)))
-                    throw new QcqaException(ErrorCodes.BadOutputPath,
-                        $"The {what} '{folder}' is inside model folder '{model.Path}' (model '{model.Name}'); inputs are never modified, choose a {what} elsewhere.", at.File, at.Line, at.Column);
+                    throw model.PathLocation.Error(ErrorCodes.BadOutputPath,
+                        $"The {what} '{folder}' is inside model folder '{model.Path}' (model '{model.Name}'); inputs are never modified, choose a {what} elsewhere.");
             }
-        }
-    }
-
-    private static EvaluationStage? EvaluationFor(QcqaSpec spec, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
-    {
-        if (spec.Evaluation is not { } evaluation) return null;
-        if (!File.Exists(evaluation.TextPath))
-            throw evaluation.Location.Error(ErrorCodes.BadEvaluationInput, $"The held-out text file '{evaluation.TextPath}' does not exist.");
-        dependencies.AddInput(evaluation.TextPath);
-        if (evaluator is null)
-        {
-            log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
-            return null;
-        }
-        return new EvaluationStage(evaluator, evaluation, cache, log);
-    }
-
-    // Output names come from the spec; one that climbs out of the output folder must not write elsewhere.
-    private static string VariantFolder(string outputRoot, ModelSpec model, VariantSpec variant)
-    {
-        var folder = Path.GetFullPath(Path.Combine(outputRoot, model.Name, variant.OutputName));
-        var root = outputRoot.EndsWith(Path.DirectorySeparatorChar) ? outputRoot : outputRoot + Path.DirectorySeparatorChar;
-        if (!folder.StartsWith(root, StringComparison.Ordinal) || Path.GetFullPath(Path.Combine(outputRoot, model.Name)) == folder)
-            throw variant.Location.Error(ErrorCodes.BadOutputPath, $"The output of {model.Name}/{variant.Name} would be '{folder}', outside the output folder '{outputRoot}'.");
-        return folder;
-    }
-
-    private static ModelGrouping Allocate(GramMatrix[] grams, IReadOnlyList<Search.LayerFront>? fronts, VariantSpec variant)
-    {
-        try
-        {
-            return GroupingPlanner.Allocate(grams, fronts, variant.Mode, variant.Budget is { } b ? BudgetMapping.ToKvBudget(b) : null);
-        }
-        catch (QcqaException e) when (e.Code == ErrorCodes.ImpossibleBudget && e.File is null)
-        {
-            var at = variant.Budget?.Location ?? variant.Location;
-            throw new QcqaException(e.Code, $"{variant.ModelName}/{variant.Name}: {e.Message}", at.File, at.Line, at.Column, e);
         }
     }
 }

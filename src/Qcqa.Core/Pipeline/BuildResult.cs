@@ -1,3 +1,5 @@
+using Qcqa.Core.Reporting;
+
 namespace Qcqa.Core.Pipeline;
 
 /// <summary>What a build produced and read.</summary>

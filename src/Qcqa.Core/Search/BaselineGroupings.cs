@@ -17,14 +17,14 @@ public static class BaselineGroupings
             if (groupCount < 1 || groupCount > grams[l].Size || grams[l].Size % groupCount != 0)
                 throw new QcqaException(ErrorCodes.ImpossibleBudget,
                     $"GQA with {groupCount} KV heads needs that number to divide every layer's head count, but layer {l} has {grams[l].Size}.");
-        return Build("gqa", grams, h => LayerGrouping.Gqa(h, groupCount));
+        return Build(GroupingMode.Gqa, grams, h => LayerGrouping.Gqa(h, groupCount));
     }
 
     /// <summary>MQA: one KV head per layer (mode <c>mqa</c>).</summary>
     public static ModelGrouping Mqa(IReadOnlyList<GramMatrix> grams)
-        => Build("mqa", Preconditions.CheckNotNull(grams), LayerGrouping.Mqa);
+        => Build(GroupingMode.Mqa, Preconditions.CheckNotNull(grams), LayerGrouping.Mqa);
 
-    private static ModelGrouping Build(string mode, IReadOnlyList<GramMatrix> grams, Func<int, LayerGrouping> grouping)
+    private static ModelGrouping Build(GroupingMode mode, IReadOnlyList<GramMatrix> grams, Func<int, LayerGrouping> grouping)
     {
         var entries = new LayerGroupingEntry[grams.Count];
         for (var l = 0; l < grams.Count; l++)

@@ -23,18 +23,17 @@ public static class FrontsFile
             var points = new JsonArray();
             foreach (var p in front.Points)
             {
-                var groups = new JsonArray(p.Grouping.Groups.Select(g => (JsonNode)new JsonArray(g.Select(h => (JsonNode)JsonValue.Create(h)).ToArray())).ToArray());
                 points.Add(new JsonObject
                 {
                     ["kv_heads"] = p.GroupCount,
                     ["wse"] = p.Wse,
                     ["wse_relative"] = front.RelativeWse(p.Wse),
-                    ["groups"] = groups,
+                    ["groups"] = GroupingFile.GroupsToJson(p.Grouping),
                 });
             }
             layers.Add(new JsonObject { ["index"] = l, ["heads"] = front.HeadCount, ["energy"] = front.Energy, ["points"] = points });
         }
-        var root = new JsonObject { ["mode"] = fronts.Count > 0 ? fronts[0].Mode.ToModeName() : "arbitrary", ["layers"] = layers };
+        var root = new JsonObject { ["mode"] = fronts.Count > 0 ? fronts[0].Mode.ToName() : GroupingMode.Arbitrary.ToName(), ["layers"] = layers };
         return root.ToJsonString(indented ? Indented : null);
     }
 
@@ -42,12 +41,9 @@ public static class FrontsFile
     public static IReadOnlyList<LayerFront> Parse(string json)
     {
         var root = JsonNode.Parse(json) as JsonObject ?? throw new FormatException("Fronts JSON must be an object.");
-        var mode = (string?)root["mode"] switch
-        {
-            "equal" => CardinalityMode.Equal,
-            "arbitrary" => CardinalityMode.Arbitrary,
-            var other => throw new FormatException($"Unknown mode '{other}'."),
-        };
+        var name = root["mode"] is JsonValue m && m.TryGetValue<string>(out var text) ? text : null;
+        if (!GroupingModes.TryParse(name, out var mode) || mode is GroupingMode.Mqa or GroupingMode.Custom)
+            throw new FormatException($"Unknown fronts mode '{name}'.");
         var layers = root["layers"] as JsonArray ?? throw new FormatException("Missing layers.");
         return layers.Select(node =>
         {

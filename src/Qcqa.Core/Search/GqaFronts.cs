@@ -14,9 +14,9 @@ public static class GqaFronts
     public static IReadOnlyList<LayerFront> Build(IReadOnlyList<GramMatrix> grams)
         => grams.Select(gram => new LayerFront(
                 gram.Size,
-                CardinalityMode.Equal,
+                GroupingMode.Gqa,
                 gram.Trace,
-                CardinalityMode.Equal.AllowedGroupCounts(gram.Size).Select(g =>
+                GroupingMode.Gqa.AllowedGroupCounts(gram.Size).Select(g =>
                 {
                     var grouping = LayerGrouping.Gqa(gram.Size, g);
                     return new FrontPoint(grouping, WseCalculator.FromGram(gram, grouping));

@@ -15,15 +15,15 @@ public static class HeuristicSeeds
     /// AC: GQA, Ward's agglomeration, and kernel k-means started from farthest-first centres and from Ward's
     /// grouping, for every G. EC: GQA and balanced k-means for every divisor G.
     /// </param>
-    public static IReadOnlyList<LayerGrouping> For(GramMatrix gram, CardinalityMode mode)
+    public static IReadOnlyList<LayerGrouping> For(GramMatrix gram, GroupingMode mode)
     {
         Preconditions.CheckNotNull(gram);
         var h = gram.Size;
         var seeds = new List<LayerGrouping>();
-        foreach (var g in CardinalityMode.Equal.AllowedGroupCounts(h)) seeds.Add(LayerGrouping.Gqa(h, g));
-        if (mode == CardinalityMode.Equal)
+        foreach (var g in GroupingMode.Equal.AllowedGroupCounts(h)) seeds.Add(LayerGrouping.Gqa(h, g));
+        if (mode == GroupingMode.Equal)
         {
-            foreach (var g in CardinalityMode.Equal.AllowedGroupCounts(h)) seeds.Add(BalancedKMeans.Cluster(gram, g));
+            foreach (var g in GroupingMode.Equal.AllowedGroupCounts(h)) seeds.Add(BalancedKMeans.Cluster(gram, g));
             return seeds;
         }
         var ward = WardAgglomeration.Dendrogram(gram);

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 namespace Qcqa.Core.Search;
 
 /// <summary>
@@ -15,7 +16,7 @@ public sealed class LayerFront
     /// <param name="energy">Σ_h A_hh, the layer's Gram trace; relative WSE is WSE / energy.</param>
     /// <param name="points">At most one point per G; each grouping covers <paramref name="headCount"/> heads and obeys <paramref name="mode"/>.</param>
     /// <exception cref="ArgumentException">A point has the wrong head count, breaks the mode, has a negative or NaN WSE, or repeats a G.</exception>
-    public LayerFront(int headCount, CardinalityMode mode, double energy, IEnumerable<FrontPoint> points)
+    public LayerFront(int headCount, GroupingMode mode, double energy, IEnumerable<FrontPoint> points)
     {
         HeadCount = Preconditions.CheckPositive(headCount);
         Mode = mode;
@@ -26,7 +27,7 @@ public sealed class LayerFront
         {
             var p = _points[i];
             Preconditions.CheckArgument(p.Grouping.HeadCount == headCount, $"A point covers {p.Grouping.HeadCount} heads, the layer has {headCount}.");
-            Preconditions.CheckArgument(mode != CardinalityMode.Equal || p.Grouping.IsEqualCardinality, $"The point at G = {p.GroupCount} has unequal groups but the mode is {mode}.");
+            Preconditions.CheckArgument(!mode.RequiresEqualGroups() || p.Grouping.IsEqualCardinality, $"The point at G = {p.GroupCount} has unequal groups but the mode is {mode}.");
             Preconditions.CheckArgument(p.Wse >= 0, $"The point at G = {p.GroupCount} has WSE {p.Wse}; it must be a non-negative number.");
             Preconditions.CheckArgument(i == 0 || _points[i - 1].GroupCount != p.GroupCount, $"Two points have G = {p.GroupCount}.");
         }
@@ -37,7 +38,7 @@ public sealed class LayerFront
     public int HeadCount { get; }
 
     /// <summary>The mode every grouping of the front obeys.</summary>
-    public CardinalityMode Mode { get; }
+    public GroupingMode Mode { get; }
 
     /// <summary>Σ_h A_hh, what WSE is reported relative to.</summary>
     public double Energy { get; }

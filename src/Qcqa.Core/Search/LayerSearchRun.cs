@@ -111,7 +111,7 @@ internal sealed class LayerSearchRun
     // AC: any tournament winner. EC: crossover needs equal group sizes, so a tournament among parents with A's G.
     private Candidate? PartnerFor(Candidate a, List<Candidate> population)
     {
-        if (_settings.Mode == CardinalityMode.Arbitrary)
+        if (_settings.Mode == GroupingMode.Arbitrary)
         {
             var b = Tournament(population);
             return ReferenceEquals(a, b) ? null : b;
@@ -129,7 +129,7 @@ internal sealed class LayerSearchRun
         var order = Enumerable.Range(0, _h).ToArray();
         _rng.Shuffle(order);
         var labels = new int[_h];
-        if (_settings.Mode == CardinalityMode.Equal)
+        if (_settings.Mode == GroupingMode.Equal)
         {
             var size = _h / g;
             for (var p = 0; p < _h; p++) labels[order[p]] = p / size;
@@ -151,7 +151,7 @@ internal sealed class LayerSearchRun
             LocalSearch.Polish(_state, _settings.Mode, _tolerance);
             _archive.Offer(Candidate.From(_state));
         }
-        if (_settings.Mode != CardinalityMode.Arbitrary) return;
+        if (_settings.Mode != GroupingMode.Arbitrary) return;
         // The best grouping at G, split once or merged once, is a strong start at G ± 1; repeat while that helps.
         for (var sweep = 0; sweep < _h; sweep++)
         {

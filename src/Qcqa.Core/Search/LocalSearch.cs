@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 namespace Qcqa.Core.Search;
 
 /// <summary>
@@ -14,7 +15,7 @@ internal static class LocalSearch
     /// <param name="state">The partition; G and, in EC mode, every group size are preserved.</param>
     /// <param name="mode">AC uses moves and swaps, EC swaps only.</param>
     /// <param name="tolerance">A step must lower WSE by more than this (absolute) to count.</param>
-    public static int Polish(PartitionState state, CardinalityMode mode, double tolerance)
+    public static int Polish(PartitionState state, GroupingMode mode, double tolerance)
     {
         var h = state.H;
         var steps = 0;
@@ -23,7 +24,7 @@ internal static class LocalSearch
             var best = -tolerance;
             int bestHead = -1, bestOther = -1;
             var bestIsSwap = false;
-            if (mode == CardinalityMode.Arbitrary)
+            if (mode == GroupingMode.Arbitrary)
             {
                 var groups = state.GroupCount;
                 for (var head = 0; head < h; head++)

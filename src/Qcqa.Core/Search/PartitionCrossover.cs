@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 namespace Qcqa.Core.Search;
 
 /// <summary>
@@ -12,7 +13,7 @@ internal static class PartitionCrossover
     /// the count is repaired to G_A. EC (parents must have the same G): only those of B's groups that are wholly
     /// unassigned are taken, and the remaining heads are regrouped greedily into groups of H/G.
     /// </summary>
-    public static void Cross(Candidate a, Candidate b, CardinalityMode mode, PartitionState state, Random rng)
+    public static void Cross(Candidate a, Candidate b, GroupingMode mode, PartitionState state, Random rng)
     {
         var h = a.Labels.Length;
         var child = new int[h];
@@ -28,7 +29,7 @@ internal static class PartitionCrossover
             if (taken[a.Labels[i]]) child[i] = a.Labels[i];
 
         var next = a.GroupCount;
-        if (mode == CardinalityMode.Arbitrary)
+        if (mode == GroupingMode.Arbitrary)
         {
             // B's group g restricted to unassigned heads becomes label next + g (empty ones simply vanish).
             for (var i = 0; i < h; i++)

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 namespace Qcqa.Core.Search;
 
 /// <summary>
@@ -8,9 +9,9 @@ namespace Qcqa.Core.Search;
 internal static class PartitionMutation
 {
     /// <summary>Applies one random mutation (EC: one or more swaps).</summary>
-    public static void Mutate(PartitionState state, CardinalityMode mode, Random rng)
+    public static void Mutate(PartitionState state, GroupingMode mode, Random rng)
     {
-        if (mode == CardinalityMode.Equal)
+        if (mode == GroupingMode.Equal)
         {
             do SwapRandom(state, rng);
             while (rng.Next(2) == 0);

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 namespace Qcqa.Core.Search;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace Qcqa.Core.Search;
 public sealed record SearchSettings
 {
     /// <summary>Which partitions are allowed (default: arbitrary group sizes, QCQA-AC).</summary>
-    public CardinalityMode Mode { get; init; } = CardinalityMode.Arbitrary;
+    public GroupingMode Mode { get; init; } = GroupingMode.Arbitrary;
 
     /// <summary>NSGA-II population size (default 64).</summary>
     public int Population { get; init; } = 64;
@@ -39,6 +40,6 @@ public sealed record SearchSettings
         Preconditions.CheckRange(Threads, 1, 1024, nameof(Threads));
         if (!(CrossoverRate >= 0 && CrossoverRate <= 1))
             throw new ArgumentOutOfRangeException(nameof(CrossoverRate), CrossoverRate, "Value must be in [0, 1].");
-        if (!Enum.IsDefined(Mode)) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "Unknown cardinality mode.");
+        if (!Mode.IsSearched()) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "Only the equal and arbitrary modes are searched.");
     }
 }

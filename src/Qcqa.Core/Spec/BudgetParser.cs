@@ -1,18 +1,23 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
 namespace Qcqa.Core.Spec;
 
-/// <summary>Reads a variant's <c>budget</c> value and checks what can be checked without the model's shape.</summary>
+/// <summary>
+/// Reads a variant's <c>budget</c> value into a <see cref="KvBudget"/> with the position of every part, and reports
+/// what is wrong with the text itself (types, ranges written backwards, layers listed twice). Rules that need the
+/// model's shape are applied by <see cref="KvBudget.Resolve"/>, once per model.
+/// </summary>
 internal static partial class BudgetParser
 {
-    internal static BudgetSpec? Parse(SpecContext context, YamlNode node)
+    internal static KvBudget? Parse(SpecContext context, YamlNode node)
     {
         var location = context.At(node);
         if (node is YamlScalarNode)
-            return context.Fraction(node, "budget") is { } global ? BudgetSpec.Global(global, location) : null;
+            return context.Fraction(node, "budget") is { } global ? KvBudget.Global(global, location) : null;
         if (node is not YamlMappingNode)
         {
             context.Report(ErrorCodes.SpecBadValue, node,
@@ -40,14 +45,18 @@ internal static partial class BudgetParser
 
         var entries = mapping["layers"] is { } layersNode ? ParseLayers(context, layersNode, ref ok) : [];
         var keep = mapping["keep_mha"] is { } keepNode ? ParseKeepMha(context, keepNode, ref ok) : [];
-        CheckContradictions(context, entries, keep, ref ok);
-
-        return ok ? new BudgetSpec { GlobalFraction = globalFraction, PerLayerFraction = perLayer, Layers = entries, KeepMha = keep, Location = location } : null;
+        var budget = new KvBudget { GlobalFraction = globalFraction, PerLayerFraction = perLayer, Layers = entries, KeepMha = keep, Location = location };
+        foreach (var conflict in BudgetResolver.PinConflicts(budget, heads: null))
+        {
+            context.Report(conflict.Code, conflict.Location, conflict.Message);
+            ok = false;
+        }
+        return ok ? budget : null;
     }
 
-    private static List<LayerBudgetEntry> ParseLayers(SpecContext context, YamlNode node, ref bool ok)
+    private static List<LayerBudget> ParseLayers(SpecContext context, YamlNode node, ref bool ok)
     {
-        var entries = new List<LayerBudgetEntry>();
+        var entries = new List<LayerBudget>();
         var mapping = context.Mapping(node, "budget.layers", knownKeys: null);
         if (mapping is null)
         {
@@ -58,17 +67,17 @@ internal static partial class BudgetParser
         {
             var range = ParseRange(context, key);
             var layerValue = ParseLayerValue(context, value);
-            if (range is { } r && layerValue is { } v) entries.Add(new LayerBudgetEntry(r.First, r.Last, v, context.At(key)));
+            if (range is { } r && layerValue is { } v) entries.Add(new LayerBudget(r, v, context.At(key)));
             else ok = false;
         }
-        entries.Sort((a, b) => a.First.CompareTo(b.First));
+        entries.Sort((a, b) => a.Layers.First.CompareTo(b.Layers.First));
         for (var i = 1; i < entries.Count; i++)
         {
             // Sorted by start, so an entry overlaps an earlier one exactly when it starts before the furthest end so far.
-            var earlier = entries.Take(i).MaxBy(e => e.Last)!;
-            if (entries[i].First <= earlier.Last)
+            var earlier = entries.Take(i).MaxBy(e => e.Layers.Last)!;
+            if (entries[i].Layers.First <= earlier.Layers.Last)
             {
-                var shared = entries[i].First;
+                var shared = entries[i].Layers.First;
                 context.Report(ErrorCodes.SpecBadValue, entries[i].Location,
                     $"Layer {shared} is listed twice in budget.layers: in '{entries[i].RangeText}' and in '{earlier.RangeText}' (line {earlier.Location.Line}); list each layer once.");
                 ok = false;
@@ -77,7 +86,7 @@ internal static partial class BudgetParser
         return entries;
     }
 
-    private static (int First, int Last)? ParseRange(SpecContext context, YamlScalarNode key)
+    private static LayerRange? ParseRange(SpecContext context, YamlScalarNode key)
     {
         var match = RangePattern().Match(key.Value!);
         if (!match.Success)
@@ -93,7 +102,7 @@ internal static partial class BudgetParser
             context.Report(ErrorCodes.SpecBadValue, key, $"The layer range '{key.Value}' runs backwards; write \"{last}-{first}\".");
             return null;
         }
-        return (first, last);
+        return new LayerRange(first, last);
     }
 
     private static LayerBudgetValue? ParseLayerValue(SpecContext context, YamlNode node)
@@ -116,7 +125,7 @@ internal static partial class BudgetParser
                 return null;
             case SpecScalarKind.Float:
                 var fraction = SpecScalar.ToDouble(scalar);
-                if (fraction is > 0 and <= 1) return LayerBudgetValue.OfFraction(fraction);
+                if (KvBudget.IsFraction(fraction)) return LayerBudgetValue.OfFraction(fraction);
                 var hint = fraction > 1 && double.IsFinite(fraction) ? $" (for a count of KV heads write a whole number such as {Math.Floor(fraction)})" : "";
                 context.Report(ErrorCodes.SpecBadValue, node, $"A fraction in budget.layers must be in (0, 1]; got {scalar.Value}{hint}.");
                 return null;
@@ -152,18 +161,6 @@ internal static partial class BudgetParser
             layers.Add(new LayerReference(layer, context.At(item)));
         }
         return layers;
-    }
-
-    private static void CheckContradictions(SpecContext context, List<LayerBudgetEntry> entries, List<LayerReference> keep, ref bool ok)
-    {
-        foreach (var kept in keep)
-        {
-            var entry = entries.FirstOrDefault(e => e.Covers(kept.Layer));
-            if (entry is null || entry.Value.Kind == LayerBudgetKind.Mha) continue;
-            context.Report(ErrorCodes.ImpossibleBudget, kept.Location,
-                $"Layer {kept.Layer} is in keep_mha, but budget.layers gives it {entry.Value} ('{entry.RangeText}', line {entry.Location.Line}); remove one of them.");
-            ok = false;
-        }
     }
 
     [GeneratedRegex("^([0-9]{1,4})(?:-([0-9]{1,4}))?$")]

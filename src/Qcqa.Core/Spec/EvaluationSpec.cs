@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>The spec's optional <c>evaluation</c> mapping: held-out text used to measure each variant.</summary>

@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>One entry of the spec's <c>models</c> list: an input checkpoint and the variants to make from it.</summary>

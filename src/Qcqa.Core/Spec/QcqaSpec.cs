@@ -15,6 +15,9 @@ public sealed record QcqaSpec
     /// <summary>The models, in spec order.</summary>
     public required IReadOnlyList<ModelSpec> Models { get; init; }
 
+    /// <summary>The device of <c>defaults</c> (<c>cpu</c> when the spec leaves it out); what the input models are evaluated on.</summary>
+    public DeviceKind DefaultDevice { get; init; } = DeviceKind.Cpu;
+
     /// <summary>Evaluation settings, or null when the spec has no <c>evaluation</c> section.</summary>
     public EvaluationSpec? Evaluation { get; init; }
 

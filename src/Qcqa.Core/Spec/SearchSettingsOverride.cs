@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>A <c>search</c> mapping as written: only the keys present, to be layered over defaults.</summary>

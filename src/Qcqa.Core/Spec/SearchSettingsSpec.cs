@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 namespace Qcqa.Core.Spec;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
@@ -24,13 +25,13 @@ internal sealed partial class SpecContext
 
     internal SpecReaderOptions Options { get; }
 
-    internal List<SpecDiagnostic> Diagnostics { get; } = [];
+    internal List<Diagnostic> Diagnostics { get; } = [];
 
     internal SourceLocation At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
 
     internal void Report(string code, YamlNode node, string message) => Report(code, At(node), message);
 
-    internal void Report(string code, SourceLocation at, string message) => Diagnostics.Add(new SpecDiagnostic(code, message, at));
+    internal void Report(string code, SourceLocation at, string message) => Diagnostics.Add(new Diagnostic(code, message, at));
 
     /// <summary>Opens a mapping whose keys must be among <paramref name="knownKeys"/> (any keys when null).</summary>
     internal SpecMapping? Mapping(YamlNode node, string what, IReadOnlyList<string>? knownKeys)
@@ -87,7 +88,7 @@ internal sealed partial class SpecContext
         if (node is YamlScalarNode scalar && SpecScalar.KindOf(scalar) is SpecScalarKind.Integer or SpecScalarKind.Float)
         {
             var value = SpecScalar.ToDouble(scalar);
-            if (value is > 0 and <= 1) return value;
+            if (KvBudget.IsFraction(value)) return value;
             Report(ErrorCodes.SpecBadValue, node, $"{what} must be a fraction in (0, 1], e.g. 0.5 to keep half the KV cache; got {scalar.Value}.");
             return null;
         }

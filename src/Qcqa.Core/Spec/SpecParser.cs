@@ -1,4 +1,6 @@
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using YamlDotNet.RepresentationModel;
 
 namespace Qcqa.Core.Spec;
@@ -21,7 +23,7 @@ internal sealed class SpecParser
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0
-            ? new QcqaSpec { SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation }
+            ? new QcqaSpec { SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation, DefaultDevice = _defaultDevice }
             : null;
     }
 
@@ -167,22 +169,22 @@ internal sealed class SpecParser
         var name = nameNode is null ? null : _context.Name(nameNode, "The variant name");
         var what = name is null ? $"a variant of {modelWhat}" : $"variant '{name}'";
 
-        var modeNode = variant.Required("mode", $"one of {string.Join(", ", SpecNames.Modes.Keys)}");
-        var mode = modeNode is null ? null : _context.Choice(modeNode, "mode", SpecNames.Modes);
+        var modeNode = variant.Required("mode", $"one of {string.Join(", ", GroupingModes.SpecModes.Keys)}");
+        var mode = modeNode is null ? null : _context.Choice(modeNode, "mode", GroupingModes.SpecModes);
 
-        BudgetSpec? budget = null;
+        KvBudget? budget = null;
         if (variant["budget"] is { } budgetNode)
         {
-            if (mode == VariantMode.Mqa)
+            if (mode == GroupingMode.Mqa)
                 _context.Report(ErrorCodes.SpecBadValue, variant.KeyNode("budget"),
                     "Mode 'mqa' keeps exactly one KV head per layer and takes no budget; remove 'budget' or choose another mode.");
             else
                 budget = BudgetParser.Parse(_context, budgetNode);
         }
-        else if (mode is { } m && m != VariantMode.Mqa)
+        else if (mode is { } m && m != GroupingMode.Mqa)
         {
             _context.Report(ErrorCodes.SpecMissingKey, node,
-                $"{Capitalise(what)} (mode '{m.ToSpecString()}') is missing 'budget', e.g. budget: 0.5 to keep half the KV cache.");
+                $"{Capitalise(what)} (mode '{m.ToName()}') is missing 'budget', e.g. budget: 0.5 to keep half the KV cache.");
         }
 
         var search = variant["search"] is { } searchNode ? ParseSearch(searchNode).Over(_defaultSearch) : _defaultSearch;

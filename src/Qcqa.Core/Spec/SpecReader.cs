@@ -27,7 +27,7 @@ public static class SpecReader
         }
         catch (QcqaException e)
         {
-            return new SpecReadResult(null, [new SpecDiagnostic(e.Code, e.Message, new SourceLocation(e.File, e.Line, e.Column))]);
+            return new SpecReadResult(null, e.Diagnostics);
         }
         return Parse(text, path, options);
     }

@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Qcqa.Core.Cache;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 
 namespace Qcqa.Core.Spec;
 
@@ -18,10 +16,7 @@ public sealed record VariantSpec
     /// <summary>Full path of the model's Hugging Face folder.</summary>
     public required string ModelPath { get; init; }
 
-    /// <summary>
-    /// The model folder relative to the spec's folder, with <c>/</c> separators: how the fingerprint names the
-    /// model, so that moving a repository with its models does not change fingerprints.
-    /// </summary>
+    /// <summary>The model folder relative to the spec's folder, with <c>/</c> separators.</summary>
     public required string ModelPathFromSpec { get; init; }
 
     /// <summary>The variant's name (unique per model).</summary>
@@ -30,11 +25,11 @@ public sealed record VariantSpec
     /// <summary>The output folder name (the spec's <c>output</c>, else <see cref="Name"/>; unique per model).</summary>
     public required string OutputName { get; init; }
 
-    /// <summary>How heads are grouped.</summary>
-    public required VariantMode Mode { get; init; }
+    /// <summary>How heads are grouped: one of <see cref="GroupingModes.SpecModes"/>.</summary>
+    public required GroupingMode Mode { get; init; }
 
-    /// <summary>The KV-cache budget; null exactly when <see cref="Mode"/> is <see cref="VariantMode.Mqa"/>.</summary>
-    public BudgetSpec? Budget { get; init; }
+    /// <summary>The KV-cache budget, with the spec position of every part; null exactly when <see cref="Mode"/> is <see cref="GroupingMode.Mqa"/>.</summary>
+    public KvBudget? Budget { get; init; }
 
     /// <summary>Search settings (used by <c>equal</c> and <c>arbitrary</c>; ignored by <c>gqa</c> and <c>mqa</c>).</summary>
     public SearchSettingsSpec Search { get; init; } = SearchSettingsSpec.Default;
@@ -46,66 +41,13 @@ public sealed record VariantSpec
     public SourceLocation Location { get; init; }
 
     /// <summary>True for the modes that run the evolutionary search.</summary>
-    public bool IsSearched => Mode is VariantMode.Equal or VariantMode.Arbitrary;
+    public bool IsSearched => Mode.IsSearched();
 
     /// <summary>
-    /// A canonical text of everything in the spec that affects this variant's output: model name and folder,
-    /// names, mode, budget (in canonical form) and, for searched modes, the search settings. Two variants with
-    /// the same fingerprint produce the same checkpoint from the same model files.
-    /// </summary>
-    /// <remarks>
-    /// Excluded on purpose: the device (it changes speed, not results: search and merge are managed code),
-    /// source positions, evaluation settings (they change the report, not the checkpoint), and the model's
-    /// content (the engine hashes the files themselves). Starts with a format version that changes whenever
-    /// the rendering does.
-    /// </remarks>
-    public string Fingerprint
-    {
-        get
-        {
-            var text = new StringBuilder("qcqa-variant-fingerprint/1\n");
-            void Line(string key, string value) => text.Append(key).Append('=').Append(JsonSerializer.Serialize(value)).Append('\n');
-            Line("model.name", ModelName);
-            Line("model.path", ModelPathFromSpec);
-            Line("variant.name", Name);
-            Line("variant.output", OutputName);
-            Line("mode", Mode.ToSpecString());
-            Line("budget", Budget?.ToCanonicalString() ?? "");
-            if (IsSearched)
-            {
-                Line("search.population", Search.Population.ToString(CultureInfo.InvariantCulture));
-                Line("search.generations", Search.Generations.ToString(CultureInfo.InvariantCulture));
-                Line("search.seed", Search.Seed.ToString(CultureInfo.InvariantCulture));
-            }
-            return text.ToString();
-        }
-    }
-
-    /// <summary>The XxHash128 of <see cref="Fingerprint"/> (32 hex digits), for file names and cache keys.</summary>
-    public string FingerprintHash => ContentHash.Compute(Encoding.UTF8.GetBytes(Fingerprint));
-
-    /// <summary>
-    /// Checks the budget against the model's shape and returns every problem (QCQA030, positioned at the budget
-    /// or at the offending per-layer entry), or an empty list when the budget fits.
+    /// Applies the budget to the model's shape: the KV heads each layer may keep and the total cap, or every problem
+    /// (QCQA030, positioned at the budget or at the offending per-layer rule). MQA resolves to one KV head per layer.
     /// </summary>
     /// <param name="kvHeadsPerLayer">H_l: the KV units of each layer of the input model.</param>
-    public IReadOnlyList<SpecDiagnostic> ValidateBudget(IReadOnlyList<int> kvHeadsPerLayer)
-    {
-        var problems = new List<SpecDiagnostic>();
-        BudgetResolver.Resolve(this, kvHeadsPerLayer, problems);
-        return problems;
-    }
-
-    /// <summary>Applies the budget to the model's shape: the KV heads each layer may keep, and the total cap.</summary>
-    /// <param name="kvHeadsPerLayer">H_l: the KV units of each layer of the input model.</param>
-    /// <exception cref="QcqaException">The budget does not fit the shape (QCQA030; the first problem).</exception>
-    /// <exception cref="QcqaSpecException">Several problems; carries them all.</exception>
     public BudgetResolution ResolveBudget(IReadOnlyList<int> kvHeadsPerLayer)
-    {
-        var problems = new List<SpecDiagnostic>();
-        var resolution = BudgetResolver.Resolve(this, kvHeadsPerLayer, problems);
-        if (problems.Count == 1) throw problems[0].ToException();
-        if (problems.Count > 1) throw new QcqaSpecException(problems);
-        return resolution;
-    }
+        => BudgetResolver.Resolve(Budget, kvHeadsPerLayer, Mode, ModelName);
 }

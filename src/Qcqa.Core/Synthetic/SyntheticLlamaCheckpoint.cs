@@ -47,7 +47,7 @@ public sealed class SyntheticLlamaCheckpoint
     /// <summary>The hidden clusters as a grouping (mode <c>planted</c>), or null without clusters.</summary>
     public ModelGrouping? PlantedGrouping => Clusters is null
         ? null
-        : new ModelGrouping("planted", Clusters.Select((labels, layer) => new LayerGroupingEntry(layer, LayerGrouping.FromLabels(labels))).ToArray());
+        : new ModelGrouping(GroupingMode.Custom, Clusters.Select((labels, layer) => new LayerGroupingEntry(layer, LayerGrouping.FromLabels(labels))).ToArray());
 
     /// <summary>The weight files written (file names inside <see cref="Folder"/>).</summary>
     public IReadOnlyList<string> WeightFiles { get; }

@@ -8,10 +8,6 @@ namespace Qcqa.Core.Wse;
 /// <summary>Fills in the WSE of every layer of a grouping from a model's Gram matrices.</summary>
 public static class GroupingEvaluator
 {
-    /// <summary>The KV units per layer of a checkpoint: what a grouping of it must partition.</summary>
-    public static int[] UnitsPerLayer(Checkpoint checkpoint)
-        => Enumerable.Range(0, checkpoint.LayerCount).Select(checkpoint.Config.KeyValueHeads).ToArray();
-
     /// <summary>Evaluates <paramref name="grouping"/> on the layers' Gram matrices.</summary>
     /// <param name="grouping">One entry per layer.</param>
     /// <param name="grams">The Gram matrix of each layer.</param>
@@ -31,8 +27,4 @@ public static class GroupingEvaluator
         }).ToArray();
         return new ModelGrouping(grouping.Mode, entries);
     }
-
-    /// <summary>Computes every layer's Gram matrix of a checkpoint (one streaming pass per layer).</summary>
-    public static GramMatrix[] ComputeGrams(Checkpoint checkpoint)
-        => Enumerable.Range(0, checkpoint.LayerCount).Select(l => CheckpointGram.Compute(checkpoint, l)).ToArray();
 }

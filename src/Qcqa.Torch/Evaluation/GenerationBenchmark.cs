@@ -20,8 +20,8 @@ public static class GenerationBenchmark
     /// <exception cref="QcqaException">QCQA003 when <paramref name="newTokens"/> is below 1 or leaves no room for a prompt.</exception>
     public static GenerationBenchmarkResult Run(LlamaModel model, IReadOnlyList<long> text, int newTokens, int promptTokens = DefaultPromptTokens)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(text);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(text);
         if (newTokens < 1) throw new QcqaException(ErrorCodes.BadArgument, $"The number of tokens to generate must be at least 1 (got {newTokens}).");
         if (promptTokens < 1) throw new QcqaException(ErrorCodes.BadArgument, $"The prompt must have at least 1 token (got {promptTokens}).");
         var room = model.Config.MaxPositionEmbeddings - newTokens;

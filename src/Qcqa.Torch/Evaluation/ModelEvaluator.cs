@@ -16,8 +16,8 @@ public static class ModelEvaluator
     public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<long> tokens, EvaluationOptions? options = null,
         IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tokens);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(tokens);
         options ??= new EvaluationOptions();
         var clock = Stopwatch.StartNew();
         var perplexity = PerplexityEvaluator.Evaluate(model, tokens, options.Perplexity, progress, cancellationToken);

@@ -35,8 +35,8 @@ public static class PerplexityEvaluator
     public static PerplexityResult Evaluate(LlamaModel model, IReadOnlyList<long> tokens, PerplexityOptions? options = null,
         IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tokens);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(tokens);
         options ??= new PerplexityOptions();
         options.Validate(model.Config.MaxPositionEmbeddings);
         var window = options.WindowSize;

@@ -1,4 +1,5 @@
-using Qcqa.Core.Pipeline;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Spec;
 using Qcqa.Torch.Text;
 using Serilog;
@@ -21,7 +22,7 @@ public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
     /// <inheritdoc />
     public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, CancellationToken cancellation)
     {
-        var key = (evaluation.TextPath, evaluation.MaxTokens, ModelTokenizer.ContentKey(modelFolder));
+        var key = (evaluation.TextPath, evaluation.MaxTokens, CacheKeys.TokenizerContent(modelFolder));
         if (!_texts.TryGetValue(key, out var text))
             _texts[key] = text = TokenizedText.Load(ModelTokenizer.Load(modelFolder), evaluation.TextPath, evaluation.MaxTokens);
         var options = new EvaluationOptions { GenerateTokens = GeneratedTokens };

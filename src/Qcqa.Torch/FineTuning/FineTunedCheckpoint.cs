@@ -1,6 +1,6 @@
 namespace Qcqa.Torch.FineTuning;
 
-/// <summary>What <see cref="FineTunedCheckpointWriter.Write"/> wrote.</summary>
+/// <summary>What <see cref="FineTunedCheckpointWriter.Write(FineTunedModel, string, FineTunedWriteOptions?, CancellationToken)"/> wrote.</summary>
 /// <param name="Folder">The finished output folder (full path).</param>
 /// <param name="RewrittenTensors">Tensors written from the trained float32 values (rounded once to their stored dtype).</param>
 /// <param name="CopiedTensors">Tensors copied byte for byte from the source (not trained).</param>

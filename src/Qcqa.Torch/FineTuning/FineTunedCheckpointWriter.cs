@@ -38,8 +38,8 @@ public static class FineTunedCheckpointWriter
     /// <exception cref="OperationCanceledException">Cancelled; nothing was written.</exception>
     public static FineTunedCheckpoint Write(FineTunedModel model, string outputFolder, FineTunedWriteOptions? options = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(outputFolder);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(outputFolder);
         options ??= new FineTunedWriteOptions();
         using var source = Checkpoint.Open(model.SourceFolder);
         var trained = TrainedParameters(model, source);

@@ -1,6 +1,6 @@
 namespace Qcqa.Torch.FineTuning;
 
-/// <summary>Settings of <see cref="FineTunedCheckpointWriter.Write"/>.</summary>
+/// <summary>Settings of <see cref="FineTunedCheckpointWriter.Write(FineTunedModel, string, FineTunedWriteOptions?, CancellationToken)"/>.</summary>
 public sealed record FineTunedWriteOptions
 {
     /// <summary>

@@ -37,10 +37,10 @@ public static class FineTuner
     public static FineTunedModel Train(string checkpointFolder, string? teacherFolder, IReadOnlyList<long> tokens, FineTuningSettings settings,
         string deviceName, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(checkpointFolder);
-        ArgumentNullException.ThrowIfNull(tokens);
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(deviceName);
+        Preconditions.CheckNotNull(checkpointFolder);
+        Preconditions.CheckNotNull(tokens);
+        Preconditions.CheckNotNull(settings);
+        Preconditions.CheckNotNull(deviceName);
         settings.Validate();
         var distilling = settings.Loss == FineTuningLoss.Distillation;
         if (distilling && teacherFolder is null)
@@ -72,7 +72,7 @@ public static class FineTuner
     }
 
     /// <summary>
-    /// <see cref="Train"/>, then <see cref="FineTunedCheckpointWriter.Write"/> into <paramref name="outputFolder"/>: the
+    /// <see cref="Train"/>, then <see cref="FineTunedCheckpointWriter.Write(FineTunedModel, string, FineTunedWriteOptions?, CancellationToken)"/> into <paramref name="outputFolder"/>: the
     /// output appears complete or not at all (a failure or cancellation in either part leaves nothing behind).
     /// </summary>
     /// <param name="checkpointFolder">The checkpoint to fine-tune (never modified).</param>
@@ -85,13 +85,13 @@ public static class FineTuner
     /// <param name="progress">Receives a report after every step.</param>
     /// <param name="cancellation">Checked before every step and between written tensors.</param>
     /// <returns>The run's figures and what was written.</returns>
-    /// <exception cref="QcqaException">As <see cref="Train"/> and <see cref="FineTunedCheckpointWriter.Write"/>.</exception>
+    /// <exception cref="QcqaException">As <see cref="Train"/> and <see cref="FineTunedCheckpointWriter.Write(FineTunedModel, string, FineTunedWriteOptions?, CancellationToken)"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled; nothing was written.</exception>
     public static (FineTuningResult Result, FineTunedCheckpoint Checkpoint) TrainAndWrite(string checkpointFolder, string? teacherFolder,
         IReadOnlyList<long> tokens, FineTuningSettings settings, string deviceName, string outputFolder, FineTunedWriteOptions? writeOptions = null,
         IProgress<FineTuningProgress>? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(outputFolder);
+        Preconditions.CheckNotNull(outputFolder);
         using var trained = Train(checkpointFolder, teacherFolder, tokens, settings, deviceName, progress, cancellation);
         return (trained.Result, FineTunedCheckpointWriter.Write(trained, outputFolder, writeOptions, cancellation));
     }

@@ -24,7 +24,7 @@ public sealed class TokenWindowSampler
     /// <exception cref="ArgumentException">The text is shorter than one window (<paramref name="sequence"/> + 1 tokens).</exception>
     public TokenWindowSampler(IReadOnlyList<long> tokens, int windows, int sequence, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
+        Preconditions.CheckNotNull(tokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sequence);
         if (tokens.Count <= sequence)

@@ -42,8 +42,8 @@ public sealed class TrainingStep : IDisposable
     /// <exception cref="ArgumentException">No trainable parameter was given.</exception>
     public TrainingStep(LlamaModel model, IEnumerable<Parameter> trainable, double weightDecay, double gradientClip, LlamaModel? teacher = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(trainable);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(trainable);
         _model = model;
         _teacher = teacher;
         _parameters = trainable.ToArray();
@@ -64,8 +64,8 @@ public sealed class TrainingStep : IDisposable
     /// <returns>The loss before the update, the gradient norm before clipping, and whether the update was made.</returns>
     public TrainingStepOutcome Run(Tensor inputs, Tensor targets, double learningRate)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(targets);
+        Preconditions.CheckNotNull(inputs);
+        Preconditions.CheckNotNull(targets);
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();

@@ -51,7 +51,7 @@ public sealed record AttentionLayout
     /// <exception cref="QcqaException"><see cref="ErrorCodes.BadModelConfig"/> for an empty map, an entry out of range, or a KV head no query head reads.</exception>
     public static AttentionLayout FromMap(IReadOnlyList<int> queryToKv, int? kvHeads = null)
     {
-        ArgumentNullException.ThrowIfNull(queryToKv);
+        Preconditions.CheckNotNull(queryToKv);
         if (queryToKv.Count == 0) throw new QcqaException(ErrorCodes.BadModelConfig, "query_to_kv is empty.");
         var g = kvHeads ?? queryToKv.Max() + 1;
         for (var h = 0; h < queryToKv.Count; h++)

@@ -23,9 +23,9 @@ public sealed class LayerKvCache : IDisposable
     /// <param name="headDim">Head size d.</param>
     public LayerKvCache(long batchSize, int kvHeads, int headDim)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kvHeads);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        Preconditions.CheckPositive(batchSize);
+        Preconditions.CheckPositive(kvHeads);
+        Preconditions.CheckPositive(headDim);
         BatchSize = batchSize;
         KvHeads = kvHeads;
         HeadDim = headDim;
@@ -60,8 +60,8 @@ public sealed class LayerKvCache : IDisposable
     /// <returns>Views [batch, kv_heads, Length, head_dim] of the cache; valid until the cache is disposed.</returns>
     public (Tensor Keys, Tensor Values) Append(Tensor keys, Tensor values)
     {
-        ArgumentNullException.ThrowIfNull(keys);
-        ArgumentNullException.ThrowIfNull(values);
+        Preconditions.CheckNotNull(keys);
+        Preconditions.CheckNotNull(values);
         CheckShape(keys, nameof(keys));
         CheckShape(values, nameof(values));
         var added = keys.shape[2];

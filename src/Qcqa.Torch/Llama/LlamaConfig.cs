@@ -63,8 +63,7 @@ public sealed record LlamaConfig
     /// <summary>The attention layout of layer <paramref name="layer"/>.</summary>
     public AttentionLayout LayoutOf(int layer)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(layer);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, NumHiddenLayers);
+        Preconditions.CheckRange(layer, 0, NumHiddenLayers - 1);
         if (LayerLayouts is not null) return LayerLayouts[layer];
         return AttentionLayout.RepeatKv(NumAttentionHeads, NumKeyValueHeads ?? NumAttentionHeads);
     }

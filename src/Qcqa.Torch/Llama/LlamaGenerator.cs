@@ -15,9 +15,9 @@ public static class LlamaGenerator
     /// <exception cref="QcqaException"><see cref="ErrorCodes.BadArgument"/> when prompt plus new tokens exceed <c>max_position_embeddings</c>, or the temperature is negative.</exception>
     public static GenerationResult Generate(LlamaModel model, IReadOnlyList<long> prompt, GenerationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(prompt);
-        ArgumentNullException.ThrowIfNull(options);
+        Preconditions.CheckNotNull(model);
+        Preconditions.CheckNotNull(prompt);
+        Preconditions.CheckNotNull(options);
         if (prompt.Count == 0) throw new QcqaException(ErrorCodes.BadArgument, "The prompt is empty.");
         if (options.MaxNewTokens < 1) throw new QcqaException(ErrorCodes.BadArgument, $"max new tokens must be at least 1 (got {options.MaxNewTokens}).");
         if (!(options.Temperature >= 0) || double.IsInfinity(options.Temperature))

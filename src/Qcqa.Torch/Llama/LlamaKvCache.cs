@@ -14,7 +14,7 @@ public sealed class LlamaKvCache : IDisposable
     /// <param name="batchSize">Sequences decoded together.</param>
     public LlamaKvCache(LlamaConfig config, long batchSize = 1)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        Preconditions.CheckNotNull(config);
         BatchSize = batchSize;
         _layers = Enumerable.Range(0, config.NumHiddenLayers)
             .Select(l => new LayerKvCache(batchSize, config.LayoutOf(l).KvHeads, config.ResolvedHeadDim))
@@ -42,7 +42,7 @@ public sealed class LlamaKvCache : IDisposable
     /// </summary>
     public static long BytesFor(LlamaConfig config, long tokens, long batchSize = 1, int elementSize = sizeof(float))
     {
-        ArgumentNullException.ThrowIfNull(config);
+        Preconditions.CheckNotNull(config);
         long heads = Enumerable.Range(0, config.NumHiddenLayers).Sum(l => (long)config.LayoutOf(l).KvHeads);
         return heads * config.ResolvedHeadDim * 2 * elementSize * tokens * batchSize;
     }

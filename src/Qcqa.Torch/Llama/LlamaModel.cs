@@ -31,7 +31,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     // initialize = false leaves parameters uninitialised, for FromWeights, which overwrites every one of them.
     private LlamaModel(LlamaConfig config, Device? device, long? seed, bool initialize) : base("LlamaForCausalLM")
     {
-        ArgumentNullException.ThrowIfNull(config);
+        Preconditions.CheckNotNull(config);
         TorchRuntime.EnsureInitialized();
         config.Validate();
         Config = config;
@@ -70,8 +70,8 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </exception>
     public static LlamaModel FromWeights(LlamaConfig config, IReadOnlyDictionary<string, Tensor> weights, Device? device = null)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(weights);
+        Preconditions.CheckNotNull(config);
+        Preconditions.CheckNotNull(weights);
         TorchRuntime.EnsureInitialized();
         config.Validate();
         var expected = LlamaWeightShapes.Expected(config);
@@ -107,7 +107,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">Wrong shape or dtype, token id out of range, or a cache of another shape.</exception>
     public Tensor Forward(Tensor tokens, LlamaKvCache? cache)
     {
-        ArgumentNullException.ThrowIfNull(tokens);
+        Preconditions.CheckNotNull(tokens);
         CheckTokens(tokens, cache);
         using var scope = NewDisposeScope();
         var hidden = _stack.Forward(tokens.to(Device), cache);

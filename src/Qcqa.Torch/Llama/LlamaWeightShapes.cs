@@ -10,7 +10,7 @@ public static class LlamaWeightShapes
     /// <param name="config">A validated config.</param>
     public static IReadOnlyList<KeyValuePair<string, long[]>> Expected(LlamaConfig config)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        Preconditions.CheckNotNull(config);
         long v = config.VocabSize, d = config.HiddenSize, i = config.IntermediateSize, hd = config.ResolvedHeadDim;
         long q = config.NumAttentionHeads * hd;
         var shapes = new List<KeyValuePair<string, long[]>>();

@@ -21,7 +21,7 @@ public static class CheckpointModelLoader
     /// <exception cref="QcqaException">QCQA013 naming <c>config.json</c> when a setting is missing, malformed or unsupported.</exception>
     public static LlamaConfig ReadConfig(Checkpoint checkpoint, CheckpointLoadOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(checkpoint);
+        Preconditions.CheckNotNull(checkpoint);
         return CheckpointConfigReader.Read(checkpoint, options?.IgnoreQcqaBlock ?? false);
     }
 
@@ -46,7 +46,7 @@ public static class CheckpointModelLoader
     /// <exception cref="QcqaException">QCQA020 when the grouping does not fit the model; as <see cref="ReadConfig"/> otherwise.</exception>
     public static LlamaConfig ReadMergedConfig(Checkpoint checkpoint, ModelGrouping grouping, CheckpointLoadOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(grouping);
+        Preconditions.CheckNotNull(grouping);
         var config = ReadConfig(checkpoint, options);
         CheckGrouping(config, grouping);
         return MergedConfig(config, grouping);
@@ -65,7 +65,7 @@ public static class CheckpointModelLoader
     /// <exception cref="QcqaException">QCQA020 when the grouping does not fit the model; as <see cref="Load"/> otherwise.</exception>
     public static LlamaModel LoadMerged(Checkpoint checkpoint, ModelGrouping grouping, CheckpointLoadOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(grouping);
+        Preconditions.CheckNotNull(grouping);
         var config = ReadConfig(checkpoint, options);
         CheckGrouping(config, grouping);
         var sources = CheckpointSources.Map(checkpoint, config);

@@ -29,7 +29,7 @@ public static class QcqaDevice
     /// <summary>Resolves a device setting with the CUDA probes supplied, so the rules can be tested without a GPU.</summary>
     internal static torch.Device Parse(string value, Func<bool> cudaAvailable, Func<int> cudaDeviceCount)
     {
-        ArgumentNullException.ThrowIfNull(value);
+        Preconditions.CheckNotNull(value);
         var text = value.Trim().ToLowerInvariant();
         if (text == "cpu") return new torch.Device(DeviceType.CPU);
         if (text == "auto") return cudaAvailable() ? new torch.Device(DeviceType.CUDA, 0) : new torch.Device(DeviceType.CPU);

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Torch.Runtime.Elf;
+using Qcqa.Torch.Native;
 using TorchSharp;
 
 namespace Qcqa.Torch.Runtime;
@@ -20,9 +20,9 @@ namespace Qcqa.Torch.Runtime;
 /// </para>
 /// <para>
 /// On Linux with a libstdc++ older than GCC 13's, <c>libLibTorchSharp.so</c> fails only on its requirement of
-/// <c>GLIBCXX_3.4.32</c>. This class then loads libtorch from its usual place, loads a patched copy of
-/// <c>libLibTorchSharp.so</c> from the per-user cache (see <see cref="LibStdCxxPatch"/> and
-/// <see cref="PatchedLibraryCache"/>), and registers a DllImport resolver for TorchSharp's P/Invokes. TorchSharp's
+/// <c>GLIBCXX_3.4.32</c>. This class then has <see cref="LibStdCxxCompatibility"/> (the Qcqa.Torch.Native assembly)
+/// load libtorch from its usual place and a patched copy of <c>libLibTorchSharp.so</c> from the per-user cache, and
+/// registers a DllImport resolver for TorchSharp's P/Invokes. TorchSharp's
 /// own probe then succeeds because its last fallback, <c>dlopen("libLibTorchSharp.so")</c> without a path, matches
 /// the soname of the copy already loaded. Set <c>QCQA_TORCH_NATIVE_PATCH=0</c> to turn the patch off.
 /// </para>
@@ -34,7 +34,7 @@ namespace Qcqa.Torch.Runtime;
 public static class TorchRuntime
 {
     /// <summary>Environment variable that disables the libstdc++ compatibility patch when set to <c>0</c>, <c>false</c> or <c>off</c>.</summary>
-    public const string PatchSwitchVariable = "QCQA_TORCH_NATIVE_PATCH";
+    public const string PatchSwitchVariable = LibStdCxxCompatibility.PatchSwitchVariable;
 
     private const string LibTorchSharpName = "LibTorchSharp";
     private static readonly Lock Gate = new();
@@ -63,7 +63,7 @@ public static class TorchRuntime
         // Before anything loads libtorch (and with it libgomp, which reads the variable once).
         OpenMpWaitPolicy.ApplyDefault();
         var info = new TorchRuntimeInfo(NativePatchDecision.Decide([], [], []), null, null, null);
-        if (OperatingSystem.IsLinux() && !PatchDisabled())
+        if (OperatingSystem.IsLinux() && !LibStdCxxCompatibility.PatchDisabled)
         {
             var original = TorchSharpNativeFiles.Find(TorchSharpNativeFiles.LibTorchSharpFileName);
             // Not found: leave the search to TorchSharp, whose error names the package to reference.
@@ -87,71 +87,9 @@ public static class TorchRuntime
 
     private static TorchRuntimeInfo PrepareLinux(string original)
     {
-        byte[] bytes;
-        ElfImage image;
-        try
-        {
-            bytes = File.ReadAllBytes(original);
-            image = ElfImage.Parse(bytes);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            throw new QcqaException(ErrorCodes.RuntimeUnavailable, $"Cannot read TorchSharp's native library {original}: {e.Message}", original, inner: e);
-        }
-
-        var stdcxx = SystemLibStdCxx.LocateLoaded();
-        if (stdcxx is null) return new(NativePatchDecision.Decide([], [], []), original, null, null);
-        var provided = SystemLibStdCxx.ProvidedVersions(stdcxx);
-        var plan = LibStdCxxPatch.Plan(image, provided);
-        switch (plan.Decision.Kind)
-        {
-            case NativePatchKind.NotNeeded:
-                return new(plan.Decision, original, null, stdcxx);
-            case NativePatchKind.Unfixable:
-                var newest = provided.Where(v => v.StartsWith("GLIBCXX_", StringComparison.Ordinal)).Max(VersionNameComparer.Instance);
-                throw new QcqaException(ErrorCodes.RuntimeUnavailable,
-                    $"TorchSharp's native library {original} requires {string.Join(", ", plan.Decision.UnfixableVersions)} from libstdc++, " +
-                    $"but this system's {stdcxx} provides versions only up to {newest}. Install a newer libstdc++ (from GCC 13 or later).",
-                    original);
-        }
-
-        var cache = new PatchedLibraryCache(PatchedLibraryCache.DefaultRoot());
-        string patched;
-        try
-        {
-            patched = cache.GetOrCreate(Path.GetFileName(original), bytes, b => plan.Apply(b, provided));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new QcqaException(ErrorCodes.RuntimeUnavailable,
-                $"Cannot write the patched copy of TorchSharp's native library to {cache.Root}: {e.Message} Set XDG_CACHE_HOME to a writable folder.",
-                cache.Root, inner: e);
-        }
-
-        PreloadDependencies(image, Path.GetDirectoryName(original)!);
-        if (!NativeLibrary.TryLoad(patched, out var handle))
-            throw new QcqaException(ErrorCodes.RuntimeUnavailable,
-                $"The patched copy {patched} of {original} does not load. Set {PatchSwitchVariable}=0 to see TorchSharp's own error.", patched);
-        RegisterResolver(handle);
-        return new(plan.Decision, original, patched, stdcxx);
-    }
-
-    /// <summary>
-    /// Loads, by full path, every library the original names in <c>DT_NEEDED</c> that ships beside it or in the
-    /// app's native folders (libtorch, libc10, …). The copy lives in the cache, where its <c>$ORIGIN</c> run path
-    /// finds nothing; with these loaded, the dynamic linker satisfies its needs by soname.
-    /// </summary>
-    private static void PreloadDependencies(ElfImage image, string originalDirectory)
-    {
-        foreach (var needed in image.NeededLibraries())
-        {
-            var besides = Path.Combine(originalDirectory, needed);
-            var path = File.Exists(besides) ? besides : TorchSharpNativeFiles.Find(needed);
-            // Anything not shipped with the app (libc, libstdc++, …) comes from the system as usual.
-            if (path is null) continue;
-            if (!NativeLibrary.TryLoad(path, out _))
-                throw new QcqaException(ErrorCodes.RuntimeUnavailable, $"libtorch's {path} does not load on this system.", path);
-        }
+        var fix = LibStdCxxCompatibility.Apply(original, TorchSharpNativeFiles.Find);
+        if (fix.PatchedLibraryPath is not null) RegisterResolver(fix.Handle);
+        return new(fix.Decision, fix.OriginalLibraryPath, fix.PatchedLibraryPath, fix.LibStdCxxPath);
     }
 
     private static void RegisterResolver(IntPtr handle)
@@ -166,9 +104,6 @@ public static class TorchRuntime
             // The application registered its own resolver; the soname match still routes loads to our copy.
         }
     }
-
-    private static bool PatchDisabled() =>
-        Environment.GetEnvironmentVariable(PatchSwitchVariable)?.Trim().ToLowerInvariant() is "0" or "false" or "off";
 
     private static string FirstLine(Exception e)
     {

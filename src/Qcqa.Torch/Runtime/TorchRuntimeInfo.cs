@@ -1,3 +1,5 @@
+using Qcqa.Torch.Native;
+
 namespace Qcqa.Torch.Runtime;
 
 /// <summary>What <see cref="TorchRuntime.EnsureInitialized"/> found and did.</summary>

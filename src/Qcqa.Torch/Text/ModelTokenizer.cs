@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
-using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 
@@ -68,7 +67,7 @@ public sealed class ModelTokenizer
     /// </exception>
     public static ModelTokenizer Load(string modelFolder)
     {
-        ArgumentNullException.ThrowIfNull(modelFolder);
+        Preconditions.CheckNotNull(modelFolder);
         var folder = Path.GetFullPath(modelFolder);
         var configPath = Path.Combine(folder, ModelConfig.FileName);
         var vocabSize = VocabSize(configPath);
@@ -124,28 +123,12 @@ public sealed class ModelTokenizer
                 FilePath ?? configPath);
     }
 
-    /// <summary>
-    /// A content key of the folder's tokenizer files (or of their absence): two folders with the same key tokenize
-    /// alike, as a compressed variant and its original do (the merger copies the files).
-    /// </summary>
-    /// <param name="modelFolder">A model folder.</param>
-    public static string ContentKey(string modelFolder)
-    {
-        var builder = new CacheKeyBuilder("tokenizer");
-        foreach (var name in TokenizerFileNames.All)
-        {
-            var path = Path.Combine(modelFolder, name);
-            builder.Add(name).Add(File.Exists(path) ? ContentHash.ComputeFile(path) : "-");
-        }
-        return builder.Build().Hash;
-    }
-
     /// <summary>The ids of <paramref name="text"/>, after <see cref="PrefixIds"/>.</summary>
     /// <param name="text">The text.</param>
     /// <param name="addPrefix">False to leave out the beginning-of-sequence token.</param>
     public long[] Encode(string text, bool addPrefix = true)
     {
-        ArgumentNullException.ThrowIfNull(text);
+        Preconditions.CheckNotNull(text);
         var ids = _codec.Encode(text);
         var result = new long[(addPrefix ? _prefix.Length : 0) + ids.Count];
         var at = 0;
@@ -176,7 +159,7 @@ public sealed class ModelTokenizer
     /// <param name="ids">Ids this tokenizer produced or a model generated (each below <see cref="EmbeddingRows"/>).</param>
     public string Decode(IReadOnlyList<long> ids)
     {
-        ArgumentNullException.ThrowIfNull(ids);
+        Preconditions.CheckNotNull(ids);
         var narrow = new int[ids.Count];
         for (var i = 0; i < narrow.Length; i++) narrow[i] = checked((int)ids[i]);
         if (Kind == TokenizerKind.Bytes) return _codec.Decode(narrow);

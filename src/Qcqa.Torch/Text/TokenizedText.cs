@@ -55,8 +55,8 @@ public sealed class TokenizedText
     /// </exception>
     public static TokenizedText Load(ModelTokenizer tokenizer, string path, long? maxTokens = null)
     {
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        ArgumentNullException.ThrowIfNull(path);
+        Preconditions.CheckNotNull(tokenizer);
+        Preconditions.CheckNotNull(path);
         if (maxTokens is < 2)
             throw new QcqaException(ErrorCodes.BadArgument, $"The token cap must be at least 2 (got {maxTokens}): perplexity scores every token after the first.");
         if (!File.Exists(path))

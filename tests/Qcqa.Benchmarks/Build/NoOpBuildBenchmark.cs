@@ -1,5 +1,6 @@
 using System.Globalization;
 using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Benchmarks.Build;
 

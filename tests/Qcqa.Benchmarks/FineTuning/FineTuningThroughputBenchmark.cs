@@ -3,7 +3,7 @@ using System.Globalization;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
-using Qcqa.Integration.Tests.TestSupport;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.FineTuning;
 using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Text;
@@ -43,7 +43,7 @@ public sealed class FineTuningThroughputBenchmark : IBenchmark
         using var temp = new TempFolder("bench");
         var compressed = temp.Combine("gqa-50");
         using (var checkpoint = Checkpoint.Open(original))
-            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", checkpoint.LayerCount, LayerGrouping.Gqa(checkpoint.Config.NumAttentionHeads, checkpoint.Config.NumAttentionHeads / 2)), compressed);
+            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Gqa, checkpoint.LayerCount, LayerGrouping.Gqa(checkpoint.Config.NumAttentionHeads, checkpoint.Config.NumAttentionHeads / 2)), compressed);
         // The text only supplies windows (the speed does not depend on which); the held-out file is the one every clone has.
         var text = TokenizedText.Load(ModelTokenizer.Load(original), Path.Combine(original, "heldout.txt"));
 

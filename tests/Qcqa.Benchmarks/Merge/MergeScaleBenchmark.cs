@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Synthetic;
 
 namespace Qcqa.Benchmarks.Merge;
@@ -47,9 +48,9 @@ public sealed class MergeScaleBenchmark : IBenchmark
 
             foreach (var (name, grouping) in new[]
             {
-                ("identity", ModelGrouping.Uniform("identity", 32, LayerGrouping.Identity(32))),
+                ("identity", ModelGrouping.Uniform(GroupingMode.Custom, 32, LayerGrouping.Identity(32))),
                 ("EC G=8 (random groups)", RandomEqualGrouping(32, 32, 8)),
-                ("AC mixed sizes", ModelGrouping.Uniform("arbitrary", 32, LayerGrouping.FromGroups(32, [Enumerable.Range(0, 20), Enumerable.Range(20, 5), Enumerable.Range(25, 7)]))),
+                ("AC mixed sizes", ModelGrouping.Uniform(GroupingMode.Arbitrary, 32, LayerGrouping.FromGroups(32, [Enumerable.Range(0, 20), Enumerable.Range(20, 5), Enumerable.Range(25, 7)]))),
             })
             {
                 var target = Path.Combine(root, "out");
@@ -75,7 +76,7 @@ public sealed class MergeScaleBenchmark : IBenchmark
     private static ModelGrouping RandomEqualGrouping(int layers, int heads, int groups)
     {
         var random = new Random(5);
-        return new ModelGrouping("equal", Enumerable.Range(0, layers).Select(l =>
+        return new ModelGrouping(GroupingMode.Equal, Enumerable.Range(0, layers).Select(l =>
         {
             var order = Enumerable.Range(0, heads).OrderBy(_ => random.Next()).ToArray();
             var labels = new int[heads];

@@ -28,7 +28,7 @@ public sealed class SearchQualityBenchmark : IBenchmark
         if (args.Length > 0)
         {
             using var checkpoint = Qcqa.Core.Checkpoints.Checkpoint.Open(args[0]);
-            var grams = GroupingEvaluator.ComputeGrams(checkpoint);
+            var grams = new StatisticsStage(cache: null, Serilog.Core.Logger.None).Run(checkpoint).Grams.ToArray();
             Table($"{Path.GetFileName(Path.GetFullPath(args[0]))}: the model's own K/V heads", grams, Enumerable.Range(1, grams[0].Size - 1).ToArray());
         }
         else
@@ -47,14 +47,14 @@ public sealed class SearchQualityBenchmark : IBenchmark
     {
         int Heads = grams[0].Size, Layers = grams.Length;
         var watch = Stopwatch.StartNew();
-        var ours = ModelSearch.Run(grams, new SearchSettings { Mode = CardinalityMode.Arbitrary });
+        var ours = ModelSearch.Run(grams, new SearchSettings { Mode = GroupingMode.Arbitrary });
         var oursSeconds = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var oursEqual = ModelSearch.Run(grams, new SearchSettings { Mode = CardinalityMode.Equal });
+        var oursEqual = ModelSearch.Run(grams, new SearchSettings { Mode = GroupingMode.Equal });
         var equalSeconds = watch.Elapsed.TotalSeconds;
         var plainSeconds = 0.0;
         // A long run with another seed: the best known value, to show how close the default budget gets.
-        var longRun = ModelSearch.Run(grams, new SearchSettings { Mode = CardinalityMode.Arbitrary, Population = 128, Generations = 400, Seed = 99 });
+        var longRun = ModelSearch.Run(grams, new SearchSettings { Mode = GroupingMode.Arbitrary, Population = 128, Generations = 400, Seed = 99 });
 
         Console.WriteLine();
         Console.WriteLine($"{Layers} layers × {Heads} heads, {title}");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
 using Qcqa.Core.Statistics;
 
@@ -26,7 +27,7 @@ public sealed class SearchScaleBenchmark : IBenchmark
         // Warm-up (JIT) on one small layer so the first timing is not a compile.
         LayerSearch.Run(SyntheticLayer.RandomGram(8, 16, rng), new SearchSettings());
 
-        foreach (var mode in new[] { CardinalityMode.Arbitrary, CardinalityMode.Equal })
+        foreach (var mode in new[] { GroupingMode.Arbitrary, GroupingMode.Equal })
         {
             var settings = new SearchSettings { Mode = mode, Threads = threads };
             var watch = Stopwatch.StartNew();

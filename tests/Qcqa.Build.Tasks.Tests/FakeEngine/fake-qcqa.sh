@@ -1,10 +1,11 @@
 #!/bin/sh
 # Stand-in for `dotnet-qcqa build` in the build-integration tests: takes the engine's command line, speaks the
-# --msbuild line protocol, writes one output and a dependency file, and appends to runs.log in the cache folder
+# --msbuild line protocol, writes one output and a dependency file listing it (the one channel for produced
+# files), and appends to runs.log in the cache folder
 # so tests can count its runs. What it does is chosen by words in the spec:
 #   FAIL   -> canonical error + warning lines, exit 1
 #   CRASH  -> a stack-trace-like text on stderr, exit 3, no error line
-#   otherwise: info/verbose/data lines, output <out>/tiny/half/config.json (a copy of the spec), exit 0
+#   otherwise: info/verbose lines, output <out>/tiny/half/config.json (a copy of the spec), exit 0
 set -eu
 if [ "${1:-}" != build ]; then echo "fake engine: expected 'build', got '${1:-}'" >&2; exit 2; fi
 spec=$2
@@ -37,7 +38,6 @@ echo "verbose: device=${device:-from spec}"
 target="$out/tiny/half/config.json"
 mkdir -p "$(dirname "$target")"
 cp "$spec" "$target"
-echo "data: output=$target"
 mkdir -p "$(dirname "$deps")"
 printf '# qcqa dependency file, format 1\ninput\t%s\noutput\t%s\n' "$spec" "$target" > "$deps.tmp.$$"
 mv "$deps.tmp.$$" "$deps"

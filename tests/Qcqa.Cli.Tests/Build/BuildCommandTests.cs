@@ -29,7 +29,7 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task InMsBuildModeErrorsAndOutputsTravelAsPrefixedLinesOnStandardOutput()
+    public async Task InMsBuildModeErrorsTravelAsPrefixedLinesAndOutputsInTheDependencyFile()
     {
         var spec = _temp.Combine("qcqa.yaml");
         File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - { name: a, mode: gqa, budget: 0.5 }\n");
@@ -40,9 +40,10 @@ public sealed class BuildCommandTests : IDisposable
         var bad = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"), "--msbuild");
 
         Assert.True(good.ExitCode == 0, good.Output + good.Error);
-        Assert.Contains($"data: output={Path.Combine(_temp.Path, "out", "model", "a", "model.safetensors")}", good.Output);
-        Assert.Contains("info: ", good.Output);
         Assert.True(File.Exists(deps));
+        Assert.Contains($"output\t{Path.Combine(_temp.Path, "out", "model", "a", "model.safetensors")}", File.ReadAllLines(deps));
+        Assert.DoesNotContain("data: output=", good.Output); // one channel for produced files: the dependency file
+        Assert.Contains("info: ", good.Output);
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains(bad.Output.Split('\n'), l => l.StartsWith($"error: {spec}(4,39): error QCQA042:", StringComparison.Ordinal));
     }

@@ -23,7 +23,7 @@ internal sealed class HostileWorkspace : IDisposable
         SyntheticLlamaCheckpoint.Write(Model, new SyntheticCheckpointOptions { Layers = 2, Heads = Heads, HeadDim = 4, Hidden = 16, Intermediate = 8, Vocab = 16 });
         SyntheticLlamaCheckpoint.Write(Sharded, new SyntheticCheckpointOptions { Layers = 2, Heads = Heads, HeadDim = 4, Hidden = 16, Intermediate = 8, Vocab = 16, Shards = 2 });
         Directory.CreateDirectory(Work);
-        GroupingFile.Write(Grouping, ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(Heads, 2)));
+        GroupingFile.Write(Grouping, ModelGrouping.Uniform(GroupingMode.Gqa, 2, LayerGrouping.Gqa(Heads, 2)));
         File.WriteAllText(Spec, ValidSpec);
     }
 

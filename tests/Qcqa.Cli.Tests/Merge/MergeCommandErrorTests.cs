@@ -34,7 +34,7 @@ public sealed class MergeCommandErrorTests : IDisposable
         _weights = Path.Combine(_model, Checkpoint.SingleFileName);
         _config = Path.Combine(_model, ModelConfig.FileName);
         _grouping = _temp.Combine("grouping.json");
-        GroupingFile.Write(_grouping, ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(Heads, 3)));
+        GroupingFile.Write(_grouping, ModelGrouping.Uniform(GroupingMode.Gqa, 2, LayerGrouping.Gqa(Heads, 3)));
         _output = _temp.Combine("out");
     }
 

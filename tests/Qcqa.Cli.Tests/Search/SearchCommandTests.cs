@@ -1,7 +1,7 @@
 using Qcqa.Cli.Commands.Search;
 using Qcqa.Cli.Tests.TestSupport;
+using Qcqa.Core.Allocation;
 using Qcqa.Core.Grouping;
-using Qcqa.Core.Pipeline;
 using Qcqa.Core.Synthetic;
 using Qcqa.Tests.Shared;
 

@@ -101,7 +101,7 @@ public sealed class SignalTests(ITestOutputHelper log) : IDisposable
             Layers = 6, Heads = 32, HeadDim = 64, Hidden = 2048, Intermediate = 64, Vocab = 32, AttentionOnly = true,
         });
         var grouping = _temp.Combine("grouping.json");
-        GroupingFile.Write(grouping, ModelGrouping.Uniform("gqa", 6, LayerGrouping.Gqa(32, 16)));
+        GroupingFile.Write(grouping, ModelGrouping.Uniform(GroupingMode.Gqa, 6, LayerGrouping.Gqa(32, 16)));
         return (model, grouping);
     }
 

@@ -15,7 +15,7 @@ public sealed class BaselineGroupingsTests
     public void GqaAndMqaCarryTheirWseFromTheGramMatrices()
     {
         var gqa = BaselineGroupings.Gqa(Grams, 2);
-        Assert.Equal("gqa", gqa.Mode);
+        Assert.Equal(GroupingMode.Gqa, gqa.Mode);
         for (var l = 0; l < Grams.Length; l++)
         {
             Assert.Equal(LayerGrouping.Gqa(8, 2), gqa.Layers[l].Grouping);
@@ -23,7 +23,7 @@ public sealed class BaselineGroupingsTests
             Assert.Equal(gqa.Layers[l].Wse / Grams[l].Trace, gqa.Layers[l].WseRelative);
         }
         var mqa = BaselineGroupings.Mqa(Grams);
-        Assert.Equal("mqa", mqa.Mode);
+        Assert.Equal(GroupingMode.Mqa, mqa.Mode);
         Assert.Equal(2, mqa.KvHeadsTotal);
     }
 

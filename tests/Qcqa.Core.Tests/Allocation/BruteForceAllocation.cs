@@ -27,7 +27,7 @@ internal static class BruteForceAllocation
             foreach (var point in front.Points)
             {
                 var g = point.GroupCount;
-                var pinned = budget.PinnedMha.Any(r => r.Contains(layer));
+                var pinned = Pinned(budget, layer);
                 if (pinned && g != front.HeadCount) continue;
                 if (g > caps[layer] || used + g > capacity) continue;
                 if (offered is not null && g != front.HeadCount && !offered(layer, g)) continue;
@@ -44,14 +44,17 @@ internal static class BruteForceAllocation
         for (var l = 0; l < fronts.Count; l++)
         {
             var h = fronts[l].HeadCount;
-            int? cap = budget.LayerFraction is { } u ? Snap(fronts[l], RoundHalfDown(u * h)) : null;
-            var rules = budget.Layers.Where(r => r.Layers.Contains(l))
-                .Select(r => Snap(fronts[l], r.Fraction is { } f ? RoundHalfDown(f * h) : r.KvHeads!.Value)).ToList();
+            int? cap = budget.PerLayerFraction is { } u ? Snap(fronts[l], RoundHalfDown(u * h)) : null;
+            var rules = budget.Layers.Where(r => r.Layers.Contains(l) && r.Value.Kind != LayerBudgetKind.Mha)
+                .Select(r => Snap(fronts[l], r.Value.Kind == LayerBudgetKind.Fraction ? RoundHalfDown(r.Value.Fraction * h) : r.Value.HeadCount)).ToList();
             if (rules.Count > 0) cap = rules.Min();
-            caps[l] = budget.PinnedMha.Any(r => r.Contains(l)) ? h : cap ?? h;
+            caps[l] = Pinned(budget, l) ? h : cap ?? h;
         }
         return caps;
     }
+
+    public static bool Pinned(KvBudget budget, int layer)
+        => budget.KeepMha.Any(k => k.Layer == layer) || budget.Layers.Any(r => r.Value.Kind == LayerBudgetKind.Mha && r.Layers.Contains(layer));
 
     private static int RoundHalfDown(double x)
     {

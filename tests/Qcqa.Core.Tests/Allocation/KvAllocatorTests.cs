@@ -15,20 +15,21 @@ public sealed class KvAllocatorTests
         foreach (var b in new[] { 0.2, 0.25, 0.34, 0.5, 0.75, 1.0 }) data.Add($"every layer {b}", KvBudget.EveryLayer(b));
         data.Add("explicit caps", new KvBudget
         {
+            GlobalFraction = 1.0, // every layer needs a budget: 1.0 bounds nothing, it only covers layer 2
             Layers = [LayerBudget.OfFraction(new LayerRange(0, 1), 0.5), LayerBudget.OfKvHeads(LayerRange.Single(3), 2)],
         });
         data.Add("overlapping caps, tighter wins", new KvBudget
         {
             Layers = [LayerBudget.OfFraction(new LayerRange(0, 3), 0.7), LayerBudget.OfKvHeads(LayerRange.Single(1), 1)],
         });
-        data.Add("pins under a global budget", new KvBudget { GlobalFraction = 0.5, PinnedMha = [LayerRange.Single(2)] });
-        data.Add("pins override the uniform fraction", new KvBudget { LayerFraction = 0.34, PinnedMha = [new LayerRange(0, 1)] });
+        data.Add("pins under a global budget", new KvBudget { GlobalFraction = 0.5, KeepMha = [new LayerReference(2)] });
+        data.Add("pins override the uniform fraction", new KvBudget { PerLayerFraction = 0.34, Layers = [LayerBudget.Mha(new LayerRange(0, 1))] });
         data.Add("everything combined", new KvBudget
         {
             GlobalFraction = 0.5,
-            LayerFraction = 0.75,
+            PerLayerFraction = 0.75,
             Layers = [LayerBudget.OfKvHeads(LayerRange.Single(3), 1)],
-            PinnedMha = [LayerRange.Single(0)],
+            KeepMha = [new LayerReference(0)],
         });
         return data;
     }
@@ -37,7 +38,7 @@ public sealed class KvAllocatorTests
     [MemberData(nameof(Budgets))]
     public void TheDynamicProgrammeMatchesBruteForceForEveryBudgetForm(string name, KvBudget budget)
     {
-        foreach (var mode in new[] { CardinalityMode.Arbitrary, CardinalityMode.Equal })
+        foreach (var mode in new[] { GroupingMode.Arbitrary, GroupingMode.Equal })
             for (var seed = 0; seed < 5; seed++)
             {
                 var fronts = TestFronts.Random(4, 6, mode, seed);
@@ -52,11 +53,11 @@ public sealed class KvAllocatorTests
     [MemberData(nameof(Budgets))]
     public void ThePapersSecondStageMatchesBruteForceOverItsBinaryChoice(string name, KvBudget budget)
     {
-        foreach (var mode in new[] { CardinalityMode.Arbitrary, CardinalityMode.Equal })
+        foreach (var mode in new[] { GroupingMode.Arbitrary, GroupingMode.Equal })
             for (var seed = 0; seed < 5; seed++)
             {
                 var fronts = TestFronts.Random(4, 6, mode, seed);
-                var fixedG = mode == CardinalityMode.Equal ? 2 : 3;
+                var fixedG = mode == GroupingMode.Equal ? 2 : 3;
                 var expected = BruteForceAllocation.Best(fronts, budget, (_, g) => g == fixedG);
                 if (double.IsPositiveInfinity(expected))
                 {
@@ -73,8 +74,8 @@ public sealed class KvAllocatorTests
     [Fact]
     public void PinnedLayersStayMhaAndTheRestShareTheBudget()
     {
-        var fronts = TestFronts.Random(4, 6, CardinalityMode.Arbitrary, 11);
-        var result = KvAllocator.Allocate(fronts, new KvBudget { GlobalFraction = 0.75, PinnedMha = [new LayerRange(1, 2)] });
+        var fronts = TestFronts.Random(4, 6, GroupingMode.Arbitrary, 11);
+        var result = KvAllocator.Allocate(fronts, new KvBudget { GlobalFraction = 0.75, Layers = [LayerBudget.Mha(new LayerRange(1, 2))] });
         Assert.True(result.Layers[1].Grouping.IsIdentity);
         Assert.True(result.Layers[2].Grouping.IsIdentity);
         Assert.Equal(0.0, result.Layers[1].Wse);
@@ -86,17 +87,17 @@ public sealed class KvAllocatorTests
     {
         // WSE falling with G: each layer then keeps exactly its share.
         var fronts = Enumerable.Range(1, 3)
-            .Select(l => TestFronts.Front(6, CardinalityMode.Equal, CardinalityMode.Equal.AllowedGroupCounts(6), g => l * (6.0 / g - 1)))
+            .Select(l => TestFronts.Front(6, GroupingMode.Equal, GroupingMode.Equal.AllowedGroupCounts(6), g => l * (6.0 / g - 1)))
             .ToArray();
         var result = KvAllocator.Allocate(fronts, KvBudget.EveryLayer(0.5));
-        Assert.Equal("equal", result.Mode);
+        Assert.Equal(GroupingMode.Equal, result.Mode);
         Assert.All(result.Layers, e =>
         {
             Assert.Equal(3, e.Grouping.GroupCount);
             Assert.Equal(fronts[e.Index][3].Wse, e.Wse);
             Assert.Equal(e.Wse / TestFronts.Energy, e.WseRelative);
         });
-        Assert.Equal("arbitrary", KvAllocator.Allocate(TestFronts.Random(2, 4, CardinalityMode.Arbitrary, 1), KvBudget.Global(0.5)).Mode);
+        Assert.Equal(GroupingMode.Arbitrary, KvAllocator.Allocate(TestFronts.Random(2, 4, GroupingMode.Arbitrary, 1), KvBudget.Global(0.5)).Mode);
     }
 
     [Theory]
@@ -106,7 +107,7 @@ public sealed class KvAllocatorTests
     [InlineData(0.078125, 2)] // 2.5 rounds down to 2
     public void EqualModeSnapsEachLayersShareToTheNearestDivisorTakingTheSmallerOnATie(double fraction, int expected)
     {
-        var front = TestFronts.Front(32, CardinalityMode.Equal, CardinalityMode.Equal.AllowedGroupCounts(32), g => 32.0 / g - 1);
+        var front = TestFronts.Front(32, GroupingMode.Equal, GroupingMode.Equal.AllowedGroupCounts(32), g => 32.0 / g - 1);
         var result = KvAllocator.Allocate([front], KvBudget.EveryLayer(fraction));
         Assert.Equal(expected, result.Layers[0].Grouping.GroupCount);
     }
@@ -114,7 +115,7 @@ public sealed class KvAllocatorTests
     [Fact]
     public void StayingMhaIsAnOptionEvenWhenTheFrontLacksIt()
     {
-        var front = TestFronts.Front(6, CardinalityMode.Arbitrary, [2, 3], g => 1.0);
+        var front = TestFronts.Front(6, GroupingMode.Arbitrary, [2, 3], g => 1.0);
         var result = KvAllocator.Allocate([front], KvBudget.Global(1.0));
         Assert.True(result.Layers[0].Grouping.IsIdentity);
     }
@@ -126,8 +127,8 @@ public sealed class KvAllocatorTests
         {
             var g = result.Layers[l].Grouping.GroupCount;
             Assert.True(g <= caps[l], $"layer {l} keeps {g}, cap {caps[l]}");
-            if (budget.PinnedMha.Any(r => r.Contains(l))) Assert.True(result.Layers[l].Grouping.IsIdentity);
-            if (fronts[l].Mode == CardinalityMode.Equal) Assert.True(result.Layers[l].Grouping.IsEqualCardinality);
+            if (BruteForceAllocation.Pinned(budget, l)) Assert.True(result.Layers[l].Grouping.IsIdentity);
+            if (fronts[l].Mode == GroupingMode.Equal) Assert.True(result.Layers[l].Grouping.IsEqualCardinality);
         }
         if (budget.GlobalFraction is { } b) Assert.True(result.KvHeadsTotal <= Math.Floor(b * fronts.Sum(f => f.HeadCount) + 1e-9));
     }

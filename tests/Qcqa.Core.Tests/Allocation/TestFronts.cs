@@ -8,7 +8,7 @@ internal static class TestFronts
 {
     public const double Energy = 100.0;
 
-    public static LayerFront[] Random(int layers, int heads, CardinalityMode mode, int seed)
+    public static LayerFront[] Random(int layers, int heads, GroupingMode mode, int seed)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, layers)
@@ -16,12 +16,12 @@ internal static class TestFronts
             .ToArray();
     }
 
-    public static LayerFront Front(int heads, CardinalityMode mode, IEnumerable<int> groupCounts, Func<int, double> wse)
+    public static LayerFront Front(int heads, GroupingMode mode, IEnumerable<int> groupCounts, Func<int, double> wse)
         => new(heads, mode, Energy, groupCounts.Select(g => new FrontPoint(GroupingWith(heads, g, mode), wse(g))));
 
     // Any valid grouping with G groups will do: stage 2 only reads G and WSE.
-    private static LayerGrouping GroupingWith(int heads, int g, CardinalityMode mode)
-        => mode == CardinalityMode.Equal
+    private static LayerGrouping GroupingWith(int heads, int g, GroupingMode mode)
+        => mode == GroupingMode.Equal
             ? LayerGrouping.Gqa(heads, g)
             : LayerGrouping.FromLabels(Enumerable.Range(0, heads).Select(h => Math.Min(h, g - 1)).ToArray());
 }

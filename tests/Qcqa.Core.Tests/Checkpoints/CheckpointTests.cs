@@ -17,7 +17,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenASingleFileModelEveryLayerHasValidatedAttentionTensors()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 4, HeadDim = 6, Hidden = 20, Biases = true });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 4, HeadDim = 6, Hidden = 20, Biases = true });
         using var checkpoint = Checkpoint.Open(path);
         Assert.Null(checkpoint.Index);
         Assert.Single(checkpoint.Files);
@@ -33,7 +33,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void KvCacheBytesPerTokenCountsKeysAndValuesOfEveryLayer()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 8, KvHeads = 2, HeadDim = 5, Hidden = 16, Dtype = SafetensorsDtype.BF16 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 8, KvHeads = 2, HeadDim = 5, Hidden = 16, Dtype = SafetensorsDtype.BF16 });
         using var checkpoint = Checkpoint.Open(path);
         Assert.Equal(2L * 3 * 2 * 5 * 2, checkpoint.KvCacheBytesPerToken);
     }
@@ -42,7 +42,7 @@ public class CheckpointTests : IDisposable
     public void ParameterCountIsTheSumOfAllTensorElements()
     {
         var o = new SyntheticCheckpointOptions { Layers = 2, Heads = 4, HeadDim = 8, Hidden = 32, Intermediate = 48, Vocab = 50 };
-        var path = TestModels.Write(_folder, o);
+        var path = SyntheticModels.Write(_folder, o);
         using var checkpoint = Checkpoint.Open(path);
         long perLayer = 4 * 32 * 32 + 2 * 32 + 3 * 48 * 32;
         Assert.Equal(2 * 50 * 32 + 32 + 2 * perLayer, checkpoint.ParameterCount);
@@ -51,7 +51,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAShardedModelTensorsAreFoundAcrossShards()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Shards = 3 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Shards = 3 });
         using var checkpoint = Checkpoint.Open(path);
         Assert.NotNull(checkpoint.Index);
         Assert.Equal(3, checkpoint.Files.Count);
@@ -65,25 +65,25 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAMissingKeyProjectionItNamesTheTensorAndTheFile()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2 });
         var weights = Path.Combine(path, "model.safetensors");
-        TestModels.RewriteWeights(weights, t => t.Name == LlamaTensorNames.KeyWeight(1) ? null : TensorDeclaration.Of(t));
+        WeightEdits.RewriteWeights(weights, t => t.Name == LlamaTensorNames.KeyWeight(1) ? null : TensorDeclaration.Of(t));
         QcqaAssert.Throws(ErrorCodes.MissingTensor, "Layer 1 has no key projection 'model.layers.1.self_attn.k_proj.weight'", weights, () => Checkpoint.Open(path));
     }
 
     [Fact]
     public void GivenAKeyProjectionOfTheWrongShapeItGivesBothShapes()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 8, Hidden = 16 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 8, Hidden = 16 });
         var weights = Path.Combine(path, "model.safetensors");
-        TestModels.RewriteWeights(weights, t => t.Name == LlamaTensorNames.KeyWeight(0) ? new TensorDeclaration(t.Name, t.Dtype, [16, 32]) : TensorDeclaration.Of(t));
+        WeightEdits.RewriteWeights(weights, t => t.Name == LlamaTensorNames.KeyWeight(0) ? new TensorDeclaration(t.Name, t.Dtype, [16, 32]) : TensorDeclaration.Of(t));
         QcqaAssert.Throws(ErrorCodes.ShapeMismatch, "has shape [16, 32] but config.json implies [32, 16]", weights, () => Checkpoint.Open(path));
     }
 
     [Fact]
     public void GivenAGqaConfigThatClaimsMoreKvHeadsThanStoredItReportsAShapeMismatch()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, KvHeads = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, KvHeads = 2 });
         var configPath = Path.Combine(path, "config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["num_key_value_heads"] = 4;
@@ -94,7 +94,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAConfigWithHeadsNotDivisibleByKvHeadsOpeningFailsOnTheConfig()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
         var configPath = Path.Combine(path, "config.json");
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["num_key_value_heads"] = 3;
@@ -105,7 +105,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAFolderWithoutConfigItNamesConfigJson()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions());
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions());
         File.Delete(Path.Combine(path, "config.json"));
         QcqaAssert.Throws(ErrorCodes.BadModelConfig, "no config.json", Path.Combine(path, "config.json"), () => Checkpoint.Open(path));
     }
@@ -120,7 +120,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenOnlyPickleWeightsItRefusesAndSaysWhy()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions());
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions());
         File.Move(Path.Combine(path, "model.safetensors"), Path.Combine(path, "pytorch_model.bin"));
         QcqaAssert.Throws(ErrorCodes.FileNotFound, "pickle", path, () => Checkpoint.Open(path));
     }
@@ -128,7 +128,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAShardIndexNamingAMissingShardItNamesTheShard()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         File.Delete(Path.Combine(path, "model-00002-of-00002.safetensors"));
         QcqaAssert.Throws(ErrorCodes.BadShardIndex, "Shard 'model-00002-of-00002.safetensors' listed in the index does not exist", IndexOf(path), () => Checkpoint.Open(path));
     }
@@ -136,7 +136,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAShardIndexPlacingATensorInTheWrongShardItSaysWhereItIs()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         EditIndex(path, map => map[LlamaTensorNames.LmHead] = "model-00001-of-00002.safetensors");
         QcqaAssert.Throws(ErrorCodes.BadShardIndex, "'lm_head.weight' is stored in model-00002-of-00002.safetensors but the index places it in model-00001-of-00002.safetensors", IndexOf(path), () => Checkpoint.Open(path));
     }
@@ -144,7 +144,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAShardIndexListingATensorNoShardHoldsItSaysSo()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         EditIndex(path, map => map["ghost.weight"] = "model-00001-of-00002.safetensors");
         QcqaAssert.Throws(ErrorCodes.BadShardIndex, "places tensor 'ghost.weight' in model-00001-of-00002.safetensors, but that shard does not contain it", IndexOf(path), () => Checkpoint.Open(path));
     }
@@ -152,7 +152,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenAShardIndexThatOmitsATensorItSaysSo()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         EditIndex(path, map => map.Remove(LlamaTensorNames.FinalNorm));
         QcqaAssert.Throws(ErrorCodes.BadShardIndex, "the index does not list it", IndexOf(path), () => Checkpoint.Open(path));
     }
@@ -160,7 +160,7 @@ public class CheckpointTests : IDisposable
     [Fact]
     public void GivenATensorStoredInTwoShardsItNamesBoth()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         // Put a copy of the final norm into the first shard too.
         var first = Path.Combine(path, "model-00001-of-00002.safetensors");
         var second = Path.Combine(path, "model-00002-of-00002.safetensors");
@@ -187,7 +187,7 @@ public class CheckpointTests : IDisposable
     [InlineData("{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\", \"a\": \"model-00002-of-00002.safetensors\"}}", "lists 'a' more than once in \"weight_map\"")]
     public void GivenABadShardIndexItSaysWhatIsWrong(string json, string fragment)
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });
         File.WriteAllText(IndexOf(path), json);
         QcqaAssert.Throws(ErrorCodes.BadShardIndex, fragment, IndexOf(path), () => Checkpoint.Open(path));
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Tests.TestSupport;
+using Qcqa.Core.Grouping;
 using Qcqa.Tests.Shared;
 using Xunit;
 
@@ -99,7 +99,7 @@ public class ModelConfigTests : IDisposable
                 {"num_key_value_heads": 1, "query_to_kv": [0, 0, 0, 0]}]}}
             """);
         Assert.NotNull(config.Qcqa);
-        Assert.Equal("arbitrary", config.Qcqa!.Mode);
+        Assert.Equal(GroupingMode.Arbitrary, config.Qcqa!.Mode);
         Assert.Equal(3, config.KeyValueHeads(0));
         Assert.Equal(1, config.KeyValueHeads(1));
         Assert.Equal([0, 1, 0, 2], config.LayerMap(0).QueryToKv);

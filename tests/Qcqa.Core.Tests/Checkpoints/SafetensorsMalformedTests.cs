@@ -1,6 +1,5 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Xunit;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Core.Wse;
 using Qcqa.Tests.Shared;
 using Xunit;
@@ -19,9 +19,9 @@ public class SyntheticLlamaCheckpointTests : IDisposable
     public void TheSameOptionsWriteByteIdenticalFolders()
     {
         var options = new SyntheticCheckpointOptions { Shards = 2, Clusters = 2, Dtype = SafetensorsDtype.BF16 };
-        var a = TestModels.Write(_folder, options, "a");
-        var b = TestModels.Write(_folder, options, "b");
-        var c = TestModels.Write(_folder, options with { Seed = 2 }, "c");
+        var a = SyntheticModels.Write(_folder, options, "a");
+        var b = SyntheticModels.Write(_folder, options, "b");
+        var c = SyntheticModels.Write(_folder, options with { Seed = 2 }, "c");
         Assert.Equal(FolderSnapshot.Of(a), FolderSnapshot.Of(b));
         Assert.NotEqual(FolderSnapshot.Of(a)["model-00001-of-00002.safetensors"], FolderSnapshot.Of(c)["model-00001-of-00002.safetensors"]);
     }
@@ -29,7 +29,7 @@ public class SyntheticLlamaCheckpointTests : IDisposable
     [Fact]
     public void TheConfigDescribesALlamaModelThatReferenceLoadersUnderstand()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Heads = 6, KvHeads = 3, HeadDim = 10, Hidden = 24, Vocab = 70, Intermediate = 40, Dtype = SafetensorsDtype.F16, Biases = true });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Heads = 6, KvHeads = 3, HeadDim = 10, Hidden = 24, Vocab = 70, Intermediate = 40, Dtype = SafetensorsDtype.F16, Biases = true });
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(path, "config.json")))!.AsObject();
         Assert.Equal("llama", (string?)config["model_type"]);
         Assert.Equal("LlamaForCausalLM", (string?)config["architectures"]![0]);
@@ -56,7 +56,7 @@ public class SyntheticLlamaCheckpointTests : IDisposable
     [Fact]
     public void WeightsAreSmallAndNormsAreOne()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Hidden = 64, Vocab = 200 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Hidden = 64, Vocab = 200 });
         using var checkpoint = Checkpoint.Open(path);
         var embed = checkpoint.GetTensor(LlamaTensorNames.EmbedTokens).ReadAllDoubles();
         var mean = embed.Average();
@@ -69,7 +69,7 @@ public class SyntheticLlamaCheckpointTests : IDisposable
     [Fact]
     public void AttentionOnlyModelsHoldOnlyTheAttentionTensors()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { AttentionOnly = true, Layers = 2 });
+        var path = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { AttentionOnly = true, Layers = 2 });
         using var checkpoint = Checkpoint.Open(path);
         Assert.Equal(8, checkpoint.Tensors.Count());
         Assert.All(checkpoint.Tensors, t => Assert.Contains(".self_attn.", t.Name));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Qcqa.Build;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Tests.Shared;
 
@@ -41,18 +42,15 @@ public sealed partial class ErrorCodesDocumentationTests
         Assert.All(engine, code => Assert.Matches(@"^QCQA\d{3}$", code));
     }
 
-    // The engine's codes (ErrorCodes) and the MSBuild tasks' (TaskErrorCodes, which cannot reference Qcqa.Core and
-    // keeps its own constants; read from its source).
+    // The engine's codes (ErrorCodes) and the MSBuild tasks' (EngineContract.TaskError, the engine↔task contract
+    // compiled into both assemblies).
     private static IEnumerable<string> DefinedCodes()
     {
         var engine = typeof(ErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!);
-        var tasks = TaskConstant().Matches(File.ReadAllText(RepositoryLayout.Combine("src", "Qcqa.Build.Tasks", "TaskErrorCodes.cs"))).Select(m => m.Groups["code"].Value);
+        var tasks = Enum.GetValues<EngineContract.TaskError>().Select(e => e.Code());
         return engine.Concat(tasks).Distinct();
     }
 
     [GeneratedRegex(@"^## (?<code>QCQA\d{3}) — ", RegexOptions.Multiline)]
     private static partial Regex Heading();
-
-    [GeneratedRegex("const string \\w+ = \"(?<code>QCQA\\d{3})\"")]
-    private static partial Regex TaskConstant();
 }

@@ -3,7 +3,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Xunit;
 
@@ -15,17 +14,17 @@ public class CheckpointMergerTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static ModelGrouping PerLayer(string mode, params LayerGrouping[] layers)
+    private static ModelGrouping PerLayer(GroupingMode mode, params LayerGrouping[] layers)
         => new(mode, layers.Select((g, i) => new LayerGroupingEntry(i, g)).ToArray());
 
     [Fact]
     public void GivenTheIdentityGroupingEveryWeightFileIsCopiedByteForByte()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Biases = true });
         var output = _folder.Combine("out");
         using (var checkpoint = Checkpoint.Open(input))
         {
-            var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("identity", 2, LayerGrouping.Identity(4)), output);
+            var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Custom, 2, LayerGrouping.Identity(4)), output);
             Assert.Equal(MergeForm.StandardGqa, result.Form);
             Assert.Equal(result.KvCacheBytesPerTokenBefore, result.KvCacheBytesPerTokenAfter);
         }
@@ -38,11 +37,11 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void MergedKeyAndValueRowsAreTheMeanOfTheGroupsRows()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 6, Hidden = 12, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4, HeadDim = 6, Hidden = 12, Biases = true });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(4, [[0, 2, 3], [1]]);
         using var checkpoint = Checkpoint.Open(input);
-        CheckpointMerger.Merge(checkpoint, PerLayer("arbitrary", grouping), output);
+        CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, grouping), output);
         using var merged = Checkpoint.Open(output);
         var before = checkpoint.Attention(0);
         var after = merged.Attention(0);
@@ -58,11 +57,11 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void MergedBFloat16HeadsAreTheMeanRoundedOnceToNearestEven()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 8, Dtype = SafetensorsDtype.BF16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 6, HeadDim = 4, Hidden = 8, Dtype = SafetensorsDtype.BF16 });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(6, [[0, 1, 4], [2, 3, 5]]);
         using var checkpoint = Checkpoint.Open(input);
-        CheckpointMerger.Merge(checkpoint, PerLayer("equal", grouping), output);
+        CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Equal, grouping), output);
         using var merged = Checkpoint.Open(output);
         var keys = checkpoint.ReadKeyWeight(0);
         var result = merged.ReadKeyWeight(0);
@@ -73,7 +72,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenEqualGroupsTheOutputIsAStandardGqaCheckpointWithPermutedQueries()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16, Biases = true });
         var output = _folder.Combine("out");
         var layers = new[]
         {
@@ -81,7 +80,7 @@ public class CheckpointMergerTests : IDisposable
             LayerGrouping.FromGroups(8, [[0, 1], [2, 3], [4, 5], [6, 7]]),
         };
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("equal", layers), output);
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Equal, layers), output);
         Assert.Equal(MergeForm.StandardGqa, result.Form);
         Assert.Equal([4, 4], result.KvHeadsPerLayer);
         Assert.Equal(result.KvCacheBytesPerTokenBefore / 2, result.KvCacheBytesPerTokenAfter);
@@ -90,7 +89,7 @@ public class CheckpointMergerTests : IDisposable
         Assert.Equal(4, merged.Config.NumKeyValueHeads);
         Assert.True(merged.Config.IsStandardLayout);
         Assert.Equal(QcqaConfigBlock.GqaForm, merged.Config.Qcqa!.Form);
-        Assert.Equal("equal", merged.Config.Qcqa.Mode);
+        Assert.Equal(GroupingMode.Equal, merged.Config.Qcqa.Mode);
         for (var layer = 0; layer < 2; layer++)
         {
             var grouping = layers[layer];
@@ -122,12 +121,12 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenArbitraryGroupsQueriesStayAndEachLayerGetsItsOwnMap()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 8, HeadDim = 4, Hidden = 16 });
         var output = _folder.Combine("out");
         var layer0 = LayerGrouping.FromGroups(8, [[0, 5, 7], [1, 2], [3], [4, 6]]);
         var layer1 = LayerGrouping.Mqa(8);
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("arbitrary", layer0, layer1), output);
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, layer0, layer1), output);
         Assert.Equal(MergeForm.PerLayerMap, result.Form);
 
         using var merged = Checkpoint.Open(output);
@@ -147,9 +146,9 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenEqualGroupsButDifferentCountsPerLayerThePerLayerFormIsUsed()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4 });
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("custom", LayerGrouping.Gqa(4, 2), LayerGrouping.Identity(4)), _folder.Combine("out"));
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Custom, LayerGrouping.Gqa(4, 2), LayerGrouping.Identity(4)), _folder.Combine("out"));
         Assert.Equal(MergeForm.PerLayerMap, result.Form);
         Assert.Equal([2, 4], result.KvHeadsPerLayer);
         using var merged = Checkpoint.Open(result.OutputFolder);
@@ -160,11 +159,11 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAGqaInputItsKvHeadsAreGroupedTogetherWithTheirQueryHeads()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4, HeadDim = 4, Hidden = 16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4, HeadDim = 4, Hidden = 16 });
         var output = _folder.Combine("out");
         var grouping = LayerGrouping.FromGroups(4, [[0, 3], [1, 2]]);
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("equal", grouping), output);
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Equal, grouping), output);
         Assert.Equal(MergeForm.StandardGqa, result.Form);
 
         using var merged = Checkpoint.Open(output);
@@ -181,9 +180,9 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAGqaInputWithArbitraryGroupsEachQueryHeadFollowsItsKvHead()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 8, KvHeads = 4 });
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("arbitrary", LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"));
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"));
         using var merged = Checkpoint.Open(result.OutputFolder);
         Assert.Equal([0, 0, 0, 0, 1, 1, 0, 0], merged.Config.LayerMap(0).QueryToKv);
     }
@@ -191,11 +190,11 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void APerLayerOutputCanBeMergedAgain()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 6 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 6 });
         using var checkpoint = Checkpoint.Open(input);
-        var first = CheckpointMerger.Merge(checkpoint, PerLayer("arbitrary", LayerGrouping.FromGroups(6, [[0, 4], [1], [2, 3, 5]]), LayerGrouping.Gqa(6, 2)), _folder.Combine("first"));
+        var first = CheckpointMerger.Merge(checkpoint, PerLayer(GroupingMode.Arbitrary, LayerGrouping.FromGroups(6, [[0, 4], [1], [2, 3, 5]]), LayerGrouping.Gqa(6, 2)), _folder.Combine("first"));
         using var once = Checkpoint.Open(first.OutputFolder);
-        var second = CheckpointMerger.Merge(once, PerLayer("arbitrary", LayerGrouping.FromGroups(3, [[0, 2], [1]]), LayerGrouping.Mqa(2)), _folder.Combine("second"));
+        var second = CheckpointMerger.Merge(once, PerLayer(GroupingMode.Arbitrary, LayerGrouping.FromGroups(3, [[0, 2], [1]]), LayerGrouping.Mqa(2)), _folder.Combine("second"));
         using var twice = Checkpoint.Open(second.OutputFolder);
         Assert.Equal([0, 1, 0, 0, 0, 0], twice.Config.LayerMap(0).QueryToKv);
         Assert.Equal(new int[6], twice.Config.LayerMap(1).QueryToKv);
@@ -208,10 +207,10 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void GivenAShardedInputTheOutputKeepsTheShardsAndAValidIndex()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Heads = 4, Shards = 3, Vocab = 4000 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 4, Heads = 4, Shards = 3, Vocab = 4000 });
         var output = _folder.Combine("out");
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", 4, LayerGrouping.Gqa(4, 2)), output);
+        var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Gqa, 4, LayerGrouping.Gqa(4, 2)), output);
 
         using var merged = Checkpoint.Open(output);
         Assert.Equal(checkpoint.Index!.ShardNames, merged.Index!.ShardNames);
@@ -232,9 +231,9 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void UntouchedTensorsAreCopiedByteForByte()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Dtype = SafetensorsDtype.BF16 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Dtype = SafetensorsDtype.BF16 });
         using var checkpoint = Checkpoint.Open(input);
-        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("mqa", 2, LayerGrouping.Mqa(4)), _folder.Combine("out"));
+        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Mqa, 2, LayerGrouping.Mqa(4)), _folder.Combine("out"));
         using var merged = Checkpoint.Open(_folder.Combine("out"));
         foreach (var tensor in checkpoint.Tensors.Where(t => !t.Name.Contains(".self_attn.")))
         {
@@ -246,7 +245,7 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void OtherFilesOfTheModelFolderAreCopiedAndStaleWeightsAreNot()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 2 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 2 });
         Directory.CreateDirectory(Path.Combine(input, "original"));
         File.WriteAllText(Path.Combine(input, "original", "params.json"), "{}");
         File.WriteAllText(Path.Combine(input, "README.md"), "# model");
@@ -254,7 +253,7 @@ public class CheckpointMergerTests : IDisposable
         File.WriteAllBytes(Path.Combine(input, "pytorch_model.bin"), [1, 2, 3]);
         var output = _folder.Combine("out");
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("mqa", 1, LayerGrouping.Mqa(2)), output);
+        var result = CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Mqa, 1, LayerGrouping.Mqa(2)), output);
 
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "generation_config.json", "README.md", ".gitattributes", Path.Combine("original", "params.json") })
             Assert.Equal(FolderSnapshot.HashFile(Path.Combine(input, file)), FolderSnapshot.HashFile(Path.Combine(output, file)));
@@ -266,12 +265,12 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void TheInputFolderIsNeverModified()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2, Biases = true });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2, Biases = true });
         var before = FolderSnapshot.Of(input);
         using (var checkpoint = Checkpoint.Open(input))
         {
-            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
-            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"), new MergeOptions { FlushToDisk = true });
+            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Gqa, 2, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
+            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Custom, 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"), new MergeOptions { FlushToDisk = true });
         }
         Assert.Equal(before, FolderSnapshot.Of(input));
     }
@@ -279,9 +278,9 @@ public class CheckpointMergerTests : IDisposable
     [Fact]
     public void OtherConfigKeysSurviveAndTheSourceModeIsRecorded()
     {
-        var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
+        var input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1, Heads = 4 });
         using var checkpoint = Checkpoint.Open(input);
-        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("equal", 1, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
+        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Equal, 1, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
         var before = JsonNode.Parse(File.ReadAllText(Path.Combine(input, "config.json")))!.AsObject();
         var after = JsonNode.Parse(File.ReadAllText(_folder.Combine("out", "config.json")))!.AsObject();
         foreach (var (key, value) in before.Where(p => p.Key != "num_key_value_heads"))

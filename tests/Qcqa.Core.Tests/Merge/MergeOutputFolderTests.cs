@@ -3,7 +3,6 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Xunit;
 
@@ -14,11 +13,11 @@ public class MergeOutputFolderTests : IDisposable
     private readonly TempFolder _folder = new();
     private readonly string _input;
 
-    public MergeOutputFolderTests() => _input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2 });
+    public MergeOutputFolderTests() => _input = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4, Shards = 2 });
 
     public void Dispose() => _folder.Dispose();
 
-    private static ModelGrouping Gqa => ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(4, 2));
+    private static ModelGrouping Gqa => ModelGrouping.Uniform(GroupingMode.Gqa, 2, LayerGrouping.Gqa(4, 2));
 
     // Only the input and whatever the test expects: no temporary or half-renamed siblings.
     private void AssertOnlyFolders(params string[] names)
@@ -30,7 +29,7 @@ public class MergeOutputFolderTests : IDisposable
         using var checkpoint = Checkpoint.Open(_input);
         var groupingFile = _folder.Combine("grouping.json");
         QcqaAssert.Throws(ErrorCodes.BadGrouping, "3 layers but the model has 2", groupingFile,
-            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 3, LayerGrouping.Identity(4)), _folder.Combine("out"), new MergeOptions { GroupingPath = groupingFile }));
+            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Custom, 3, LayerGrouping.Identity(4)), _folder.Combine("out"), new MergeOptions { GroupingPath = groupingFile }));
         AssertOnlyFolders("model");
     }
 
@@ -39,7 +38,7 @@ public class MergeOutputFolderTests : IDisposable
     {
         using var checkpoint = Checkpoint.Open(_input);
         QcqaAssert.Throws(ErrorCodes.BadGrouping, "Layer 0: the grouping partitions 8 KV heads but the model's layer has 4", null,
-            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 2, LayerGrouping.Gqa(8, 2)), _folder.Combine("out")));
+            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Custom, 2, LayerGrouping.Gqa(8, 2)), _folder.Combine("out")));
         AssertOnlyFolders("model");
     }
 
@@ -68,7 +67,7 @@ public class MergeOutputFolderTests : IDisposable
         CheckpointMerger.Merge(checkpoint, Gqa, output);
         var previous = FolderSnapshot.Of(output);
         var options = new MergeOptions { BeforeTensor = name => { if (name == LlamaTensorNames.LmHead) throw new InvalidOperationException("boom"); } };
-        Assert.Throws<InvalidOperationException>(() => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("mqa", 2, LayerGrouping.Mqa(4)), output, options));
+        Assert.Throws<InvalidOperationException>(() => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Mqa, 2, LayerGrouping.Mqa(4)), output, options));
         Assert.Equal(previous, FolderSnapshot.Of(output));
         AssertOnlyFolders("model", "out");
     }
@@ -80,7 +79,7 @@ public class MergeOutputFolderTests : IDisposable
         var output = _folder.Combine("out");
         CheckpointMerger.Merge(checkpoint, Gqa, output);
         File.WriteAllText(Path.Combine(output, "stale.txt"), "from an earlier build");
-        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("mqa", 2, LayerGrouping.Mqa(4)), output);
+        CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform(GroupingMode.Mqa, 2, LayerGrouping.Mqa(4)), output);
         using var merged = Checkpoint.Open(output);
         Assert.Equal(1, merged.Config.NumKeyValueHeads);
         Assert.False(File.Exists(Path.Combine(output, "stale.txt")));
@@ -102,7 +101,7 @@ public class MergeOutputFolderTests : IDisposable
     [Fact]
     public void GivenAnOriginalModelAsOutputItRefusesToReplaceIt()
     {
-        var other = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1 }, "other");
+        var other = SyntheticModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 1 }, "other");
         using var checkpoint = Checkpoint.Open(_input);
         QcqaAssert.Throws(ErrorCodes.BadOutputPath, "no \"qcqa\" block", other, () => CheckpointMerger.Merge(checkpoint, Gqa, other));
     }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Qcqa.Core.Build;
+using Qcqa.Build;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
@@ -29,7 +29,7 @@ public class BuildPipelineTests
         Assert.True(File.Exists(Path.Combine(fixture.Output, "summary.md")));
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Output, "summary.json")))!;
         Assert.Equal(5, summary["variants"]!.AsArray().Count);
-        var deps = DependencyFile.Read(fixture.Folder.Combine("qcqa.deps"));
+        var deps = EngineContract.DependencyFile.Read(fixture.Folder.Combine("qcqa.deps"))!.Value;
         Assert.Contains(Path.GetFullPath(fixture.SpecPath), deps.Inputs);
         Assert.Contains(Path.Combine(fixture.Output, "tiny", "ac-50", "model.safetensors"), deps.Outputs);
     }
@@ -128,7 +128,7 @@ public class BuildPipelineTests
                     output: ../../escaped
             """);
 
-        var error = Assert.Throws<QcqaSpecException>(() => fixture.Build()).First;
+        QcqaException error = Assert.Throws<QcqaSpecException>(() => fixture.Build());
 
         Assert.Equal(ErrorCodes.SpecBadValue, error.Code);
         Assert.Equal(Path.GetFullPath(fixture.SpecPath), error.File);
@@ -151,13 +151,12 @@ public class BuildPipelineTests
                     budget: { global: 0.4, keep_mha: [0, 1] }
             """);
 
-        var error = Assert.ThrowsAny<Exception>(() => fixture.Build());
+        var error = Assert.ThrowsAny<QcqaException>(() => fixture.Build());
 
-        var diagnostics = error is QcqaSpecException spec ? spec.ToQcqaExceptions() : [(QcqaException)error];
-        var first = diagnostics[0];
+        var first = error.Diagnostics[0];
         Assert.Equal(ErrorCodes.ImpossibleBudget, first.Code);
-        Assert.Equal(Path.GetFullPath(fixture.SpecPath), first.File);
-        Assert.Equal(7, first.Line);
+        Assert.Equal(Path.GetFullPath(fixture.SpecPath), first.Location.File);
+        Assert.Equal(7, first.Location.Line);
         Assert.False(Directory.Exists(Path.Combine(fixture.Output, "tiny", "pinned")));
     }
 

@@ -1,4 +1,4 @@
-using Qcqa.Core.Pipeline;
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Spec;
 
 namespace Qcqa.Core.Tests.Pipeline;

@@ -1,6 +1,6 @@
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Synthetic;
-using Qcqa.Core.Tests.TestSupport;
 using Qcqa.Tests.Shared;
 using Serilog;
 using Serilog.Core;
@@ -32,7 +32,7 @@ internal sealed class PipelineFixture : IDisposable
 
     internal PipelineFixture(string spec = FourVariants)
     {
-        TestModels.Write(Folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 8, HeadDim = 6, Hidden = 24, Clusters = 2, Seed = 3 });
+        SyntheticModels.Write(Folder, new SyntheticCheckpointOptions { Layers = 3, Heads = 8, HeadDim = 6, Hidden = 24, Clusters = 2, Seed = 3 });
         WriteSpec(spec);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using Qcqa.Core.Pipeline;
+using Qcqa.Core.Evaluation;
+using Qcqa.Core.Reporting;
 using Qcqa.Tests.Shared;
 
 namespace Qcqa.Core.Tests.Reporting;

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
 using Qcqa.Core.Statistics;
 using Xunit;
@@ -11,9 +12,9 @@ public sealed class DeterminismTests
         .ToArray();
 
     [Theory]
-    [InlineData(CardinalityMode.Arbitrary)]
-    [InlineData(CardinalityMode.Equal)]
-    public void TheSameSeedGivesIdenticalFrontsOnOneThreadAndOnFour(CardinalityMode mode)
+    [InlineData(GroupingMode.Arbitrary)]
+    [InlineData(GroupingMode.Equal)]
+    public void TheSameSeedGivesIdenticalFrontsOnOneThreadAndOnFour(GroupingMode mode)
     {
         var settings = new SearchSettings { Mode = mode, Seed = 42, Generations = 10 };
         var one = ModelSearch.Run(Model, settings with { Threads = 1 });

@@ -1,3 +1,4 @@
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
 using Qcqa.Core.Statistics;
 using Xunit;
@@ -19,21 +20,21 @@ public sealed class ExactOptimumTests(ITestOutputHelper output)
     [InlineData(6)]
     [InlineData(8)]
     public void GivenUpToEightHeadsArbitrarySearchReachesTheOptimumAtEveryGForEverySeed(int heads)
-        => Assert.Equal(2 * Seeds, CountOptimal(heads, CardinalityMode.Arbitrary));
+        => Assert.Equal(2 * Seeds, CountOptimal(heads, GroupingMode.Arbitrary));
 
     [Fact]
     public void GivenTwelveHeadsArbitrarySearchReachesTheOptimumAtEveryGForAtLeastNinetyPercentOfSeeds()
-        => Assert.True(CountOptimal(12, CardinalityMode.Arbitrary, bothKinds: false) >= 0.9 * Seeds);
+        => Assert.True(CountOptimal(12, GroupingMode.Arbitrary, bothKinds: false) >= 0.9 * Seeds);
 
     [Theory]
     [InlineData(6)]
     [InlineData(8)]
     public void GivenUpToEightHeadsEqualSearchReachesTheOptimumAtEveryDivisorForEverySeed(int heads)
-        => Assert.Equal(2 * Seeds, CountOptimal(heads, CardinalityMode.Equal));
+        => Assert.Equal(2 * Seeds, CountOptimal(heads, GroupingMode.Equal));
 
     [Fact]
     public void GivenTwelveHeadsEqualSearchReachesTheOptimumAtEveryDivisorForAtLeastNinetyPercentOfSeeds()
-        => Assert.True(CountOptimal(12, CardinalityMode.Equal, bothKinds: false) >= 0.9 * Seeds);
+        => Assert.True(CountOptimal(12, GroupingMode.Equal, bothKinds: false) >= 0.9 * Seeds);
 
     [Theory]
     [InlineData(16, 10)]
@@ -45,7 +46,7 @@ public sealed class ExactOptimumTests(ITestOutputHelper output)
         {
             foreach (var gram in new[] { TestGrams.Random(heads, seed), TestGrams.Clustered(heads, seed) })
             {
-                var front = LayerSearch.Run(gram, Settings(CardinalityMode.Equal, seed));
+                var front = LayerSearch.Run(gram, Settings(GroupingMode.Equal, seed));
                 var best = ExactOptimum.BestPairing(gram);
                 if (Matches(front[heads / 2].Wse, best, gram)) optimal++;
                 else output.WriteLine($"H={heads} seed={seed}: found {front[heads / 2].Wse:R}, optimum {best:R}");
@@ -55,7 +56,7 @@ public sealed class ExactOptimumTests(ITestOutputHelper output)
     }
 
     // Instance per seed: a random and a clustered layer, or (bothKinds false, to save time) one of them, alternating.
-    private int CountOptimal(int heads, CardinalityMode mode, bool bothKinds = true)
+    private int CountOptimal(int heads, GroupingMode mode, bool bothKinds = true)
     {
         var optimal = 0;
         var instances = 0;
@@ -67,7 +68,7 @@ public sealed class ExactOptimumTests(ITestOutputHelper output)
             foreach (var gram in grams)
             {
                 instances++;
-                var reference = mode == CardinalityMode.Arbitrary ? ExactOptimum.Arbitrary(gram) : ExactOptimum.Equal(gram);
+                var reference = mode == GroupingMode.Arbitrary ? ExactOptimum.Arbitrary(gram) : ExactOptimum.Equal(gram);
                 var front = LayerSearch.Run(gram, Settings(mode, seed));
                 var allMatch = true;
                 foreach (var point in front.Points)
@@ -83,7 +84,7 @@ public sealed class ExactOptimumTests(ITestOutputHelper output)
         return optimal;
     }
 
-    private static SearchSettings Settings(CardinalityMode mode, int seed) => new() { Mode = mode, Seed = seed, Threads = 1 };
+    private static SearchSettings Settings(GroupingMode mode, int seed) => new() { Mode = mode, Seed = seed, Threads = 1 };
 
     private static bool Matches(double found, double optimum, GramMatrix gram)
         => found <= optimum + 1e-9 * optimum + 1e-12 * gram.Trace;

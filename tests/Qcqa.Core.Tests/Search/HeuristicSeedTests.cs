@@ -35,7 +35,7 @@ public sealed class HeuristicSeedTests
     public void BalancedKMeansGivesEqualGroups()
     {
         var gram = TestGrams.Clustered(24, 2, clusters: 5);
-        foreach (var g in CardinalityMode.Equal.AllowedGroupCounts(24))
+        foreach (var g in GroupingMode.Equal.AllowedGroupCounts(24))
         {
             var clustered = BalancedKMeans.Cluster(gram, g);
             Assert.Equal(g, clustered.GroupCount);
@@ -48,7 +48,7 @@ public sealed class HeuristicSeedTests
     public void EqualModeSeedsAreAllEqualCardinalityAndIncludeGqa()
     {
         var gram = TestGrams.Random(12, 1);
-        var seeds = HeuristicSeeds.For(gram, CardinalityMode.Equal);
+        var seeds = HeuristicSeeds.For(gram, GroupingMode.Equal);
         Assert.All(seeds, s => Assert.True(s.IsEqualCardinality));
         foreach (var g in new[] { 1, 2, 3, 4, 6, 12 }) Assert.Contains(LayerGrouping.Gqa(12, g), seeds);
     }

@@ -9,17 +9,17 @@ namespace Qcqa.Core.Tests.Search;
 /// <summary>What every front promises, whatever the search did: shape, exact WSE, and never worse than a seed.</summary>
 public sealed class SearchGuaranteeTests
 {
-    public static TheoryData<CardinalityMode, int> Cases() => new()
+    public static TheoryData<GroupingMode, int> Cases() => new()
     {
-        { CardinalityMode.Arbitrary, 24 },
-        { CardinalityMode.Equal, 24 },
-        { CardinalityMode.Arbitrary, 15 },
-        { CardinalityMode.Equal, 15 },
+        { GroupingMode.Arbitrary, 24 },
+        { GroupingMode.Equal, 24 },
+        { GroupingMode.Arbitrary, 15 },
+        { GroupingMode.Equal, 15 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EveryPointIsNeverWorseThanGqaNorAnyHeuristicSeedAtItsG(CardinalityMode mode, int heads)
+    public void EveryPointIsNeverWorseThanGqaNorAnyHeuristicSeedAtItsG(GroupingMode mode, int heads)
     {
         foreach (var gram in new[] { TestGrams.Random(heads, 5), TestGrams.Clustered(heads, 5, clusters: 5) })
         {
@@ -27,14 +27,14 @@ public sealed class SearchGuaranteeTests
             var front = LayerSearch.Run(gram, new SearchSettings { Mode = mode, Generations = 2, Population = 8, LocalSearch = false, Threads = 1 });
             foreach (var seed in HeuristicSeeds.For(gram, mode).Where(s => mode.Allows(heads, s.GroupCount)))
                 Assert.True(front[seed.GroupCount].Wse <= WseCalculator.FromGram(gram, seed), $"G = {seed.GroupCount}");
-            foreach (var g in CardinalityMode.Equal.AllowedGroupCounts(heads))
+            foreach (var g in GroupingMode.Equal.AllowedGroupCounts(heads))
                 Assert.True(front[g].Wse <= WseCalculator.FromGram(gram, LayerGrouping.Gqa(heads, g)));
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void TheFrontHasOnePointPerAllowedGWithExactWseAndValidGroupings(CardinalityMode mode, int heads)
+    public void TheFrontHasOnePointPerAllowedGWithExactWseAndValidGroupings(GroupingMode mode, int heads)
     {
         var gram = TestGrams.Clustered(heads, 9, clusters: 4);
         var front = LayerSearch.Run(gram, new SearchSettings { Mode = mode, Generations = 5, Threads = 1 });
@@ -44,7 +44,7 @@ public sealed class SearchGuaranteeTests
         {
             Assert.Equal(WseCalculator.FromGram(gram, point.Grouping), point.Wse);
             Assert.True(point.SeedWse >= point.Wse);
-            if (mode == CardinalityMode.Equal) Assert.True(point.Grouping.IsEqualCardinality);
+            if (mode == GroupingMode.Equal) Assert.True(point.Grouping.IsEqualCardinality);
         }
         Assert.True(front[heads].Grouping.IsIdentity);
         Assert.Equal(0.0, front[heads].Wse);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Qcqa.Tests.Shared;
 using Xunit;
@@ -90,7 +91,7 @@ public partial class SchemaTests
     public void TheSchemaKnowsExactlyTheParsersModesAndDevices()
     {
         var defs = SchemaJson.Value["$defs"]!.AsObject();
-        Assert.Equal(SpecNames.Modes.Keys, defs["variant"]!["properties"]!["mode"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(GroupingModes.SpecModes.Keys, defs["variant"]!["properties"]!["mode"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(SpecNames.Devices.Keys, defs["device"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 

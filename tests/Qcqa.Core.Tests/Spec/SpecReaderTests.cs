@@ -1,4 +1,5 @@
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Xunit;
 
@@ -30,7 +31,7 @@ public class SpecReaderTests : IDisposable
         var variant = Assert.Single(model.Variants);
         Assert.Equal("half", variant.Name);
         Assert.Equal("half", variant.OutputName);
-        Assert.Equal(VariantMode.Equal, variant.Mode);
+        Assert.Equal(GroupingMode.Equal, variant.Mode);
         Assert.Equal(0.5, variant.Budget!.GlobalFraction);
         Assert.Equal(SearchSettingsSpec.Default.Population, variant.Search.Population);
         Assert.Equal(DeviceKind.Cpu, variant.Device);
@@ -95,8 +96,8 @@ public class SpecReaderTests : IDisposable
         File.WriteAllText(_fixture.SpecPath, Minimal.Replace("0.5", "2").Replace("equal", "equals"));
         var e = Assert.Throws<QcqaSpecException>(() => SpecReader.Load(_fixture.SpecPath));
         Assert.Equal(2, e.Diagnostics.Count);
-        Assert.Equal(ErrorCodes.SpecBadValue, e.First.Code);
-        Assert.Equal(5, e.First.Line);
+        Assert.Equal(ErrorCodes.SpecBadValue, e.Code);
+        Assert.Equal(5, e.Line);
         Assert.Equal(2, e.Message.Split(Environment.NewLine).Length);
     }
 

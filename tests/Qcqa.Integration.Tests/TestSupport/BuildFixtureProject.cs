@@ -1,4 +1,5 @@
 using Qcqa.Core.Synthetic;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests.TestSupport;
 

@@ -1,3 +1,4 @@
+using Qcqa.Tests.Shared;
 namespace Qcqa.Integration.Tests.TestSupport;
 
 /// <summary>

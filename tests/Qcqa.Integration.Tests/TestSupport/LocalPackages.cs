@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Integration.Tests.TestSupport;
 

@@ -3,7 +3,6 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.TestSupport;
 
 namespace Qcqa.Torch.Tests.Evaluation;
@@ -11,8 +10,6 @@ namespace Qcqa.Torch.Tests.Evaluation;
 /// <summary>The generation benchmark measures the real cache and the decode speed.</summary>
 public sealed class GenerationBenchmarkTests
 {
-    public GenerationBenchmarkTests() => TorchRuntime.EnsureInitialized();
-
     [Fact]
     public void TheMeasuredCacheHoldsOneKeyAndValuePerKvHeadLayerAndToken()
     {

@@ -4,7 +4,6 @@ using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Merging;
 using Qcqa.Torch.Tests.TestSupport;
 
@@ -17,8 +16,6 @@ public sealed class MergedModelEvaluationTests
     private static readonly long[] Text = Enumerable.Range(0, 150).Select(i => (long)((i * i + 3 * i) % 256)).ToArray();
     private static readonly EvaluationOptions Options = new() { Perplexity = new PerplexityOptions { WindowSize = 32 } };
 
-    public MergedModelEvaluationTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData(SafetensorsDtype.F32)]
     [InlineData(SafetensorsDtype.BF16)]
@@ -26,7 +23,7 @@ public sealed class MergedModelEvaluationTests
     {
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(dtype, biases: true, vocab: 256));
-        var merged = MergeExactnessTests.Merge(input, ModelGrouping.Uniform("identity", SyntheticModels.Layers, LayerGrouping.Identity(Heads)), temp.Combine("out"));
+        var merged = MergeExactnessTests.Merge(input, ModelGrouping.Uniform(GroupingMode.Custom, SyntheticModels.Layers, LayerGrouping.Identity(Heads)), temp.Combine("out"));
 
         var original = Evaluate(input);
         var identity = Evaluate(merged);

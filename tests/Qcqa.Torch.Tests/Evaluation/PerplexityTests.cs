@@ -5,7 +5,6 @@ using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.TestSupport;
 using static TorchSharp.torch;
 
@@ -20,7 +19,6 @@ public sealed class PerplexityTests : IDisposable
 
     public PerplexityTests()
     {
-        TorchRuntime.EnsureInitialized();
         var folder = SyntheticModels.Write(_temp.Combine("model"), SyntheticModels.Options(SafetensorsDtype.BF16, vocab: 256));
         _checkpoint = Checkpoint.Open(folder);
         _model = CheckpointModelLoader.Load(_checkpoint);

@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.FineTuning;
 using Qcqa.Torch.Llama;
-using Qcqa.Torch.Tests.Evaluation;
 using Qcqa.Torch.Loading;
+using Qcqa.Torch.Tests.Evaluation;
 using Qcqa.Torch.Tests.Llama;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -71,7 +72,7 @@ public sealed partial class FineTunerTrainingTests(ITestOutputHelper output)
         var before = Weights(workspace.Map);
         var after = trained.Model.ExportWeights();
         var attention = before.Keys.Where(n => AttentionProjection().IsMatch(n)).ToHashSet();
-        Assert.Equal(TestSupport.SyntheticModels.Layers * (biases ? 8 : 4), attention.Count); // q, k, v, o weights (+ the synthetic model's four biases)
+        Assert.Equal(SyntheticModels.Layers * (biases ? 8 : 4), attention.Count); // q, k, v, o weights (+ the synthetic model's four biases)
         Assert.Equal(attention.Order(), trained.TrainedTensors.Order());
         foreach (var (name, value) in before)
         {

@@ -1,5 +1,6 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Tests.Shared;
 using Qcqa.Torch.FineTuning;
 using Qcqa.Torch.Tests.Evaluation;
 using Qcqa.Torch.Tests.TestSupport;

@@ -1,5 +1,4 @@
 using Qcqa.Torch.Llama;
-using Qcqa.Torch.Runtime;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -7,8 +6,6 @@ namespace Qcqa.Torch.Tests.Llama;
 
 public sealed class RmsNormTests
 {
-    public RmsNormTests() => TorchRuntime.EnsureInitialized();
-
     [Fact]
     public void ItScalesByTheReciprocalRootMeanSquareAndTheWeight()
     {

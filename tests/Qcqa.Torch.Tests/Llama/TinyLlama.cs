@@ -1,5 +1,4 @@
 using Qcqa.Torch.Llama;
-using Qcqa.Torch.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,7 +10,6 @@ internal static class TinyLlama
     /// <summary>2 layers, 6 heads of size 10, hidden 60, vocabulary 37: MHA unless a layout is given.</summary>
     public static LlamaConfig Config(int? kvHeads = null, IReadOnlyList<AttentionLayout>? layouts = null, bool bias = false, bool tied = false)
     {
-        TorchRuntime.EnsureInitialized();
         return new LlamaConfig
         {
             VocabSize = 37,

@@ -5,7 +5,6 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using TorchSharp;
@@ -16,8 +15,6 @@ namespace Qcqa.Torch.Tests.Loading;
 /// <summary>The loader reads the architecture from config.json and every weight, exactly, from the safetensors files.</summary>
 public sealed class CheckpointModelLoaderTests
 {
-    public CheckpointModelLoaderTests() => TorchRuntime.EnsureInitialized();
-
     [Fact]
     public void TheConfigComesFromConfigJsonAndTheBiasTensors()
     {
@@ -48,7 +45,7 @@ public sealed class CheckpointModelLoaderTests
     {
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options());
-        var grouping = new ModelGrouping("arbitrary",
+        var grouping = new ModelGrouping(GroupingMode.Arbitrary,
         [
             new(0, LayerGrouping.FromLabels([0, 1, 0, 2, 1, 0])),
             new(1, LayerGrouping.Identity(6)),
@@ -184,7 +181,7 @@ public sealed class CheckpointModelLoaderTests
         var folder = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(heads: 8, kvHeads: 4));
         using var checkpoint = Checkpoint.Open(folder);
         // Eight query heads, but the units of a GQA model are its four KV heads.
-        var grouping = ModelGrouping.Uniform("gqa", SyntheticModels.Layers, LayerGrouping.Gqa(8, 4));
+        var grouping = ModelGrouping.Uniform(GroupingMode.Gqa, SyntheticModels.Layers, LayerGrouping.Gqa(8, 4));
 
         var error = Assert.Throws<QcqaException>(() => CheckpointModelLoader.LoadMerged(checkpoint, grouping));
 

@@ -1,5 +1,4 @@
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using static TorchSharp.torch;
 
 namespace Qcqa.Torch.Tests.Loading;
@@ -7,8 +6,6 @@ namespace Qcqa.Torch.Tests.Loading;
 /// <summary>Weights written in runs land at the right offsets of the parameter's storage.</summary>
 public sealed class ParameterWriterTests
 {
-    public ParameterWriterTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData(7)]
     [InlineData(30)]

@@ -2,7 +2,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -20,7 +19,6 @@ public sealed class GqaInputMergeTests
 
     public GqaInputMergeTests(ITestOutputHelper output)
     {
-        TorchRuntime.EnsureInitialized();
         _output = output;
     }
 
@@ -71,7 +69,7 @@ public sealed class GqaInputMergeTests
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(SafetensorsDtype.BF16, biases: true));
         var first = MergeExactnessTests.Merge(input, RandomGroupings.ArbitraryCardinality(6, [4, 5, 3], seed: 23), temp.Combine("first"), MergeForm.PerLayerMap);
         // The first merge left 4, 5 and 3 KV heads: those are the units now.
-        var again = new ModelGrouping("arbitrary",
+        var again = new ModelGrouping(GroupingMode.Arbitrary,
         [
             new(0, LayerGrouping.FromLabels([0, 1, 0, 1])),
             new(1, LayerGrouping.FromLabels([0, 0, 1, 2, 2])),

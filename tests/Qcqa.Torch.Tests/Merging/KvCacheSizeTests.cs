@@ -3,7 +3,6 @@ using Qcqa.Core.Grouping;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.TestSupport;
 using static TorchSharp.torch;
 
@@ -12,8 +11,6 @@ namespace Qcqa.Torch.Tests.Merging;
 /// <summary>The KV cache a grouped checkpoint fills while generating is exactly Σ_l G_l / Σ_l H_l of the original's.</summary>
 public sealed class KvCacheSizeTests
 {
-    public KvCacheSizeTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData(6, null, new[] { 2, 4, 1 })]
     [InlineData(8, 4, new[] { 1, 3, 2 })]

@@ -3,7 +3,6 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
-using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.Llama;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -28,7 +27,6 @@ public sealed class MergeExactnessTests
 
     public MergeExactnessTests(ITestOutputHelper output)
     {
-        TorchRuntime.EnsureInitialized();
         _output = output;
     }
 
@@ -50,7 +48,7 @@ public sealed class MergeExactnessTests
         using var scope = NewDisposeScope();
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(dtype, biases, shards));
-        var grouping = ModelGrouping.Uniform("identity", SyntheticModels.Layers, LayerGrouping.Identity(Heads));
+        var grouping = ModelGrouping.Uniform(GroupingMode.Custom, SyntheticModels.Layers, LayerGrouping.Identity(Heads));
         var merged = Merge(input, grouping, temp.Combine("out"));
         var tokens = ModelRuns.Tokens(64, 2, 12, seed: 1);
 
@@ -105,7 +103,7 @@ public sealed class MergeExactnessTests
         using var scope = NewDisposeScope();
         using var temp = new TempFolder();
         var input = SyntheticModels.Write(temp.Combine("in"), SyntheticModels.Options(SafetensorsDtype.BF16, biases: true));
-        var grouping = new ModelGrouping("equal",
+        var grouping = new ModelGrouping(GroupingMode.Equal,
         [
             new LayerGroupingEntry(0, LayerGrouping.FromGroups(Heads, [[0, 4], [1, 5], [2, 3]])),
             new LayerGroupingEntry(1, LayerGrouping.FromGroups(Heads, [[0, 2, 5], [1, 3, 4]])),

@@ -6,15 +6,12 @@ using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Text;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Torch.Tests.ReferenceModel;
 
 /// <summary>On the shipped reference model, the KV cache a grouped checkpoint fills while generating is exactly G/H of the original's.</summary>
 public sealed class ReferenceModelKvCacheTests
 {
-    public ReferenceModelKvCacheTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData(4)]
     [InlineData(1)]
@@ -28,7 +25,7 @@ public sealed class ReferenceModelKvCacheTests
         {
             (layers, heads) = (input.Config.NumHiddenLayers, input.Config.NumAttentionHeads);
             merged = temp.Combine("gqa");
-            CheckpointMerger.Merge(input, ModelGrouping.Uniform("gqa", layers, LayerGrouping.Gqa(heads, groups)), merged);
+            CheckpointMerger.Merge(input, ModelGrouping.Uniform(GroupingMode.Gqa, layers, LayerGrouping.Gqa(heads, groups)), merged);
         }
 
         var (original, originalConfig) = Generate(ShippedReferenceModel.Folder, text);

@@ -5,7 +5,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Text;
 using Qcqa.Torch.Loading;
-using Qcqa.Torch.Runtime;
 using Xunit.Abstractions;
 
 namespace Qcqa.Torch.Tests.ReferenceModel;
@@ -21,7 +20,6 @@ public sealed class ReferenceModelTests
     public ReferenceModelTests(ITestOutputHelper output)
     {
         _output = output;
-        TorchRuntime.EnsureInitialized();
     }
 
     [Fact]

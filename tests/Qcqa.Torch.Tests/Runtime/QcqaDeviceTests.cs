@@ -10,8 +10,6 @@ public sealed class QcqaDeviceTests
     private static torch.Device WithoutGpu(string value) => QcqaDevice.Parse(value, () => false, () => 0);
     private static torch.Device WithTwoGpus(string value) => QcqaDevice.Parse(value, () => true, () => 2);
 
-    public QcqaDeviceTests() => TorchRuntime.EnsureInitialized();
-
     [Theory]
     [InlineData("cpu")]
     [InlineData(" CPU ")]

@@ -1,3 +1,4 @@
+using Qcqa.Torch.Native;
 using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Tests.TestSupport;
 using TorchSharp;
@@ -9,8 +10,6 @@ namespace Qcqa.Torch.Tests.Runtime;
 /// <summary>The runtime loads on this machine and computes correct numbers on the CPU.</summary>
 public sealed class TorchRuntimeTests
 {
-    public TorchRuntimeTests() => TorchRuntime.EnsureInitialized();
-
     [Fact]
     public void EnsureInitializedIsIdempotentAndThreadSafe()
     {
@@ -20,11 +19,12 @@ public sealed class TorchRuntimeTests
         Assert.Same(results[0], TorchRuntime.Info);
     }
 
-    [Fact]
+    [LinuxPatchFact]
     public void ThePatchIsUsedExactlyWhenTheSystemLibStdCxxLacksAVersion()
     {
-        var info = TorchRuntime.EnsureInitialized();
-        if (info.LibStdCxxPath is null) return; // not Linux, or patching switched off
+        // The module initializer ran the set-up; on Linux with the patch switched on it compares libstdc++ versions.
+        var info = TorchRuntime.Info!;
+        Assert.True(info.LibStdCxxPath is not null, "The runtime set-up found no libstdc++ in the process.");
 
         var provided = SystemLibStdCxx.ProvidedVersions(info.LibStdCxxPath);
         var needsPatch = !provided.Contains("GLIBCXX_3.4.32");

@@ -13,7 +13,7 @@ internal static class RandomGroupings
     {
         var random = new Random(seed);
         var size = units / groups;
-        return new ModelGrouping("equal", Enumerable.Range(0, layers).Select(layer =>
+        return new ModelGrouping(GroupingMode.Equal, Enumerable.Range(0, layers).Select(layer =>
         {
             var order = Enumerable.Range(0, units).ToArray();
             random.Shuffle(order);
@@ -29,7 +29,7 @@ internal static class RandomGroupings
     public static ModelGrouping ArbitraryCardinality(int units, IReadOnlyList<int> groupsPerLayer, int seed)
     {
         var random = new Random(seed);
-        return new ModelGrouping("arbitrary", groupsPerLayer.Select((groups, layer) =>
+        return new ModelGrouping(GroupingMode.Arbitrary, groupsPerLayer.Select((groups, layer) =>
         {
             var order = Enumerable.Range(0, units).ToArray();
             random.Shuffle(order);

@@ -1,15 +1,15 @@
 using System.CommandLine;
-using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Build;
 
-/// <summary>Runs the build pipeline for a spec and reports the produced files.</summary>
-internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineProtocolWriter? protocol, IModelEvaluator? evaluator = null)
+/// <summary>Runs the build pipeline for a spec.</summary>
+internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelEvaluator? evaluator = null)
 {
     internal int Execute(CancellationToken cancellation)
     {
@@ -26,9 +26,8 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineP
             DeviceOverride = device is null ? null : SpecNames.Devices[device],
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
         };
-        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation);
-        if (protocol is not null)
-            foreach (var output in result.Outputs) protocol.Output(output);
+        // What the build produced reaches MSBuild through the dependency file (--deps-file), not the protocol.
+        BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation);
         return 0;
     }
 }

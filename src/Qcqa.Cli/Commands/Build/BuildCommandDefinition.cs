@@ -31,7 +31,7 @@ internal static class BuildCommandDefinition
         command.SetAction((parseResult, ct) =>
         {
             var protocol = parseResult.GetValue(MsBuildOption) ? new EngineProtocolWriter(Console.Out) : null;
-            return CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log, protocol).Execute(token)), ct, protocol: protocol);
+            return CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log).Execute(token)), ct, protocol: protocol);
         });
         return command;
     }

@@ -1,4 +1,4 @@
-using Qcqa.Core.Pipeline;
+using Qcqa.Core.Evaluation;
 using Qcqa.Torch.Evaluation;
 using Serilog;
 

@@ -3,7 +3,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
-using Qcqa.Core.Wse;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Merge;
@@ -18,7 +17,7 @@ internal sealed class MergeCommand(ParseResult parseResult, ILogger log)
     internal int Execute(CancellationToken cancellation)
     {
         using var checkpoint = Checkpoint.Open(_model);
-        var grouping = GroupingFile.Read(_groupingPath, GroupingEvaluator.UnitsPerLayer(checkpoint));
+        var grouping = GroupingFile.Read(_groupingPath, checkpoint.KvHeadsPerLayer);
         WarningCodes.LogNonFinite(log, checkpoint);
         var result = CheckpointMerger.Merge(checkpoint, grouping, _out, new MergeOptions { GroupingPath = _groupingPath, Cancellation = cancellation });
         log.Information("Wrote {Output} as {Form}: {KvHeads} KV heads, KV cache {Before:N0} -> {After:N0} bytes per token",

@@ -6,10 +6,8 @@ using Qcqa.Core.Allocation;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
-using Qcqa.Core.Pipeline;
 using Qcqa.Core.Search;
-using Qcqa.Core.Spec;
-using Qcqa.Core.Wse;
+using Qcqa.Core.Statistics;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Search;
@@ -18,7 +16,7 @@ namespace Qcqa.Cli.Commands.Search;
 internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 {
     private readonly string _model = parseResult.GetValue(SearchCommandDefinition.ModelArgument)!;
-    private readonly VariantMode _mode = SpecNames.Modes[parseResult.GetValue(SearchCommandDefinition.ModeOption)!];
+    private readonly GroupingMode _mode = GroupingModes.SpecModes[parseResult.GetValue(SearchCommandDefinition.ModeOption)!];
     private readonly double? _budget = parseResult.GetValue(SearchCommandDefinition.BudgetOption);
     private readonly bool _perLayer = parseResult.GetValue(SearchCommandDefinition.PerLayerOption);
     private readonly Stage2Method _stage2 = parseResult.GetValue(SearchCommandDefinition.Stage2Option);
@@ -35,16 +33,17 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
-        var budget = ValidatedBudget();
+        var budget = RequestedBudget();
         using var checkpoint = Checkpoint.Open(_model);
+        var resolved = budget?.Resolve(checkpoint.KvHeadsPerLayer, _mode).GetOrThrow();
         var clock = Stopwatch.StartNew();
-        var grams = GroupingEvaluator.ComputeGrams(checkpoint);
-        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
+        var statistics = new StatisticsStage(cache: null, log).Run(checkpoint);
+        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
 
         clock.Restart();
-        var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
-        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
-        var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
+        var fronts = new SearchStage(cache: null, log).Run(new SearchInput(statistics, _mode, _settings), cancellation);
+        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
+        var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, _mode, resolved, _stage2, _paperGroups));
 
         if (_out is not null)
         {
@@ -56,17 +55,18 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
             AtomicFile.WriteAllText(_frontsOut, FrontsFile.ToJson(fronts));
             log.Information("Wrote fronts {Path}", Path.GetFullPath(_frontsOut));
         }
-        GroupingSummary.Write(output, grouping, grams);
+        GroupingSummary.Write(output, grouping, statistics.Grams);
         return 0;
     }
 
-    private KvBudget? ValidatedBudget()
+    // The same budget type as a spec's; its rules (range, rounding, what the mode can make) are applied by Resolve.
+    // Where a spec's budget points at its line, this one points at the option it was written in.
+    private KvBudget? RequestedBudget()
     {
-        if (_mode == VariantMode.Mqa) return null;
+        if (_mode == GroupingMode.Mqa) return null;
         if (_budget is not { } fraction)
-            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToSpecString()} (a fraction in (0, 1], e.g. 0.5).");
-        if (!(fraction > 0 && fraction <= 1))
-            throw new QcqaException(ErrorCodes.ImpossibleBudget, $"--kv-budget must be in (0, 1]; got {fraction}.");
-        return _perLayer ? KvBudget.EveryLayer(fraction) : KvBudget.Global(fraction);
+            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-budget is required for mode {_mode.ToName()} (a fraction in (0, 1], e.g. 0.5).");
+        var location = new SourceLocation(SearchCommandDefinition.BudgetOption.Name, 0, 0);
+        return _perLayer ? KvBudget.EveryLayer(fraction, location) : KvBudget.Global(fraction, location);
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
-using Qcqa.Core.Pipeline;
+using Qcqa.Core.Allocation;
 
 namespace Qcqa.Cli.Commands.Search;
 

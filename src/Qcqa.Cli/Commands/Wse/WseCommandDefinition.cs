@@ -16,7 +16,7 @@ internal static class WseCommandDefinition
         command.Arguments.Add(ModelArgument);
         command.Options.Add(GroupingOption);
         command.Options.Add(JsonOption);
-        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, _) => Task.FromResult(new WseCommand(parseResult).Execute(Console.Out)), ct));
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, _) => Task.FromResult(new WseCommand(parseResult, log).Execute(Console.Out)), ct));
         return command;
     }
 }

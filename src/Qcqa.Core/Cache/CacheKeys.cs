@@ -1,0 +1,130 @@
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Search;
+
+namespace Qcqa.Core.Cache;
+
+/// <summary>
+/// Every cache-key scheme of the build in one place: what identifies a model folder, a layer's K/V content, a Gram
+/// matrix, a search's fronts, a built variant, an evaluation and a model's tokenizer. Two rules hold throughout:
+/// content hashes key what is expensive to recompute (Gram matrices, fronts, evaluations, tokenized text), and
+/// results that depend on the engine's code include <see cref="CodeVersion"/>, so an improved search never serves
+/// stale fronts.
+/// </summary>
+/// <remarks>
+/// The class is public for <see cref="TokenizerContent"/>, the one scheme used outside this assembly (the evaluator
+/// in Qcqa.Torch keys its tokenized texts with it); the build's own schemes stay internal.
+/// </remarks>
+public static class CacheKeys
+{
+    /// <summary>
+    /// Identifies the engine's code: the module version id of this assembly changes whenever its source changes
+    /// (builds are deterministic), while a released package keeps one stable id.
+    /// </summary>
+    internal static string CodeVersion { get; } = typeof(CacheKeys).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
+    /// <summary>A model folder's top-level files, as the merger reads and copies them (hidden files excluded), in ordinal order.</summary>
+    internal static IReadOnlyList<string> ModelFiles(string folder)
+        => Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// A cheap signature of a model folder (file names, sizes, modification times): it decides whether a built
+    /// variant is current without re-reading gigabytes. Content hashes key the caches instead, where a miss is costly.
+    /// </summary>
+    internal static string ModelSignature(string folder)
+    {
+        var builder = new CacheKeyBuilder("model");
+        foreach (var file in ModelFiles(folder))
+        {
+            var info = new FileInfo(file);
+            builder.Add(info.Name).Add(info.Length).Add(info.LastWriteTimeUtc.Ticks);
+        }
+        return builder.Build().Hash;
+    }
+
+    /// <summary>
+    /// A content hash of one layer's raw K/V (and bias) bytes with their dtypes and shapes: renaming or re-saving a
+    /// model with the same weights keeps it, so CI can carry the cache between machines.
+    /// </summary>
+    internal static string LayerContent(Checkpoint checkpoint, int layer)
+    {
+        var attention = checkpoint.Attention(layer);
+        var builder = new CacheKeyBuilder("kv");
+        foreach (var tensor in new[] { attention.Key, attention.Value, attention.KeyBias, attention.ValueBias })
+        {
+            if (tensor is null)
+            {
+                builder.Add("absent");
+                continue;
+            }
+            builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape));
+            builder.AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+        }
+        return builder.Build().Hash;
+    }
+
+    /// <summary>The Gram matrix of a layer with this K/V content (the Gram code is stable, so no code version).</summary>
+    internal static CacheKey Gram(string layerContent) => new CacheKeyBuilder("gram").AddHash(layerContent).Build();
+
+    /// <summary>
+    /// The fronts of one mode over layers with this content. The search settings count only for searched modes
+    /// (GQA's fronts do not depend on them); the budget never counts, so variants differing only in budget share one search.
+    /// </summary>
+    internal static CacheKey Fronts(GroupingMode mode, IReadOnlyCollection<string> layerContents, SearchSettings settings)
+    {
+        var builder = new CacheKeyBuilder("front").Add(CodeVersion).Add(mode.ToName()).AddAll(layerContents);
+        if (mode.IsSearched()) builder.Add(settings.Population).Add(settings.Generations).Add(settings.Seed);
+        return builder.Build();
+    }
+
+    /// <summary>The up-to-date stamp of a built variant: the code, the input folder's signature and the grouping file's text.</summary>
+    internal static string VariantStamp(string modelSignature, string groupingJson)
+        => new CacheKeyBuilder("variant").Add(CodeVersion).AddHash(modelSignature).Add(groupingJson).Build().Hash;
+
+    /// <summary>
+    /// The content identity of an input model folder: the hashes of its config, weight and tokenizer files (the
+    /// tokenizer decides the tokens the model is evaluated on, and the merger copies it).
+    /// </summary>
+    internal static string ModelContent(string folder)
+    {
+        var builder = new CacheKeyBuilder("model-content");
+        foreach (var file in ModelFiles(folder).Where(IsModelDefinition))
+            builder.Add(Path.GetFileName(file)).AddHash(ContentHash.ComputeFile(file));
+        return builder.Build().Hash;
+    }
+
+    /// <summary>
+    /// A content key of a model folder's tokenizer files (<see cref="TokenizerFileNames.All"/>), or of their absence:
+    /// two folders with the same key tokenize alike, as a compressed variant and its original do (the merger copies
+    /// the files).
+    /// </summary>
+    /// <param name="modelFolder">A model folder.</param>
+    /// <returns>A hexadecimal hash.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="modelFolder"/> is null.</exception>
+    public static string TokenizerContent(string modelFolder)
+    {
+        Preconditions.CheckNotNull(modelFolder);
+        var builder = new CacheKeyBuilder("tokenizer");
+        foreach (var name in TokenizerFileNames.All)
+        {
+            var path = Path.Combine(modelFolder, name);
+            builder.Add(name).Add(File.Exists(path) ? ContentHash.ComputeFile(path) : "-");
+        }
+        return builder.Build().Hash;
+    }
+
+    /// <summary>The content identity of a built variant: a merged checkpoint is a function of its input's content and its grouping.</summary>
+    internal static string VariantContent(string modelContent, string groupingJson)
+        => new CacheKeyBuilder("variant-content").AddHash(modelContent).Add(groupingJson).Build().Hash;
+
+    /// <summary>The held-out quality of a checkpoint with this content identity, on this text and token cap, by this code.</summary>
+    internal static CacheKey Evaluation(string textHash, int maxTokens, string contentIdentity)
+        => new CacheKeyBuilder("eval").Add(CodeVersion).AddHash(textHash).Add(maxTokens).AddHash(contentIdentity).Build();
+
+    private static bool IsModelDefinition(string path)
+    {
+        var name = Path.GetFileName(path);
+        return name == ModelConfig.FileName || TokenizerFileNames.All.Contains(name)
+            || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal);
+    }
+}

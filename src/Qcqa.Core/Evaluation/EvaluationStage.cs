@@ -1,0 +1,75 @@
+using Qcqa.Core.Build;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Spec;
+using Serilog;
+
+namespace Qcqa.Core.Evaluation;
+
+/// <summary>
+/// The evaluation stage: held-out quality of a checkpoint folder, cached by what determines it — the content of the
+/// input model, the grouping (for a variant) and the code — plus the text and settings (<see cref="CacheKeys.Evaluation"/>).
+/// The input's weights are hashed once per build, not once per variant: a merged checkpoint is a function of input
+/// content and grouping.
+/// </summary>
+public sealed class EvaluationStage
+{
+    private readonly IModelEvaluator _evaluator;
+    private readonly EvaluationSpec _evaluation;
+    private readonly ContentCache _cache;
+    private readonly ILogger _log;
+    private readonly string _textHash;
+    private readonly Dictionary<string, string> _modelContents = new(StringComparer.Ordinal);
+
+    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log)
+    {
+        _evaluator = evaluator;
+        _evaluation = evaluation;
+        _cache = cache;
+        _log = log;
+        _textHash = ContentHash.ComputeFile(evaluation.TextPath);
+    }
+
+    /// <summary>
+    /// The stage for a spec's <c>evaluation</c> section, or null when the spec has none or no evaluator is available
+    /// (logged as a warning). Records the held-out text as a build input.
+    /// </summary>
+    /// <exception cref="QcqaException">QCQA050 when the held-out text does not exist.</exception>
+    public static EvaluationStage? For(EvaluationSpec? evaluation, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
+    {
+        Preconditions.CheckNotNull(cache);
+        Preconditions.CheckNotNull(log);
+        Preconditions.CheckNotNull(dependencies);
+        if (evaluation is null) return null;
+        if (!File.Exists(evaluation.TextPath))
+            throw evaluation.Location.Error(ErrorCodes.BadEvaluationInput, $"The held-out text file '{evaluation.TextPath}' does not exist.");
+        dependencies.AddInput(evaluation.TextPath);
+        if (evaluator is null)
+        {
+            log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
+            return null;
+        }
+        return new EvaluationStage(evaluator, evaluation, cache, log);
+    }
+
+    /// <summary>Evaluates the input's folder, or serves its quality from the cache.</summary>
+    /// <param name="input">The checkpoint and how to identify its content.</param>
+    /// <param name="cancellation">Stops the evaluation.</param>
+    public ModelQuality Run(EvaluationInput input, CancellationToken cancellation = default)
+    {
+        Preconditions.CheckNotNull(input);
+        if (!_modelContents.TryGetValue(input.InputModel, out var modelContent))
+            _modelContents[input.InputModel] = modelContent = CacheKeys.ModelContent(input.InputModel);
+        var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping));
+        var computed = false;
+        var quality = _cache.GetOrAdd(CacheKeys.Evaluation(_textHash, _evaluation.MaxTokens, identity), new JsonCacheSerializer<ModelQuality>(), () =>
+        {
+            computed = true;
+            _log.Information("Evaluating {Label} on {Text}", input.Label, Path.GetFileName(_evaluation.TextPath));
+            return _evaluator.Evaluate(input.Folder, _evaluation, input.Device, cancellation);
+        });
+        _log.Information("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", input.Label, computed ? "eval miss" : "eval hit", quality.Perplexity);
+        return quality;
+    }
+}

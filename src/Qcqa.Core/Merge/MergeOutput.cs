@@ -1,0 +1,7 @@
+namespace Qcqa.Core.Merge;
+
+/// <summary>The output of the build's merge stage.</summary>
+/// <param name="Folder">The variant's folder.</param>
+/// <param name="Rebuilt">True when the checkpoint was (re)written, false when it was already up to date.</param>
+/// <param name="Files">Every file now in the folder (full paths), written now or already current.</param>
+public sealed record MergeOutput(string Folder, bool Rebuilt, IReadOnlyList<string> Files);

@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using Qcqa.Core.Cache;
+using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Input;
+
+namespace Qcqa.Core.Merge;
+
+/// <summary>
+/// The build's merge stage: writes a variant's checkpoint (<see cref="CheckpointMerger"/>) with its grouping file and
+/// an up-to-date stamp, all renamed into place together, or leaves an output whose stamp matches and whose files are
+/// intact untouched.
+/// </summary>
+/// <remarks>
+/// <para>The up-to-date check (decided in issue 11) must stay as cheap as a <c>stat</c> per file on a no-op build, yet
+/// not be fooled by an edit of the outputs themselves. The stamp records, for every file of the checkpoint, its
+/// length, its modification time and an XxHash128 of its content, taken in the temporary folder before the rename.
+/// A file is current when its length matches and either its modification time is unchanged (the cheap path: one
+/// <c>stat</c>) or, when the time changed, its content hash still matches (the file is re-read once, and the stamp is
+/// refreshed so the next check is cheap again). A same-size edit of an output therefore changes the time and is caught
+/// by the hash; only an edit that also restores the modification time on purpose goes unnoticed.</para>
+/// </remarks>
+public sealed class MergeStage
+{
+    /// <summary>The stamp file inside every built variant folder.</summary>
+    public const string StampFileName = ".qcqa-build.json";
+
+    /// <summary>The grouping file inside every built variant folder.</summary>
+    public const string GroupingFileName = "grouping.json";
+
+    // Per input folder, its cheap signature (CacheKeys.ModelSignature), computed once per build.
+    private readonly Dictionary<string, string> _signatures = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the variant unless its stamp says the same inputs already produced it and its files are intact.</summary>
+    /// <param name="input">The checkpoint, the grouping and the variant's folder.</param>
+    /// <param name="cancellation">Stops the merge; nothing is left behind in the output folder.</param>
+    /// <exception cref="QcqaException">The checkpoint cannot be written (QCQA002/004 naming the path).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
+    public MergeOutput Run(MergeInput input, CancellationToken cancellation = default)
+    {
+        Preconditions.CheckNotNull(input);
+        var checkpoint = input.Checkpoint;
+        var folder = input.OutputFolder;
+        var groupingJson = GroupingFile.ToJson(input.Grouping);
+        if (!_signatures.TryGetValue(checkpoint.Folder, out var signature))
+            _signatures[checkpoint.Folder] = signature = CacheKeys.ModelSignature(checkpoint.Folder);
+        var stampKey = CacheKeys.VariantStamp(signature, groupingJson);
+        var rebuilt = !IsUpToDate(folder, stampKey);
+        if (rebuilt)
+        {
+            // The files that make the checkpoint: a stamp whose checkpoint lost or changed one of them is not up to date.
+            var names = new[] { ModelConfig.FileName, GroupingFileName }
+                .Concat(checkpoint.Files.Select(f => Path.GetFileName(f.Path)))
+                .Concat(checkpoint.Index is null ? [] : [ShardIndex.FileName])
+                .ToArray();
+            var source = Path.GetFullPath(checkpoint.Folder);
+            CheckpointMerger.Merge(checkpoint, input.Grouping, folder, new MergeOptions
+            {
+                AdditionalFiles = new Dictionary<string, string> { [GroupingFileName] = groupingJson },
+                Cancellation = cancellation,
+                BeforeCommit = temporary => AtomicFile.WriteAllText(Path.Combine(temporary, StampFileName),
+                    Stamp(stampKey, source, names.Select(n => Describe(temporary, n))).ToJsonString()),
+            });
+        }
+        return new MergeOutput(folder, rebuilt, Directory.EnumerateFiles(folder).ToArray());
+    }
+
+    private static JsonObject Stamp(string stampKey, string source, IEnumerable<JsonObject> files)
+        => new() { ["fingerprint"] = stampKey, ["source"] = source, ["files"] = new JsonArray(files.ToArray<JsonNode>()) };
+
+    private static JsonObject Describe(string folder, string name)
+    {
+        var info = new FileInfo(Path.Combine(folder, name));
+        return new JsonObject
+        {
+            ["name"] = name,
+            ["length"] = info.Length,
+            ["modified"] = info.LastWriteTimeUtc.Ticks,
+            ["xxh128"] = ContentHash.ComputeFile(info.FullName),
+        };
+    }
+
+    private static bool IsUpToDate(string outputFolder, string stampKey)
+    {
+        var stampPath = Path.Combine(outputFolder, StampFileName);
+        if (!File.Exists(stampPath)) return false;
+        try
+        {
+            var stamp = JsonInput.Read(stampPath, ErrorCodes.BadOutputPath, ErrorCodes.BadOutputPath, "The build stamp");
+            if (!Text(stamp, "fingerprint", out var recorded) || recorded != stampKey || stamp["files"] is not { IsArray: true } files)
+                return false;
+            var refreshed = false;
+            var current = new List<JsonObject>();
+            foreach (var file in files.Items)
+            {
+                if (!Text(file, "name", out var name) || name.IndexOfAny(['/', '\\']) >= 0 || name is "" or "." or ".."
+                    || !Number(file, "length", out var length) || !Number(file, "modified", out var modified) || !Text(file, "xxh128", out var hash))
+                    return false;
+                var info = new FileInfo(Path.Combine(outputFolder, name));
+                if (!info.Exists || info.Length != length) return false;
+                if (info.LastWriteTimeUtc.Ticks != modified)
+                {
+                    if (ContentHash.ComputeFile(info.FullName) != hash) return false;
+                    refreshed = true;
+                }
+                current.Add(new JsonObject { ["name"] = name, ["length"] = length, ["modified"] = info.LastWriteTimeUtc.Ticks, ["xxh128"] = hash });
+            }
+            if (refreshed && Text(stamp, "source", out var source))
+            {
+                // Best effort: a stamp that cannot be refreshed only costs a re-hash next time.
+                try { AtomicFile.WriteAllText(stampPath, Stamp(stampKey, source, current).ToJsonString()); }
+                catch (QcqaException) { }
+            }
+            return true;
+        }
+        catch (Exception e) when (e is QcqaException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Text(JsonInputNode node, string key, out string value)
+    {
+        value = "";
+        return node[key] is { } v && v.TryGetString(out value);
+    }
+
+    private static bool Number(JsonInputNode node, string key, out long value)
+    {
+        value = 0;
+        return node[key] is { } v && v.TryGetInt64(out value);
+    }
+}
