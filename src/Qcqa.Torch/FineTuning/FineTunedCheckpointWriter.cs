@@ -115,6 +115,7 @@ public static class FineTunedCheckpointWriter
             File.Delete(path);
             File.WriteAllText(path, text, new UTF8Encoding(false));
         }
+        options.BeforeCommit?.Invoke(folder.Temporary);
         cancellation.ThrowIfCancellationRequested();
         folder.Commit(outputFolder);
         return new FineTunedCheckpoint(folder.Target, rewritten, copiedTensors, bytes, copiedFiles);

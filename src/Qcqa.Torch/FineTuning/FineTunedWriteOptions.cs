@@ -16,6 +16,12 @@ public sealed record FineTunedWriteOptions
     /// </summary>
     public IReadOnlyDictionary<string, string>? AdditionalFiles { get; init; }
 
+    /// <summary>
+    /// Called with the complete temporary folder just before it is renamed into place, for files the caller computes
+    /// from the written checkpoint (the build's stamp lists the folder's files). Throwing abandons the output.
+    /// </summary>
+    public Action<string>? BeforeCommit { get; init; }
+
     /// <summary>Test hook: called with each output tensor's name before it is written (throw to simulate a failure).</summary>
     internal Action<string>? BeforeTensor { get; init; }
 }
