@@ -46,7 +46,7 @@ public static class BuildPipeline
             var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
             if (problems.Count > 0) throw new QcqaSpecException(problems);
 
-            var (grams, layerHashes) = LayerStatistics.Compute(checkpoint, cache, log);
+            var (grams, layerHashes) = LayerStatistics.Compute(checkpoint, cache, log, request.Threads, cancellation);
             var signature = ModelSignature.Compute(model.Path);
             var search = new SearchStage(cache, log, request.Threads);
             var energy = grams.Sum(g => g.Trace);

@@ -8,45 +8,51 @@ namespace Qcqa.Core.Pipeline;
 /// <summary>
 /// The statistics stage: each layer's Gram matrix, served from the cache when the layer's K/V bytes are unchanged.
 /// The key is a content hash of the raw K/V (and bias) bytes, so renaming or re-saving a model with the same weights
-/// still hits, and CI can carry the cache between machines.
+/// still hits, and CI can carry the cache between machines. Each layer's bytes are read once (overlapped with the
+/// work on earlier layers) and serve both the hash and, on a miss, the Gram matrix.
 /// </summary>
 public static class LayerStatistics
 {
     /// <summary>The Gram matrix and K/V content hash of every layer.</summary>
-    public static (GramMatrix[] Grams, string[] LayerHashes) Compute(Checkpoint checkpoint, ContentCache cache, ILogger log)
+    /// <param name="checkpoint">The open checkpoint.</param>
+    /// <param name="cache">The content cache.</param>
+    /// <param name="log">Where the hit/miss summary goes.</param>
+    /// <param name="threads">Layers worked on at once; the result does not depend on it.</param>
+    /// <param name="cancellation">Stops between layers.</param>
+    public static (GramMatrix[] Grams, string[] LayerHashes) Compute(Checkpoint checkpoint, ContentCache cache, ILogger log, int threads = 1, CancellationToken cancellation = default)
     {
-        var grams = new GramMatrix[checkpoint.LayerCount];
-        var hashes = new string[checkpoint.LayerCount];
         var hits = 0;
-        for (var layer = 0; layer < checkpoint.LayerCount; layer++)
+        var results = LayerKvReader.Compute(checkpoint, threads, kv =>
         {
-            hashes[layer] = KvContentHash(checkpoint, layer);
-            var key = new CacheKeyBuilder("gram").AddHash(hashes[layer]).Build();
+            var hash = KvContentHash(kv);
+            var key = new CacheKeyBuilder("gram").AddHash(hash).Build();
             var computed = false;
-            grams[layer] = cache.GetOrAdd(key, GramMatrixSerializer.Instance, () =>
+            var gram = cache.GetOrAdd(key, GramMatrixSerializer.Instance, () =>
             {
                 computed = true;
-                return CheckpointGram.Compute(checkpoint, layer);
+                return CheckpointGram.Compute(kv);
             });
-            if (!computed) hits++;
-        }
+            if (!computed) Interlocked.Increment(ref hits);
+            return (gram, hash);
+        }, cancellation);
         log.Information("Statistics of {Model}: {Hits} gram hit, {Misses} gram miss", Path.GetFileName(checkpoint.Folder), hits, checkpoint.LayerCount - hits);
-        return (grams, hashes);
+        return (results.Select(r => r.gram).ToArray(), results.Select(r => r.hash).ToArray());
     }
 
-    private static string KvContentHash(Checkpoint checkpoint, int layer)
+    private static string KvContentHash(LayerKv kv)
     {
-        var attention = checkpoint.Attention(layer);
         var builder = new CacheKeyBuilder("kv");
-        foreach (var tensor in new[] { attention.Key, attention.Value, attention.KeyBias, attention.ValueBias })
+        var tensors = LayerKv.TensorsOf(kv.Attention);
+        ReadOnlySpan<byte> Bytes(int part) => part switch { 0 => kv.Key, 1 => kv.Value, 2 => kv.KeyBias, _ => kv.ValueBias };
+        for (var part = 0; part < tensors.Length; part++)
         {
-            if (tensor is null)
+            if (tensors[part] is not { } tensor)
             {
                 builder.Add("absent");
                 continue;
             }
             builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape));
-            builder.AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+            builder.AddHash(ContentHash.Compute(Bytes(part)));
         }
         return builder.Build().Hash;
     }

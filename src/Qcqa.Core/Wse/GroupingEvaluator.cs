@@ -32,7 +32,14 @@ public static class GroupingEvaluator
         return new ModelGrouping(grouping.Mode, entries);
     }
 
-    /// <summary>Computes every layer's Gram matrix of a checkpoint (one streaming pass per layer).</summary>
-    public static GramMatrix[] ComputeGrams(Checkpoint checkpoint)
-        => Enumerable.Range(0, checkpoint.LayerCount).Select(l => CheckpointGram.Compute(checkpoint, l)).ToArray();
+    /// <summary>
+    /// Computes every layer's Gram matrix of a checkpoint: the layers' K/V bytes are read once, in order, overlapped
+    /// with the computation on <paramref name="threads"/> workers (see <see cref="LayerKvReader"/>).
+    /// </summary>
+    /// <param name="checkpoint">The open checkpoint.</param>
+    /// <param name="threads">Layers computed at once (default: the processor count); the result does not depend on it.</param>
+    /// <param name="cancellation">Stops between layers.</param>
+    /// <param name="timings">Receives where the time went (may be null).</param>
+    public static GramMatrix[] ComputeGrams(Checkpoint checkpoint, int? threads = null, CancellationToken cancellation = default, LayerKvTimings? timings = null)
+        => LayerKvReader.Compute(checkpoint, threads ?? Environment.ProcessorCount, kv => CheckpointGram.Compute(kv), cancellation, timings);
 }

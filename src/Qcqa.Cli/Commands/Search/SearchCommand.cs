@@ -9,6 +9,7 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Search;
 using Qcqa.Core.Spec;
+using Qcqa.Core.Statistics;
 using Qcqa.Core.Wse;
 using Serilog;
 
@@ -25,6 +26,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     private readonly int? _paperGroups = parseResult.GetValue(SearchCommandDefinition.PaperGroupsOption);
     private readonly string? _out = parseResult.GetValue(SearchCommandDefinition.OutOption);
     private readonly string? _frontsOut = parseResult.GetValue(SearchCommandDefinition.FrontsOption);
+    private readonly string? _timingsOut = parseResult.GetValue(SearchCommandDefinition.TimingsOption);
     private readonly SearchSettings _settings = new()
     {
         Seed = parseResult.GetValue(SearchCommandDefinition.SeedOption),
@@ -36,15 +38,22 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
         var budget = ValidatedBudget();
+        var timings = new SearchTimings { StartUp = SearchTimings.SinceProcessStart() };
+        var total = Stopwatch.StartNew();
         using var checkpoint = Checkpoint.Open(_model);
-        var clock = Stopwatch.StartNew();
-        var grams = GroupingEvaluator.ComputeGrams(checkpoint);
-        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", grams.Length, clock.Elapsed.TotalSeconds);
+        var statistics = new LayerKvTimings();
+        var grams = GroupingEvaluator.ComputeGrams(checkpoint, _settings.Threads, cancellation, statistics);
+        timings.Statistics = statistics;
+        log.Information("Gram matrices of {Layers} layers in {Seconds:0.00} s ({Bytes:0.00} GB of K/V read in {Read:0.00} s, overlapped with {Compute:0.00} s of computing on {Threads} threads)",
+            grams.Length, statistics.Wall.TotalSeconds, statistics.Bytes / 1e9, statistics.Read.TotalSeconds, statistics.Compute.TotalSeconds, statistics.Threads);
 
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
-        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
+        timings.Stage1 = clock.Elapsed;
+        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.00} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
+        clock.Restart();
         var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
+        timings.Stage2 = clock.Elapsed;
 
         if (_out is not null)
         {
@@ -57,6 +66,8 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
             log.Information("Wrote fronts {Path}", Path.GetFullPath(_frontsOut));
         }
         GroupingSummary.Write(output, grouping, grams);
+        timings.Search = total.Elapsed;
+        if (_timingsOut is not null) AtomicFile.WriteAllText(_timingsOut, timings.ToJson());
         return 0;
     }
 
