@@ -40,12 +40,19 @@ public sealed class LocalPackages : IDisposable
 
     /// <summary>Packs src/Qcqa.Build.Package and src/Qcqa.Cli.</summary>
     /// <exception cref="InvalidOperationException">A pack failed.</exception>
-    public static LocalPackages Pack()
+    public static LocalPackages Pack() => Pack(includeTool: true);
+
+    /// <summary>Packs src/Qcqa.Build.Package, and src/Qcqa.Cli (the tool, with libtorch: slow) when asked.</summary>
+    /// <exception cref="InvalidOperationException">A pack failed.</exception>
+    public static LocalPackages Pack(bool includeTool)
     {
         var packages = new LocalPackages();
         try
         {
-            foreach (var project in new[] { "src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj" })
+            string[] projects = includeTool
+                ? ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj"]
+                : ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj"];
+            foreach (var project in projects)
             {
                 var result = ProcessRunner.Run(Dotnet.Command(RepositoryLayout.Root,
                     ["pack", RepositoryLayout.Combine(project), "-c", RepositoryLayout.Configuration, "-o", packages.Folder,
