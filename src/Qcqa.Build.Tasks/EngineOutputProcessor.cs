@@ -4,14 +4,15 @@ using Microsoft.Build.Utilities;
 namespace Qcqa.Build.Tasks;
 
 /// <summary>
-/// Maps the engine's output to MSBuild: prefixed stdout lines (<c>error:</c>, <c>warning:</c>, <c>info:</c>,
-/// <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages, and a failure that the
+/// Maps the engine's output to MSBuild: prefixed stdout lines (<c>error:</c>, <c>warning:</c>, <c>progress:</c>,
+/// <c>info:</c>, <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages, and a failure that the
 /// engine did not explain to an error. Called on the task's thread only.
 /// </summary>
 internal sealed class EngineOutputProcessor
 {
     private const string ErrorPrefix = "error:";
     private const string WarningPrefix = "warning:";
+    private const string ProgressPrefix = "progress:";
     private const string InfoPrefix = "info:";
     private const string VerbosePrefix = "verbose:";
     private const string DataPrefix = "data:";
@@ -40,6 +41,7 @@ internal sealed class EngineOutputProcessor
     {
         if (TryStrip(line, ErrorPrefix, out var error)) LogDiagnostic(error, asError: true);
         else if (TryStrip(line, WarningPrefix, out var warning)) LogDiagnostic(warning, asError: false);
+        else if (TryStrip(line, ProgressPrefix, out var progress)) _log.LogMessage(MessageImportance.High, "{0}", progress);
         else if (TryStrip(line, InfoPrefix, out var info)) _log.LogMessage(MessageImportance.Normal, "{0}", info);
         else if (TryStrip(line, VerbosePrefix, out var verbose)) _log.LogMessage(MessageImportance.Low, "{0}", verbose);
         else if (TryStrip(line, DataPrefix, out var data)) OnData(data);

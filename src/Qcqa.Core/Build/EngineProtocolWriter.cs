@@ -9,6 +9,8 @@ namespace Qcqa.Core.Build;
 /// <list type="bullet">
 /// <item><c>error: &lt;canonical diagnostic&gt;</c> → a build error with file, line, column and code.</item>
 /// <item><c>warning: &lt;canonical diagnostic&gt;</c> → a build warning.</item>
+/// <item><c>progress: &lt;text&gt;</c> → a message at high importance: shown at the default (minimal) verbosity and by
+/// the terminal logger, hidden by <c>-v:q</c>. One line per finished stage and variant, and the build's summary.</item>
 /// <item><c>info: &lt;text&gt;</c> → a message at normal importance.</item>
 /// <item><c>verbose: &lt;text&gt;</c> → a message at low importance (shown with <c>-v:d</c>).</item>
 /// <item><c>data: &lt;key&gt;=&lt;value&gt;</c> → an output item (<c>output=&lt;path&gt;</c> becomes an <c>Outputs</c> item).</item>
@@ -22,6 +24,8 @@ public sealed class EngineProtocolWriter
     public const string ErrorPrefix = "error: ";
     /// <summary>Prefix of warning lines.</summary>
     public const string WarningPrefix = "warning: ";
+    /// <summary>Prefix of progress messages (high importance).</summary>
+    public const string ProgressPrefix = "progress: ";
     /// <summary>Prefix of normal messages.</summary>
     public const string InfoPrefix = "info: ";
     /// <summary>Prefix of detailed messages.</summary>
@@ -47,7 +51,10 @@ public sealed class EngineProtocolWriter
     public void Warning(string? file, int line, int column, string code, string message)
         => Line(WarningPrefix, CanonicalDiagnostic.Format(file, line, column, "warning", code, message));
 
-    /// <summary>A progress message; several lines become several messages.</summary>
+    /// <summary>A progress message the build shows at its default verbosity; several lines become several messages.</summary>
+    public void Progress(string text) => Lines(ProgressPrefix, text);
+
+    /// <summary>A normal message; several lines become several messages.</summary>
     public void Info(string text) => Lines(InfoPrefix, text);
 
     /// <summary>A detailed message; several lines become several messages.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
@@ -23,9 +24,11 @@ public static class BuildPipeline
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="evaluator">Evaluates checkpoints when the spec names held-out text; null skips evaluation with a warning.</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
+    /// <param name="progress">Told when each stage starts, moves on and finishes, per model or variant, and the summary.</param>
     /// <exception cref="QcqaSpecException">The spec has errors (all of them are listed).</exception>
     /// <exception cref="QcqaException">A model, budget or output path problem.</exception>
-    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
+    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default,
+        IProgress<BuildProgressEvent>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var spec = SpecReader.Load(request.SpecPath);
@@ -34,7 +37,7 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
-        var evaluation = EvaluationFor(spec, evaluator, cache, log, dependencies);
+        var evaluation = EvaluationFor(spec, evaluator, cache, log, dependencies, progress);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -46,9 +49,13 @@ public static class BuildPipeline
             var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
             if (problems.Count > 0) throw new QcqaSpecException(problems);
 
-            var (grams, layerHashes) = LayerStatistics.Compute(checkpoint, cache, log, request.Threads, cancellation);
+            var stage = Stopwatch.StartNew();
+            progress?.Report(BuildProgressEvent.Started(BuildStages.Statistics, model.Name, $"{checkpoint.LayerCount} layers"));
+            var (grams, layerHashes, hits) = LayerStatistics.Compute(checkpoint, cache, log, request.Threads, cancellation);
+            progress?.Report(BuildProgressEvent.Finished(BuildStages.Statistics, model.Name,
+                $"{checkpoint.LayerCount} layers, {checkpoint.LayerCount - hits} computed, {hits} from cache", stage.Elapsed));
             var signature = ModelSignature.Compute(model.Path);
-            var search = new SearchStage(cache, log, request.Threads);
+            var search = new SearchStage(cache, log, request.Threads, progress);
             var energy = grams.Sum(g => g.Trace);
 
             var device = request.DeviceOverride ?? model.Variants.FirstOrDefault()?.Device ?? DeviceKind.Cpu;
@@ -60,10 +67,17 @@ public static class BuildPipeline
             {
                 cancellation.ThrowIfCancellationRequested();
                 var folder = VariantFolder(outputRoot, model, variant);
-                var fronts = search.Fronts(model.Name, grams, layerHashes, variant, cancellation);
+                var subject = $"{model.Name}/{variant.Name}";
+                var fronts = search.Fronts(model.Name, subject, grams, layerHashes, variant, cancellation);
+                stage.Restart();
                 var grouping = Allocate(grams, fronts, variant);
+                progress?.Report(BuildProgressEvent.Finished(BuildStages.Allocation, subject, string.Create(CultureInfo.InvariantCulture,
+                    $"{grouping.KvHeadsTotal}/{grouping.HeadsTotal} KV heads ({100.0 * grouping.KvHeadsTotal / grouping.HeadsTotal:0.0} %), relative WSE {(grouping.WseTotal ?? 0) / energy:0.0000}"), stage.Elapsed));
+                stage.Restart();
+                progress?.Report(BuildProgressEvent.Started(BuildStages.Merge, subject));
                 var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder);
-                log.Information("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
+                progress?.Report(BuildProgressEvent.Finished(BuildStages.Merge, subject, rebuilt ? "written" : "up to date", stage.Elapsed));
+                log.Debug("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
                 outputs.AddRange(Directory.EnumerateFiles(folder));
 
@@ -76,15 +90,21 @@ public static class BuildPipeline
             }
         }
 
-        outputs.AddRange(BuildReport.Write(outputRoot, rows));
+        var reports = BuildReport.Write(outputRoot, rows);
+        outputs.AddRange(reports);
         foreach (var output in outputs) dependencies.AddOutput(output);
         if (request.DependencyFile is not null) dependencies.Write(request.DependencyFile);
-        log.Information("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
+        log.Debug("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
             rows.Count(r => r.Mode != "original"), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
+        var variants = rows.Where(r => r.Mode != "original").ToList();
+        var report = reports.FirstOrDefault(r => r.EndsWith(".md", StringComparison.Ordinal)) ?? reports.FirstOrDefault();
+        progress?.Report(BuildProgressEvent.Summary(string.Create(CultureInfo.InvariantCulture,
+            $"{variants.Count(r => r.Rebuilt)} variants written, {variants.Count(r => !r.Rebuilt)} up to date in {clock.Elapsed.TotalSeconds:0.0} s; report {report}"), clock.Elapsed));
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
     }
 
-    private static EvaluationStage? EvaluationFor(QcqaSpec spec, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
+    private static EvaluationStage? EvaluationFor(QcqaSpec spec, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies,
+        IProgress<BuildProgressEvent>? progress)
     {
         if (spec.Evaluation is not { } evaluation) return null;
         if (!File.Exists(evaluation.TextPath))
@@ -95,7 +115,7 @@ public static class BuildPipeline
             log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
             return null;
         }
-        return new EvaluationStage(evaluator, evaluation, cache, log);
+        return new EvaluationStage(evaluator, evaluation, cache, log, progress);
     }
 
     // Output names come from the spec; one that climbs out of the output folder must not write elsewhere.

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
@@ -10,7 +12,7 @@ namespace Qcqa.Core.Pipeline;
 /// input model, the grouping (for a variant) and the code — plus the text and settings. The input's weights are
 /// hashed once per build, not once per variant: a merged checkpoint is a function of input content and grouping.
 /// </summary>
-internal sealed class EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log)
+internal sealed class EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, IProgress<BuildProgressEvent>? progress = null)
 {
     private readonly string _textHash = ContentHash.ComputeFile(evaluation.TextPath);
     private readonly Dictionary<string, string> _modelHashes = new(StringComparer.Ordinal);
@@ -34,13 +36,17 @@ internal sealed class EvaluationStage(IModelEvaluator evaluator, EvaluationSpec 
     {
         var key = new CacheKeyBuilder("eval").Add(CodeIdentity.Version).AddHash(_textHash).Add(evaluation.MaxTokens).AddHash(contentIdentity).Build();
         var computed = false;
+        var clock = Stopwatch.StartNew();
         var quality = cache.GetOrAdd(key, new JsonCacheSerializer<ModelQuality>(), () =>
         {
             computed = true;
-            log.Information("Evaluating {Label} on {Text}", label, Path.GetFileName(evaluation.TextPath));
+            progress?.Report(BuildProgressEvent.Started(BuildStages.Evaluation, label, Path.GetFileName(evaluation.TextPath)));
+            log.Debug("Evaluating {Label} on {Text}", label, Path.GetFileName(evaluation.TextPath));
             return evaluator.Evaluate(folder, evaluation, device, cancellation);
         });
-        log.Information("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", label, computed ? "eval miss" : "eval hit", quality.Perplexity);
+        log.Debug("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", label, computed ? "eval miss" : "eval hit", quality.Perplexity);
+        progress?.Report(BuildProgressEvent.Finished(BuildStages.Evaluation, label, string.Create(CultureInfo.InvariantCulture,
+            $"perplexity {quality.Perplexity:0.000}{(computed ? "" : ", from cache")}"), clock.Elapsed));
         return quality;
     }
 

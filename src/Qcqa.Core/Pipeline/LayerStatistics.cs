@@ -19,7 +19,8 @@ public static class LayerStatistics
     /// <param name="log">Where the hit/miss summary goes.</param>
     /// <param name="threads">Layers worked on at once; the result does not depend on it.</param>
     /// <param name="cancellation">Stops between layers.</param>
-    public static (GramMatrix[] Grams, string[] LayerHashes) Compute(Checkpoint checkpoint, ContentCache cache, ILogger log, int threads = 1, CancellationToken cancellation = default)
+    /// <returns>The Gram matrices and hashes in layer order, and how many Gram matrices came from the cache.</returns>
+    public static (GramMatrix[] Grams, string[] LayerHashes, int CacheHits) Compute(Checkpoint checkpoint, ContentCache cache, ILogger log, int threads = 1, CancellationToken cancellation = default)
     {
         var hits = 0;
         var results = LayerKvReader.Compute(checkpoint, threads, kv =>
@@ -35,8 +36,8 @@ public static class LayerStatistics
             if (!computed) Interlocked.Increment(ref hits);
             return (gram, hash);
         }, cancellation);
-        log.Information("Statistics of {Model}: {Hits} gram hit, {Misses} gram miss", Path.GetFileName(checkpoint.Folder), hits, checkpoint.LayerCount - hits);
-        return (results.Select(r => r.gram).ToArray(), results.Select(r => r.hash).ToArray());
+        log.Debug("Statistics of {Model}: {Hits} gram hit, {Misses} gram miss", Path.GetFileName(checkpoint.Folder), hits, checkpoint.LayerCount - hits);
+        return (results.Select(r => r.gram).ToArray(), results.Select(r => r.hash).ToArray(), hits);
     }
 
     private static string KvContentHash(LayerKv kv)

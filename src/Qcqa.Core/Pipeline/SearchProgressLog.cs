@@ -10,7 +10,11 @@ namespace Qcqa.Core.Pipeline;
 /// <param name="log">Where to log.</param>
 /// <param name="label">What is being searched (a model name).</param>
 /// <param name="layers">Layers in the search.</param>
-public sealed class SearchProgressLog(ILogger log, string label, int layers) : IProgress<SearchProgress>
+/// <param name="progress">Also told, as <see cref="BuildProgressKind.Advanced"/> search events, when given.</param>
+/// <param name="subject">The subject of those events (<c>model/variant</c>).</param>
+/// <param name="clock">Started with the search; gives the events their elapsed time.</param>
+public sealed class SearchProgressLog(ILogger log, string label, int layers, IProgress<BuildProgressEvent>? progress = null, string? subject = null,
+    System.Diagnostics.Stopwatch? clock = null) : IProgress<SearchProgress>
 {
     private readonly object _gate = new();
     private int _logged; // the most layers reported done so far
@@ -24,6 +28,9 @@ public sealed class SearchProgressLog(ILogger log, string label, int layers) : I
             if (value.LayersDone <= _logged || (value.LayersDone < _logged + step && value.LayersDone != layers)) return;
             _logged = value.LayersDone;
         }
-        log.Information("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
+        // With a progress reporter the count is its to show; the log keeps it for detailed verbosity.
+        if (progress is null) log.Information("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
+        else log.Debug("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
+        progress?.Report(BuildProgressEvent.Advanced(BuildStages.Search, subject ?? label, $"{value.LayersDone}/{layers} layers", clock?.Elapsed ?? TimeSpan.Zero));
     }
 }

@@ -9,7 +9,8 @@ using Serilog;
 namespace Qcqa.Cli.Commands.Build;
 
 /// <summary>Runs the build pipeline for a spec and reports the produced files.</summary>
-internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineProtocolWriter? protocol, IModelEvaluator? evaluator = null)
+internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineProtocolWriter? protocol, IModelEvaluator? evaluator = null,
+    IProgress<BuildProgressEvent>? progress = null)
 {
     internal int Execute(CancellationToken cancellation)
     {
@@ -26,7 +27,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, EngineP
             DeviceOverride = device is null ? null : SpecNames.Devices[device],
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
         };
-        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation);
+        var result = BuildPipeline.Run(request, log, evaluator ?? Evaluators.Default(log), cancellation, progress);
         if (protocol is not null)
             foreach (var output in result.Outputs) protocol.Output(output);
         return 0;
