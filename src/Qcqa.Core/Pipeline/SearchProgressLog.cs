@@ -23,14 +23,15 @@ public sealed class SearchProgressLog(ILogger log, string label, int layers, IPr
     public void Report(SearchProgress value)
     {
         var step = Math.Max(1, layers / 4);
+        // Reported under the lock, so the counts come out in increasing order whichever thread finished first.
         lock (_gate)
         {
             if (value.LayersDone <= _logged || (value.LayersDone < _logged + step && value.LayersDone != layers)) return;
             _logged = value.LayersDone;
+            // With a progress reporter the count is its to show; the log keeps it for detailed verbosity.
+            if (progress is null) log.Information("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
+            else log.Debug("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
+            progress?.Report(BuildProgressEvent.Advanced(BuildStages.Search, subject ?? label, $"{value.LayersDone}/{layers} layers", clock?.Elapsed ?? TimeSpan.Zero));
         }
-        // With a progress reporter the count is its to show; the log keeps it for detailed verbosity.
-        if (progress is null) log.Information("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
-        else log.Debug("Search {Label}: {Done}/{Total} layers", label, value.LayersDone, layers);
-        progress?.Report(BuildProgressEvent.Advanced(BuildStages.Search, subject ?? label, $"{value.LayersDone}/{layers} layers", clock?.Elapsed ?? TimeSpan.Zero));
     }
 }
