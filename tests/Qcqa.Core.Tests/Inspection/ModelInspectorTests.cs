@@ -23,12 +23,12 @@ public sealed class ModelInspectorTests : IDisposable
 
         var inspection = ModelInspector.Inspect(checkpoint);
 
-        Assert.Equal(Enumerable.Range(0, 5), inspection.Layers.Select(l => l.Index));
+        Assert.Equal(Enumerable.Range(0, 5), inspection.PerLayer.Select(l => l.Index));
         for (var layer = 0; layer < 5; layer++)
         {
             var gram = CheckpointGram.Compute(checkpoint, layer);
             var expected = WseCalculator.Relative(WseCalculator.FromGram(gram, LayerGrouping.Gqa(6, 3)), gram);
-            Assert.Equal(expected, inspection.Layers[layer].GqaHalfWseRelative);
+            Assert.Equal(expected, inspection.PerLayer[layer].GqaHalfWseRelative);
         }
     }
 }
