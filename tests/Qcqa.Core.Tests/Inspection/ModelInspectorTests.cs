@@ -18,7 +18,7 @@ public sealed class ModelInspectorTests : IDisposable
     [Fact]
     public void GivenAModelEveryLayerIsInspectedInOrderWithTheWseOfGqaAtHalf()
     {
-        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 5, Heads = 8, KvHeads = 6, HeadDim = 4, Hidden = 32, Clusters = 2 });
+        var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 5, Heads = 12, KvHeads = 6, HeadDim = 4, Hidden = 48, Clusters = 2 });
         using var checkpoint = Checkpoint.Open(path);
 
         var inspection = ModelInspector.Inspect(checkpoint);
