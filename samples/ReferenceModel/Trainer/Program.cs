@@ -7,6 +7,7 @@ using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Text;
 using TorchSharp;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -84,8 +85,8 @@ static ReferenceMetrics Measure(string folder, CorpusSplit split, int evalBatch,
     PerplexityResult shipped;
     using (var reloaded = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions()))
     {
-        ByteLevelText.CheckVocabulary(reloaded.Config, checkpoint.Config.Path);
-        shipped = PerplexityEvaluator.Evaluate(reloaded, ByteLevelText.Load(heldOutPath).Tokens, new PerplexityOptions { BatchSize = evalBatch });
+        var text = TokenizedText.Load(ModelTokenizer.Load(folder), heldOutPath);
+        shipped = PerplexityEvaluator.Evaluate(reloaded, text.Tokens, new PerplexityOptions { BatchSize = evalBatch });
     }
     var unigram = new UnigramBaseline(split.Training).Evaluate(heldOut);
     var modelPath = Path.Combine(folder, Checkpoint.SingleFileName);

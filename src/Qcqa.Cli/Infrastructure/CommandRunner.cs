@@ -39,8 +39,10 @@ internal static class CommandRunner
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await error.WriteLineAsync("qcqa: cancelled; no partial output was kept.");
-            return 130;
+            var cancelled = new QcqaException(ErrorCodes.Cancelled, $"Cancelled by {ProcessCancellation.SignalName}; temporary output was removed and nothing partial was kept.");
+            if (protocol is not null) protocol.Error(cancelled);
+            else await error.WriteLineAsync(cancelled.ToCanonicalString());
+            return ProcessCancellation.ExitCode;
         }
     }
 }

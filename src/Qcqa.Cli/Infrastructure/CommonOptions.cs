@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Cli.Infrastructure;
 
@@ -24,5 +25,12 @@ internal static class CommonOptions
                     return Verbosity.Normal;
             }
         },
+    };
+
+    /// <summary>A <c>--device</c> option (default <c>cpu</c>) for a command that runs a model; one instance per command.</summary>
+    internal static Option<string> CreateDeviceOption() => new("--device")
+    {
+        Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
+        DefaultValueFactory = _ => "cpu",
     };
 }

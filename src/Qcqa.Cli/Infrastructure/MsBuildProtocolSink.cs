@@ -24,7 +24,8 @@ internal sealed class MsBuildProtocolSink(EngineProtocolWriter protocol) : ILogE
         switch (logEvent.Level)
         {
             case LogEventLevel.Warning or LogEventLevel.Error or LogEventLevel.Fatal:
-                protocol.Warning(null, 0, 0, ErrorCodes.GeneralWarning, text);
+                var code = logEvent.Properties.TryGetValue(WarningCodes.PropertyName, out var value) && value is ScalarValue { Value: string c } ? c : ErrorCodes.GeneralWarning;
+                protocol.Warning(null, 0, 0, code, text);
                 break;
             case LogEventLevel.Information:
                 protocol.Info(text);

@@ -93,7 +93,7 @@ public sealed class ContentCache
             Statistics.Write();
             _logger?.Debug("QCQA cache: stored {Key} ({Bytes} bytes)", key.ToString(), payload.Length);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Diagnostics.QcqaException)
         {
             _logger?.Warning("QCQA cache: could not store {Key} in {Path}: {Reason}", key.ToString(), path, e.Message);
         }

@@ -16,6 +16,9 @@ public sealed class Checkpoint : IDisposable
     private readonly SafetensorsFile[] _files;
     private readonly Dictionary<string, CheckpointTensor> _tensors;
     private readonly AttentionTensors[] _attention;
+    // Per layer, the finiteness check of its attention tensors, run once on first access (an error is kept and rethrown).
+    private readonly Lazy<AttentionTensors>[] _checkedAttention;
+    private readonly Lazy<IReadOnlyList<NonFiniteTensor>> _nonFiniteElsewhere;
 
     private Checkpoint(string folder, ModelConfig config, ShardIndex? index, SafetensorsFile[] files, Dictionary<string, CheckpointTensor> tensors, AttentionTensors[] attention)
     {
@@ -25,6 +28,8 @@ public sealed class Checkpoint : IDisposable
         _files = files;
         _tensors = tensors;
         _attention = attention;
+        _checkedAttention = attention.Select(a => new Lazy<AttentionTensors>(() => CheckFinite(a), LazyThreadSafetyMode.ExecutionAndPublication)).ToArray();
+        _nonFiniteElsewhere = new Lazy<IReadOnlyList<NonFiniteTensor>>(ScanOutsideAttention, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model folder as given to <see cref="Open"/>.</summary>
@@ -84,7 +89,7 @@ public sealed class Checkpoint : IDisposable
         var files = new List<SafetensorsFile>();
         try
         {
-            if (File.Exists(single))
+            if (Path.Exists(single))
             {
                 files.Add(SafetensorsFile.Open(single));
             }
@@ -99,11 +104,13 @@ public sealed class Checkpoint : IDisposable
             }
 
             var tensors = MapTensors(files, index);
-            var attention = new AttentionTensors[config.NumHiddenLayers];
+            // Grown layer by layer, never sized by the config up front: a config that claims more layers than the
+            // weights hold fails at the first missing tensor, whatever number it claims.
+            var attention = new List<AttentionTensors>();
             var weightsPath = index?.Path ?? single;
-            for (var layer = 0; layer < attention.Length; layer++)
-                attention[layer] = ValidateLayer(config, tensors, layer, weightsPath);
-            return new Checkpoint(folder, config, index, files.ToArray(), tensors, attention);
+            for (var layer = 0; layer < config.NumHiddenLayers; layer++)
+                attention.Add(ValidateLayer(config, tensors, layer, weightsPath));
+            return new Checkpoint(folder, config, index, files.ToArray(), tensors, attention.ToArray());
         }
         catch
         {
@@ -122,8 +129,25 @@ public sealed class Checkpoint : IDisposable
             ? tensor
             : throw new QcqaException(ErrorCodes.MissingTensor, $"The checkpoint has no tensor '{name}'.", WeightsPath);
 
-    /// <summary>The validated attention tensors of layer <paramref name="layer"/>.</summary>
-    public AttentionTensors Attention(int layer) => _attention[Preconditions.CheckRange(layer, 0, LayerCount - 1)];
+    /// <summary>
+    /// The validated attention tensors of layer <paramref name="layer"/>. This is the one door to a layer's weights for
+    /// statistics, merging and loading: the first access checks that every Q/K/V/O weight and bias is finite.
+    /// </summary>
+    /// <exception cref="QcqaException">QCQA016 when a tensor of the layer holds NaN or ±Inf (the tensor, layer and count are named).</exception>
+    public AttentionTensors Attention(int layer) => _checkedAttention[Preconditions.CheckRange(layer, 0, LayerCount - 1)].Value;
+
+    /// <summary>Checks every layer's attention tensors (see <see cref="Attention"/>) at once.</summary>
+    /// <exception cref="QcqaException">QCQA016 for the first layer with a non-finite value.</exception>
+    public void CheckAttentionFinite()
+    {
+        for (var layer = 0; layer < LayerCount; layer++) Attention(layer);
+    }
+
+    /// <summary>
+    /// Float tensors outside the attention projections (embeddings, norms, MLP) that hold NaN or ±Inf: a warning, not
+    /// an error, since QcqaBuild copies them unchanged. Scanned once, on first use.
+    /// </summary>
+    public IReadOnlyList<NonFiniteTensor> NonFiniteOutsideAttention => _nonFiniteElsewhere.Value;
 
     /// <summary>Layer <paramref name="layer"/>'s K weight [G·d, D] as doubles (exact; for layers that fit in memory).</summary>
     public double[] ReadKeyWeight(int layer) => Attention(layer).Key.ReadAllDoubles();
@@ -135,6 +159,40 @@ public sealed class Checkpoint : IDisposable
     public void Dispose()
     {
         foreach (var file in _files) file.Dispose();
+    }
+
+    private static AttentionTensors CheckFinite(AttentionTensors attention)
+    {
+        var roles = new (CheckpointTensor? Tensor, string Role)[]
+        {
+            (attention.Query, "query projection"), (attention.Key, "key projection"), (attention.Value, "value projection"),
+            (attention.Output, "output projection"), (attention.QueryBias, "query bias"), (attention.KeyBias, "key bias"),
+            (attention.ValueBias, "value bias"),
+        };
+        foreach (var (tensor, role) in roles)
+        {
+            if (tensor is null) continue;
+            var count = NonFiniteScan.Count(tensor);
+            if (count > 0)
+                throw new QcqaException(ErrorCodes.NonFiniteWeights,
+                    $"Layer {attention.Layer}'s {role} '{tensor.Name}' holds {count:N0} non-finite value(s) (NaN or infinity) out of {tensor.Info.ElementCount:N0}; " +
+                    "the checkpoint is damaged (check how it was trained, converted or downloaded).", tensor.File.Path);
+        }
+        return attention;
+    }
+
+    private IReadOnlyList<NonFiniteTensor> ScanOutsideAttention()
+    {
+        var attentionNames = _attention.SelectMany(a => new[] { a.Query, a.Key, a.Value, a.Output, a.QueryBias, a.KeyBias, a.ValueBias })
+            .Where(t => t is not null).Select(t => t!.Name).ToHashSet(StringComparer.Ordinal);
+        var found = new List<NonFiniteTensor>();
+        foreach (var tensor in Tensors)
+        {
+            if (attentionNames.Contains(tensor.Name)) continue;
+            var count = NonFiniteScan.Count(tensor);
+            if (count > 0) found.Add(new NonFiniteTensor(tensor.Name, tensor.File.Path, count, tensor.Info.ElementCount));
+        }
+        return found;
     }
 
     private static string MissingWeightsMessage(string folder)

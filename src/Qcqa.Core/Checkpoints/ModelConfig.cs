@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -22,7 +23,7 @@ public sealed class ModelConfig
     private static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly JsonObject _json;
-    private readonly QcqaLayerMap[] _layers;
+    private readonly Lazy<QcqaLayerMap> _standardMap;
 
     private ModelConfig(string path, JsonObject json, int heads, int kvHeads, bool declaresKvHeads, int hidden, int headDim, int layers, string? modelType, QcqaConfigBlock? qcqa)
     {
@@ -36,9 +37,9 @@ public sealed class ModelConfig
         NumHiddenLayers = layers;
         ModelType = modelType;
         Qcqa = qcqa;
-        _layers = qcqa is not null
-            ? qcqa.Layers.ToArray()
-            : Enumerable.Repeat(QcqaLayerMap.Standard(heads, kvHeads), layers).ToArray();
+        // Nothing sized by the config is allocated here: the numbers are not yet checked against the tensors
+        // (a config may claim 2^31 layers or 10^9 heads). The one standard map is built when first asked for.
+        _standardMap = new Lazy<QcqaLayerMap>(() => QcqaLayerMap.Standard(heads, kvHeads));
     }
 
     /// <summary>The file the config was read from.</summary>
@@ -72,10 +73,15 @@ public sealed class ModelConfig
     public bool IsStandardLayout => Qcqa is null || Qcqa.IsStandardGqa(NumKeyValueHeads);
 
     /// <summary>The KV heads of layer <paramref name="layer"/> (the units a grouping of that layer partitions).</summary>
-    public int KeyValueHeads(int layer) => LayerMap(layer).NumKeyValueHeads;
+    public int KeyValueHeads(int layer)
+        => Qcqa is { } block ? block.Layers[Preconditions.CheckRange(layer, 0, NumHiddenLayers - 1)].NumKeyValueHeads : NumKeyValueHeads;
 
     /// <summary>Layer <paramref name="layer"/>'s KV head count and query → KV map.</summary>
-    public QcqaLayerMap LayerMap(int layer) => _layers[Preconditions.CheckRange(layer, 0, NumHiddenLayers - 1)];
+    public QcqaLayerMap LayerMap(int layer)
+    {
+        Preconditions.CheckRange(layer, 0, NumHiddenLayers - 1);
+        return Qcqa is { } block ? block.Layers[layer] : _standardMap.Value;
+    }
 
     /// <summary>A deep copy of the whole config object, to be changed and written out.</summary>
     public JsonObject ToJsonObject() => (JsonObject)_json.DeepClone();
@@ -85,20 +91,14 @@ public sealed class ModelConfig
 
     /// <summary>Reads and validates a <c>config.json</c>.</summary>
     /// <param name="path">The file.</param>
-    /// <exception cref="QcqaException">QCQA013 when the file is missing, not valid JSON, or inconsistent.</exception>
+    /// <exception cref="QcqaException">QCQA013 when the file is missing, not valid UTF-8 JSON, or inconsistent.</exception>
     public static ModelConfig Load(string path)
     {
         Preconditions.CheckNotNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new QcqaException(ErrorCodes.BadModelConfig, "The model folder has no config.json.", path, inner: e);
-        }
-        return Parse(bytes, path);
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new QcqaException(ErrorCodes.BadModelConfig, "The model folder has no config.json.", path);
+        var root = JsonInput.Read(path, ErrorCodes.BadModelConfig, ErrorCodes.BadModelConfig, "config.json");
+        return Parse(root, path);
     }
 
     /// <summary>Parses and validates config JSON.</summary>
@@ -106,36 +106,26 @@ public sealed class ModelConfig
     /// <param name="path">The file, for errors.</param>
     /// <exception cref="QcqaException">QCQA013 when the JSON is invalid or inconsistent.</exception>
     public static ModelConfig Parse(ReadOnlySpan<byte> utf8, string path)
-    {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-        }
-        catch (JsonException e)
-        {
-            throw new QcqaException(ErrorCodes.BadModelConfig, $"config.json is not valid JSON: {e.Message}", path,
-                (int)(e.LineNumber ?? -1) + 1, (int)(e.BytePositionInLine ?? -1) + 1, e);
-        }
-        if (root is not JsonObject json)
-            throw new QcqaException(ErrorCodes.BadModelConfig, "config.json must hold a JSON object.", path, 1, 1);
-        if (JsonPosition.FindDuplicateProperty(utf8) is { } duplicate)
-            throw new QcqaException(ErrorCodes.BadModelConfig, $"config.json lists \"{duplicate.Name}\" more than once in the same object.", path, duplicate.Line, duplicate.Column);
+        => Parse(JsonInput.Parse(utf8, path, ErrorCodes.BadModelConfig, "config.json"), path);
 
-        var bytes = utf8.ToArray();
+    private static ModelConfig Parse(JsonInputNode root, string path)
+    {
+        if (!root.IsObject)
+            throw root.Error(ErrorCodes.BadModelConfig, $"config.json must hold a JSON object, not {root.Describe()}.", path);
+
         QcqaException Bad(string key, string message)
         {
-            var (line, column) = JsonPosition.OfTopLevelProperty(bytes, key);
-            return new QcqaException(ErrorCodes.BadModelConfig, message, path, line, column);
+            var property = root.Property(key);
+            return new QcqaException(ErrorCodes.BadModelConfig, message, path, property?.Line ?? 0, property?.Column ?? 0);
         }
 
         int? Integer(string key, bool required)
         {
-            var node = json[key];
-            if (node is null)
+            var node = root[key];
+            if (node is null || (!required && node.Kind == JsonInputKind.Null))
                 return required ? throw new QcqaException(ErrorCodes.BadModelConfig, $"config.json has no \"{key}\" (a positive integer).", path) : null;
-            if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number || !value.TryGetValue<int>(out var n) || n <= 0)
-                throw Bad(key, $"\"{key}\" must be a positive integer, found {node.ToJsonString()}.");
+            if (!node.TryGetInt32(out var n) || n <= 0)
+                throw Bad(key, $"\"{key}\" must be a positive integer, found {node.Describe()}.");
             return n;
         }
 
@@ -145,33 +135,31 @@ public sealed class ModelConfig
         var declaredKv = Integer("num_key_value_heads", false);
         var kvHeads = declaredKv ?? heads;
         // With per-layer maps num_key_value_heads is the largest layer's count and need not divide the heads.
-        if (heads % kvHeads != 0 && json[QcqaConfigBlock.PropertyName] is null)
+        if (heads % kvHeads != 0 && root[QcqaConfigBlock.PropertyName] is null)
             throw Bad("num_key_value_heads", $"num_attention_heads ({heads}) is not divisible by num_key_value_heads ({kvHeads}).");
+        if (kvHeads > heads)
+            throw Bad("num_key_value_heads", $"num_key_value_heads ({kvHeads}) is larger than num_attention_heads ({heads}).");
         var headDim = Integer("head_dim", false);
         if (headDim is null && hidden % heads != 0)
             throw Bad("hidden_size", $"hidden_size ({hidden}) is not divisible by num_attention_heads ({heads}) and there is no \"head_dim\".");
 
         string? modelType = null;
-        if (json["model_type"] is { } typeNode)
-        {
-            if (typeNode is not JsonValue tv || !tv.TryGetValue(out modelType))
-                throw Bad("model_type", $"\"model_type\" must be a string, found {typeNode.ToJsonString()}.");
-        }
+        if (root["model_type"] is { } typeNode && !typeNode.TryGetString(out modelType!))
+            throw Bad("model_type", $"\"model_type\" must be a string, found {typeNode.Describe()}.");
 
         QcqaConfigBlock? qcqa = null;
-        if (json[QcqaConfigBlock.PropertyName] is { } block)
+        if (root.Property(QcqaConfigBlock.PropertyName) is { } blockProperty)
         {
-            var (line, column) = JsonPosition.OfTopLevelProperty(bytes, QcqaConfigBlock.PropertyName);
-            qcqa = QcqaConfigBlock.Parse(block, heads, layers, path, line, column);
+            qcqa = QcqaConfigBlock.Parse(blockProperty.Value, heads, layers, path);
             var widest = qcqa.Layers.Max(l => l.NumKeyValueHeads);
             if (widest != kvHeads)
                 throw Bad("num_key_value_heads", $"num_key_value_heads ({kvHeads}) must equal the largest per-layer count in the \"qcqa\" block ({widest}).");
             if (qcqa.Form == QcqaConfigBlock.GqaForm && !qcqa.IsStandardGqa(kvHeads))
                 throw new QcqaException(ErrorCodes.BadModelConfig,
                     "The \"qcqa\" block says form \"gqa\" but its layers do not all use the standard map (query head h reads KV head h / (H / num_key_value_heads)).",
-                    path, line, column);
+                    path, blockProperty.Line, blockProperty.Column);
         }
 
-        return new ModelConfig(path, json, heads, kvHeads, declaredKv is not null, hidden, headDim ?? hidden / heads, layers, modelType, qcqa);
+        return new ModelConfig(path, (JsonObject)root.ToJsonNode()!, heads, kvHeads, declaredKv is not null, hidden, headDim ?? hidden / heads, layers, modelType, qcqa);
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Grouping;
+using Qcqa.Core.Input;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -69,44 +71,47 @@ public sealed class QcqaConfigBlock
     }
 
     /// <summary>Parses and validates a block read from <paramref name="path"/>.</summary>
-    /// <param name="node">The value of the <c>qcqa</c> property.</param>
+    /// <param name="node">The value of the <c>qcqa</c> property, with its position.</param>
     /// <param name="queryHeads">H, the model's query heads per layer.</param>
     /// <param name="layerCount">The model's layers.</param>
     /// <param name="path">The config file, for errors.</param>
-    /// <param name="line">Line of the block in the file, 0 when unknown.</param>
-    /// <param name="column">Column of the block in the file, 0 when unknown.</param>
-    /// <exception cref="QcqaException">QCQA013 when the block is malformed or does not fit the model.</exception>
-    public static QcqaConfigBlock Parse(JsonNode? node, int queryHeads, int layerCount, string path, int line = 0, int column = 0)
+    /// <exception cref="QcqaException">QCQA013 at the offending value when the block is malformed or does not fit the model.</exception>
+    public static QcqaConfigBlock Parse(JsonInputNode node, int queryHeads, int layerCount, string path)
     {
-        QcqaException Bad(string message) => new(ErrorCodes.BadModelConfig, $"The \"qcqa\" block is invalid: {message}", path, line, column);
-        if (node is not JsonObject block) throw Bad("it must be an object.");
-        if (block["version"] is not JsonValue v || !v.TryGetValue<int>(out var version))
-            throw Bad("\"version\" is missing or not an integer.");
-        if (version != CurrentVersion) throw Bad($"version {version} is not supported (this QcqaBuild reads version {CurrentVersion}).");
-        var form = block["form"] is JsonValue f && f.TryGetValue<string>(out var fs) ? fs : null;
-        var mode = block["mode"] is JsonValue m && m.TryGetValue<string>(out var ms) ? ms : null;
-        if (block["layers"] is not JsonArray layers) throw Bad("\"layers\" is missing or not an array.");
-        if (layers.Count != layerCount) throw Bad($"it has {layers.Count} layers but num_hidden_layers is {layerCount}.");
+        QcqaException Bad(JsonInputNode at, string message) => at.Error(ErrorCodes.BadModelConfig, $"The \"qcqa\" block is invalid: {message}", path);
+        if (!node.IsObject) throw Bad(node, $"it must be an object, not {node.Describe()}.");
+        if (node["version"] is not { } v || !v.TryGetInt32(out var version))
+            throw Bad(node["version"] ?? node, "\"version\" is missing or not an integer.");
+        if (version != CurrentVersion) throw Bad(v, $"version {version} is not supported (this QcqaBuild reads version {CurrentVersion}).");
+        string? form = null, mode = null;
+        if (node["form"] is { } f && (!f.TryGetString(out form!) || form is not (GqaForm or PerLayerMapForm)))
+            throw Bad(f, $"\"form\" must be \"{GqaForm}\" or \"{PerLayerMapForm}\", not {f.Describe()}.");
+        if (node["mode"] is { } m && (!m.TryGetString(out mode!) || !GroupingModes.IsKnown(mode)))
+            throw Bad(m, $"\"mode\" must be one of {string.Join(", ", GroupingModes.All)}, not {m.Describe()}.");
+        if (node["layers"] is not { IsArray: true } layers) throw Bad(node["layers"] ?? node, "\"layers\" is missing or not an array.");
+        if (layers.Items.Count != layerCount) throw Bad(layers, $"it has {layers.Items.Count} layers but num_hidden_layers is {layerCount}.");
 
-        var maps = new QcqaLayerMap[layers.Count];
-        for (var i = 0; i < layers.Count; i++)
+        var maps = new QcqaLayerMap[layers.Items.Count];
+        for (var i = 0; i < maps.Length; i++)
         {
-            if (layers[i] is not JsonObject layer) throw Bad($"layers[{i}] is not an object.");
-            if (layer["num_key_value_heads"] is not JsonValue g || !g.TryGetValue<int>(out var groups) || groups <= 0 || groups > queryHeads)
-                throw Bad($"layers[{i}].num_key_value_heads must be an integer in 1..{queryHeads}.");
-            if (layer["query_to_kv"] is not JsonArray map || map.Count != queryHeads)
-                throw Bad($"layers[{i}].query_to_kv must be an array with one entry per query head ({queryHeads}).");
+            var layer = layers.Items[i];
+            if (!layer.IsObject) throw Bad(layer, $"layers[{i}] is not an object.");
+            if (layer["num_key_value_heads"] is not { } g || !g.TryGetInt32(out var groups) || groups <= 0 || groups > queryHeads)
+                throw Bad(layer["num_key_value_heads"] ?? layer, $"layers[{i}].num_key_value_heads must be an integer in 1..{queryHeads}.");
+            // The array's length is checked before anything is sized by queryHeads, which is not yet checked against the tensors.
+            if (layer["query_to_kv"] is not { IsArray: true } map || map.Items.Count != queryHeads)
+                throw Bad(layer["query_to_kv"] ?? layer, $"layers[{i}].query_to_kv must be an array with one entry per query head ({queryHeads}).");
             var queryToKv = new int[queryHeads];
             var used = new bool[groups];
             for (var h = 0; h < queryHeads; h++)
             {
-                if (map[h] is not JsonValue kv || !kv.TryGetValue<int>(out var k) || k < 0 || k >= groups)
-                    throw Bad($"layers[{i}].query_to_kv[{h}] must be a KV head index in 0..{groups - 1}.");
+                if (!map.Items[h].TryGetInt32(out var k) || k < 0 || k >= groups)
+                    throw Bad(map.Items[h], $"layers[{i}].query_to_kv[{h}] must be a KV head index in 0..{groups - 1}.");
                 queryToKv[h] = k;
                 used[k] = true;
             }
             var unused = Array.IndexOf(used, false);
-            if (unused >= 0) throw Bad($"layers[{i}]: KV head {unused} is read by no query head.");
+            if (unused >= 0) throw Bad(map, $"layers[{i}]: KV head {unused} is read by no query head.");
             maps[i] = new QcqaLayerMap(groups, queryToKv);
         }
         return new QcqaConfigBlock(form, mode, maps);

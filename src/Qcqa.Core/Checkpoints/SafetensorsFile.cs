@@ -62,6 +62,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
         Preconditions.CheckNotNull(path);
         QcqaException Malformed(string message) => new(ErrorCodes.MalformedSafetensors, message, path);
 
+        if (Directory.Exists(path))
+            throw Malformed("This is a folder; a safetensors file is expected here.");
         FileStream stream;
         try
         {
@@ -70,6 +72,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new QcqaException(ErrorCodes.FileNotFound, "The safetensors file does not exist.", path, inner: e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QcqaException(ErrorCodes.FileNotFound, $"The safetensors file cannot be read: {e.Message}", path, inner: e);
         }
 
         MemoryMappedFile? map = null;

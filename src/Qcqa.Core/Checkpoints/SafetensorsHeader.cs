@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -40,80 +40,76 @@ internal sealed class SafetensorsHeader
         if (trimmed.Length == 0 || trimmed[0] != (byte)'{')
             throw Malformed("The header is not a JSON object (it must start with '{').");
 
-        if (JsonPosition.FindDuplicateProperty(trimmed) is { } duplicate)
-            throw Malformed(duplicate.Parent is null
-                ? $"The header lists '{duplicate.Name}' more than once."
-                : $"The header entry '{duplicate.Parent}' has \"{duplicate.Name}\" more than once.");
-
-        JsonDocument document;
+        JsonInputNode root;
         try
         {
-            document = JsonDocument.Parse(json[..trimmed.Length]);
+            root = JsonInput.Parse(trimmed, path, ErrorCodes.MalformedSafetensors, "The header", allowComments: false);
         }
-        catch (JsonException e)
+        catch (QcqaException e)
         {
-            throw new QcqaException(ErrorCodes.MalformedSafetensors, $"The header is not valid JSON: {e.Message}", path, inner: e);
+            // The file is binary: a line and column inside the header would point nowhere an editor can show.
+            var at = e.Line > 0 ? $" (header line {e.Line}, column {e.Column})" : "";
+            throw new QcqaException(e.Code, e.Message.TrimEnd('.') + at + ".", path, inner: e);
         }
 
-        using (document)
+        var tensors = new List<TensorInfo>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in root.Properties)
         {
-            var tensors = new List<TensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            if (property.Name == MetadataKey)
             {
-                if (property.Name == MetadataKey)
-                {
-                    ReadMetadata(property.Value, metadata, Malformed);
-                    continue;
-                }
-                tensors.Add(ReadTensor(property.Name, property.Value, dataLength, path, Malformed));
+                ReadMetadata(property.Value, metadata, Malformed);
+                continue;
             }
-            CheckDense(tensors, dataLength, Malformed);
-            return new SafetensorsHeader(tensors, metadata);
+            tensors.Add(ReadTensor(property.Name, property.Value, dataLength, path, Malformed));
         }
+        CheckDense(tensors, dataLength, Malformed);
+        return new SafetensorsHeader(tensors, metadata);
     }
 
-    private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, Func<string, QcqaException> malformed)
+    private static void ReadMetadata(JsonInputNode value, Dictionary<string, string> metadata, Func<string, QcqaException> malformed)
     {
-        if (value.ValueKind != JsonValueKind.Object)
+        if (!value.IsObject)
             throw malformed($"\"{MetadataKey}\" must be an object mapping strings to strings.");
-        foreach (var entry in value.EnumerateObject())
+        foreach (var entry in value.Properties)
         {
-            if (entry.Value.ValueKind != JsonValueKind.String)
-                throw malformed($"\"{MetadataKey}\" entry '{entry.Name}' must be a string, not {Describe(entry.Value.ValueKind)}.");
-            metadata[entry.Name] = entry.Value.GetString()!;
+            if (!entry.Value.TryGetString(out var text))
+                throw malformed($"\"{MetadataKey}\" entry '{Shown(entry.Name)}' must be a string, not {entry.Value.Describe()}.");
+            metadata[entry.Name] = text;
         }
     }
 
-    private static TensorInfo ReadTensor(string name, JsonElement entry, long dataLength, string path, Func<string, QcqaException> malformed)
+    private static TensorInfo ReadTensor(string name, JsonInputNode entry, long dataLength, string path, Func<string, QcqaException> malformed)
     {
-        if (entry.ValueKind != JsonValueKind.Object)
-            throw malformed($"Tensor '{name}': the entry must be an object with dtype, shape and data_offsets.");
+        var shown = Shown(name);
+        if (name.Length == 0)
+            throw malformed("A tensor has an empty name.");
+        if (!entry.IsObject)
+            throw malformed($"Tensor '{shown}': the entry must be an object with dtype, shape and data_offsets.");
 
-        if (!entry.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
-            throw malformed($"Tensor '{name}': \"dtype\" is missing or not a string.");
-        var dtypeName = dtypeElement.GetString();
+        if (entry["dtype"] is not { } dtypeElement || !dtypeElement.TryGetString(out var dtypeName))
+            throw malformed($"Tensor '{shown}': \"dtype\" is missing or not a string.");
         if (!SafetensorsDtypes.TryParse(dtypeName, out var dtype))
             throw new QcqaException(ErrorCodes.UnsupportedDtype,
-                $"Tensor '{name}' has dtype '{dtypeName}', which is not supported (known: F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3, F8_E5M2).", path);
+                $"Tensor '{shown}' has dtype '{Shown(dtypeName)}', which is not supported (known: F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL, F8_E4M3, F8_E5M2).", path);
 
-        if (!entry.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array)
-            throw malformed($"Tensor '{name}': \"shape\" is missing or not an array.");
-        var shape = new long[shapeElement.GetArrayLength()];
+        if (entry["shape"] is not { IsArray: true } shapeElement)
+            throw malformed($"Tensor '{shown}': \"shape\" is missing or not an array.");
+        var shape = new long[shapeElement.Items.Count];
         var i = 0;
-        foreach (var dimension in shapeElement.EnumerateArray())
+        foreach (var dimension in shapeElement.Items)
         {
-            if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out var d) || d < 0)
-                throw malformed($"Tensor '{name}': shape entries must be non-negative integers, found {dimension.GetRawText()}.");
+            if (!dimension.TryGetInt64(out var d) || d < 0)
+                throw malformed($"Tensor '{shown}': shape entries must be non-negative integers, found {dimension.Describe()}.");
             shape[i++] = d;
         }
 
-        if (!entry.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
-            throw malformed($"Tensor '{name}': \"data_offsets\" must be an array [begin, end].");
-        var begin = ReadOffset(name, offsets[0], malformed);
-        var end = ReadOffset(name, offsets[1], malformed);
+        if (entry["data_offsets"] is not { IsArray: true } offsets || offsets.Items.Count != 2)
+            throw malformed($"Tensor '{shown}': \"data_offsets\" must be an array [begin, end].");
+        var begin = ReadOffset(shown, offsets.Items[0], malformed);
+        var end = ReadOffset(shown, offsets.Items[1], malformed);
         if (end < begin)
-            throw malformed($"Tensor '{name}': data_offsets [{begin}, {end}] end before they begin.");
+            throw malformed($"Tensor '{shown}': data_offsets [{begin}, {end}] end before they begin.");
 
         long expected;
         try
@@ -122,19 +118,22 @@ internal sealed class SafetensorsHeader
         }
         catch (OverflowException)
         {
-            throw malformed($"Tensor '{name}': shape {TensorInfo.FormatShape(shape)} is too large.");
+            throw malformed($"Tensor '{shown}': shape {TensorInfo.FormatShape(shape)} is too large.");
         }
         if (expected != end - begin)
-            throw malformed($"Tensor '{name}': shape {TensorInfo.FormatShape(shape)} of {dtype.Name()} needs {expected} bytes but data_offsets [{begin}, {end}] span {end - begin}.");
+            throw malformed($"Tensor '{shown}': shape {TensorInfo.FormatShape(shape)} of {dtype.Name()} needs {expected} bytes but data_offsets [{begin}, {end}] span {end - begin}.");
         if (end > dataLength)
-            throw malformed($"Tensor '{name}': data_offsets [{begin}, {end}] reach past the end of the data section, which holds {dataLength} bytes (is the file truncated?).");
+            throw malformed($"Tensor '{shown}': data_offsets [{begin}, {end}] reach past the end of the data section, which holds {dataLength} bytes (is the file truncated?).");
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 
-    private static long ReadOffset(string name, JsonElement element, Func<string, QcqaException> malformed)
+    // Tensor names come from the file: cut long ones so that one message stays one readable line.
+    private static string Shown(string name) => JsonInputNode.Shorten(name);
+
+    private static long ReadOffset(string name, JsonInputNode element, Func<string, QcqaException> malformed)
     {
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value) || value < 0)
-            throw malformed($"Tensor '{name}': data_offsets must be non-negative integers, found {element.GetRawText()}.");
+        if (!element.TryGetInt64(out var value) || value < 0)
+            throw malformed($"Tensor '{name}': data_offsets must be non-negative integers, found {element.Describe()}.");
         return value;
     }
 
@@ -148,7 +147,7 @@ internal sealed class SafetensorsHeader
         foreach (var tensor in sorted)
         {
             if (tensor.DataBegin < position)
-                throw malformed($"Tensors '{previous!.Name}' [{previous.DataBegin}, {previous.DataEnd}] and '{tensor.Name}' [{tensor.DataBegin}, {tensor.DataEnd}] overlap.");
+                throw malformed($"Tensors '{Shown(previous!.Name)}' [{previous.DataBegin}, {previous.DataEnd}] and '{Shown(tensor.Name)}' [{tensor.DataBegin}, {tensor.DataEnd}] overlap.");
             if (tensor.DataBegin > position)
                 throw malformed($"Bytes [{position}, {tensor.DataBegin}) of the data section belong to no tensor; the data section must be dense.");
             position = tensor.DataEnd;
@@ -157,14 +156,4 @@ internal sealed class SafetensorsHeader
         if (position != dataLength)
             throw malformed($"The data section holds {dataLength} bytes but the tensors cover only {position}; the remaining bytes belong to no tensor.");
     }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 }

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -48,54 +48,42 @@ public sealed class ShardIndex
     public static ShardIndex Load(string path)
     {
         Preconditions.CheckNotNull(path);
-        QcqaException Bad(string message, int line = 0, int column = 0) => new(ErrorCodes.BadShardIndex, message, path, line, column);
-        byte[] bytes;
-        try
+        var index = Parse(JsonInput.Read(path, ErrorCodes.BadShardIndex, ErrorCodes.BadShardIndex, "The shard index"), path);
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        foreach (var shard in index.ShardNames)
         {
-            bytes = File.ReadAllBytes(path);
+            var shardPath = System.IO.Path.Combine(folder, shard);
+            if (Directory.Exists(shardPath))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index is a folder, not a file.", path);
+            if (!File.Exists(shardPath))
+                throw new QcqaException(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' listed in the index does not exist in the model folder.", path);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new QcqaException(ErrorCodes.BadShardIndex, "The shard index does not exist.", path, inner: e);
-        }
+        return index;
+    }
+
+    /// <summary>Parses and validates index JSON without looking at the folder (see <see cref="Load"/>).</summary>
+    /// <exception cref="QcqaException">QCQA015 at the offending value.</exception>
+    internal static ShardIndex Parse(ReadOnlySpan<byte> utf8, string path)
+        => Parse(JsonInput.Parse(utf8, path, ErrorCodes.BadShardIndex, "The shard index"), path);
+
+    private static ShardIndex Parse(JsonInputNode root, string path)
+    {
+        if (!root.IsObject) throw root.Error(ErrorCodes.BadShardIndex, $"The shard index must be a JSON object, not {root.Describe()}.", path);
+        if (root["weight_map"] is not { IsObject: true } map)
+            throw (root["weight_map"] ?? root).Error(ErrorCodes.BadShardIndex, "The shard index has no \"weight_map\" object mapping tensor names to shard files.", path);
+        if (root["metadata"] is { } metadata && !metadata.IsObject && metadata.Kind != JsonInputKind.Null)
+            throw metadata.Error(ErrorCodes.BadShardIndex, $"\"metadata\" must be an object, not {metadata.Describe()}.", path);
 
         var weightMap = new List<KeyValuePair<string, string>>();
-        try
+        foreach (var entry in map.Properties)
         {
-            if (JsonPosition.FindDuplicateProperty(bytes) is { } duplicate)
-                throw Bad(duplicate.Parent == "weight_map"
-                    ? $"weight_map lists tensor '{duplicate.Name}' more than once."
-                    : $"The shard index lists \"{duplicate.Name}\" more than once in the same object.", duplicate.Line, duplicate.Column);
-            using var document = JsonDocument.Parse(bytes);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw Bad("The shard index must be a JSON object.", 1, 1);
-            if (!document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-            {
-                var (line, column) = JsonPosition.OfTopLevelProperty(bytes, "weight_map");
-                throw Bad("The shard index has no \"weight_map\" object mapping tensor names to shard files.", line, column);
-            }
-            foreach (var entry in map.EnumerateObject())
-            {
-                if (entry.Value.ValueKind != JsonValueKind.String)
-                    throw Bad($"weight_map entry '{entry.Name}' must name a shard file, found {entry.Value.GetRawText()}.");
-                weightMap.Add(new(entry.Name, entry.Value.GetString()!));
-            }
+            if (!entry.Value.TryGetString(out var shard))
+                throw entry.Value.Error(ErrorCodes.BadShardIndex, $"weight_map entry '{JsonInputNode.Shorten(entry.Name)}' must name a shard file, found {entry.Value.Describe()}.", path);
+            if (shard.Length == 0 || shard is "." or ".." || shard.IndexOfAny(['/', '\\', '\0']) >= 0 || System.IO.Path.IsPathRooted(shard))
+                throw entry.Value.Error(ErrorCodes.BadShardIndex, $"Shard '{JsonInputNode.Shorten(shard)}' is not a plain file name; shards must be files of the model folder.", path);
+            weightMap.Add(new(entry.Name, shard));
         }
-        catch (JsonException e)
-        {
-            throw new QcqaException(ErrorCodes.BadShardIndex, $"The shard index is not valid JSON: {e.Message}", path,
-                (int)(e.LineNumber ?? -1) + 1, (int)(e.BytePositionInLine ?? -1) + 1, e);
-        }
-        if (weightMap.Count == 0) throw Bad("weight_map is empty.");
-
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        foreach (var shard in weightMap.Select(e => e.Value).Distinct(StringComparer.Ordinal))
-        {
-            if (shard.Length == 0 || shard is "." or ".." || shard.IndexOfAny(['/', '\\']) >= 0 || System.IO.Path.IsPathRooted(shard))
-                throw Bad($"Shard '{shard}' is not a plain file name; shards must be files of the model folder.");
-            if (!File.Exists(System.IO.Path.Combine(folder, shard)))
-                throw Bad($"Shard '{shard}' listed in the index does not exist in the model folder.");
-        }
-        var json = (JsonObject)JsonNode.Parse(bytes)!;
-        return new ShardIndex(path, json, weightMap);
+        if (weightMap.Count == 0) throw map.Error(ErrorCodes.BadShardIndex, "weight_map is empty.", path);
+        return new ShardIndex(path, (JsonObject)root.ToJsonNode()!, weightMap);
     }
 }

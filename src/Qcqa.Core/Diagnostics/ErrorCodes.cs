@@ -12,6 +12,10 @@ public static class ErrorCodes
     public const string BadOutputPath = "QCQA002";
     /// <summary>A command-line argument is invalid.</summary>
     public const string BadArgument = "QCQA003";
+    /// <summary>Writing an output failed (disk full, permission denied, path too long, read-only file system).</summary>
+    public const string WriteFailed = "QCQA004";
+    /// <summary>The operation was cancelled (Ctrl-C, SIGTERM); nothing partial was kept.</summary>
+    public const string Cancelled = "QCQA005";
 
     /// <summary>A safetensors file is malformed (header, offsets, sizes).</summary>
     public const string MalformedSafetensors = "QCQA010";
@@ -25,6 +29,8 @@ public static class ErrorCodes
     public const string ShapeMismatch = "QCQA014";
     /// <summary>The shard index <c>model.safetensors.index.json</c> is malformed or inconsistent.</summary>
     public const string BadShardIndex = "QCQA015";
+    /// <summary>An attention weight (Q/K/V/O or bias) holds NaN or infinite values.</summary>
+    public const string NonFiniteWeights = "QCQA016";
 
     /// <summary>A grouping file is malformed or does not fit the model.</summary>
     public const string BadGrouping = "QCQA020";
@@ -45,9 +51,15 @@ public static class ErrorCodes
 
     /// <summary>An evaluation input (held-out text) is missing or unusable.</summary>
     public const string BadEvaluationInput = "QCQA050";
+    /// <summary>A model's tokenizer file is missing, malformed, of an unsupported kind, or does not fit its embedding.</summary>
+    public const string BadTokenizer = "QCQA051";
+    /// <summary>An evaluation produced a result that is not a finite number.</summary>
+    public const string NonFiniteResult = "QCQA052";
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
 
+    /// <summary>A weight outside the attention projections holds NaN or infinite values (a warning).</summary>
+    public const string NonFiniteWarning = "QCQA091";
     /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>
     public const string GeneralWarning = "QCQA090";
 

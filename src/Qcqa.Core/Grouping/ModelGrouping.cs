@@ -7,11 +7,12 @@ namespace Qcqa.Core.Grouping;
 public sealed class ModelGrouping
 {
     /// <summary>Creates a model grouping.</summary>
-    /// <param name="mode">What produced it: <c>gqa</c>, <c>mqa</c>, <c>equal</c>, <c>arbitrary</c>, <c>identity</c> or a user label.</param>
+    /// <param name="mode">What produced it: one of <see cref="GroupingModes.All"/> (it is copied into compressed checkpoints).</param>
     /// <param name="layers">One entry per layer, in layer order (index i at position i).</param>
     public ModelGrouping(string mode, IReadOnlyList<LayerGroupingEntry> layers)
     {
         Mode = Preconditions.CheckNotNull(mode);
+        Preconditions.CheckArgument(GroupingModes.IsKnown(mode), $"Unknown grouping mode '{mode}'; use one of {string.Join(", ", GroupingModes.All)}.");
         Layers = Preconditions.CheckNotNull(layers);
         for (var i = 0; i < layers.Count; i++)
             Preconditions.CheckArgument(layers[i].Index == i, $"Layer entries must be in order; position {i} holds layer {layers[i].Index}.");

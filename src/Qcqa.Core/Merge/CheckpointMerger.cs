@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Output;
 
 namespace Qcqa.Core.Merge;
 
@@ -50,34 +51,43 @@ public static class CheckpointMerger
         var folder = OutputFolder.Create(outputFolder, input.Folder);
         try
         {
-            long weightBytes = 0, tensorBytes = 0;
-            foreach (var file in input.Files)
-            {
-                var (written, data) = WriteWeights(file, Path.Combine(folder.Temporary, Path.GetFileName(file.Path)), roles, options);
-                weightBytes += written;
-                tensorBytes += data;
-            }
-            if (input.Index is { } index) WriteText(Path.Combine(folder.Temporary, ShardIndex.FileName), RewriteIndex(index, tensorBytes), options);
-            WriteText(Path.Combine(folder.Temporary, ModelConfig.FileName), RewriteConfig(input.Config, plan), options);
-            var (copied, skipped) = CopyOtherFiles(input, folder.Temporary);
-            foreach (var (name, text) in options.AdditionalFiles ?? new Dictionary<string, string>())
-            {
-                var path = Path.Combine(folder.Temporary, Path.GetFileName(name));
-                File.Delete(path);
-                WriteText(path, text, options);
-            }
-            folder.Commit(outputFolder);
-
-            var before = input.KvCacheBytesPerToken;
-            var after = input.KvCacheBytesPerTokenWith(l => plan.Layers[l].OutputMap.NumKeyValueHeads);
-            return new MergeResult(folder.Target, plan.Form, plan.Layers.Select(l => l.OutputMap.NumKeyValueHeads).ToArray(),
-                before, after, weightBytes, copied, skipped);
+            // Every write below goes through the one mapping of I/O failures to user errors naming the output.
+            return WriteFailures.Run(folder.Target, () => Write(input, plan, roles, folder, outputFolder, options));
         }
         catch
         {
             folder.Abandon();
             throw;
         }
+    }
+
+    private static MergeResult Write(Checkpoint input, MergePlan plan, Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles,
+        OutputFolder folder, string outputFolder, MergeOptions options)
+    {
+        long weightBytes = 0, tensorBytes = 0;
+        foreach (var file in input.Files)
+        {
+            var (written, data) = WriteWeights(file, Path.Combine(folder.Temporary, Path.GetFileName(file.Path)), roles, options);
+            weightBytes += written;
+            tensorBytes += data;
+        }
+        if (input.Index is { } index) WriteText(Path.Combine(folder.Temporary, ShardIndex.FileName), RewriteIndex(index, tensorBytes), options);
+        WriteText(Path.Combine(folder.Temporary, ModelConfig.FileName), RewriteConfig(input.Config, plan), options);
+        var (copied, skipped) = CopyOtherFiles(input, folder.Temporary, options.Cancellation);
+        foreach (var (name, text) in options.AdditionalFiles ?? new Dictionary<string, string>())
+        {
+            var path = Path.Combine(folder.Temporary, Path.GetFileName(name));
+            File.Delete(path);
+            WriteText(path, text, options);
+        }
+        options.BeforeCommit?.Invoke(folder.Temporary);
+        options.Cancellation.ThrowIfCancellationRequested();
+        folder.Commit(outputFolder);
+
+        var before = input.KvCacheBytesPerToken;
+        var after = input.KvCacheBytesPerTokenWith(l => plan.Layers[l].OutputMap.NumKeyValueHeads);
+        return new MergeResult(folder.Target, plan.Form, plan.Layers.Select(l => l.OutputMap.NumKeyValueHeads).ToArray(),
+            before, after, weightBytes, copied, skipped);
     }
 
     private static Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> MapRoles(Checkpoint input, MergePlan plan)
@@ -108,6 +118,7 @@ public static class CheckpointMerger
         using var writer = new SafetensorsWriter(path, declarations, file.Metadata);
         foreach (var tensor in ordered)
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             options.BeforeTensor?.Invoke(tensor.Name);
             var source = new CheckpointTensor(file, tensor);
             if (roles.TryGetValue(tensor.Name, out var r)) TensorRewriter.Write(writer, source, r.Role, r.Plan);
@@ -140,7 +151,7 @@ public static class CheckpointMerger
         stream.Flush(options.FlushToDisk);
     }
 
-    private static (List<string> Copied, List<string> Skipped) CopyOtherFiles(Checkpoint input, string destination)
+    private static (List<string> Copied, List<string> Skipped) CopyOtherFiles(Checkpoint input, string destination, CancellationToken cancellation)
     {
         var regenerated = new HashSet<string>(input.Files.Select(f => Path.GetFileName(f.Path)), StringComparer.Ordinal)
         {
@@ -153,6 +164,7 @@ public static class CheckpointMerger
         var enumeration = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
         foreach (var file in Directory.EnumerateFiles(source, "*", enumeration).Order(StringComparer.Ordinal))
         {
+            cancellation.ThrowIfCancellationRequested();
             var relative = Path.GetRelativePath(source, file);
             if (regenerated.Contains(relative)) continue;
             if (IsStaleWeights(relative))

@@ -22,4 +22,10 @@ public sealed record MergeOptions
     /// A copied input file of the same name is replaced.
     /// </summary>
     public IReadOnlyDictionary<string, string>? AdditionalFiles { get; init; }
+
+    /// <summary>Stops the merge between tensors and files; the temporary folder is removed and nothing is kept.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Runs on the complete temporary folder just before it is renamed into place (e.g. to stamp its files).</summary>
+    internal Action<string>? BeforeCommit { get; init; }
 }

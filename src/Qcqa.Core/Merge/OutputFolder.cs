@@ -1,21 +1,27 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
+using Qcqa.Core.Output;
 
 namespace Qcqa.Core.Merge;
 
 /// <summary>
-/// The output folder of a merge, built in a temporary sibling (<c>&lt;out&gt;.tmp-&lt;guid&gt;</c>) and renamed into
-/// place only when complete, so nothing partial ever appears at the output path. An existing output is replaced
-/// only when it is a previous QcqaBuild output (its config has a <c>qcqa</c> block) or an empty folder.
+/// The output folder of a merge (or any checkpoint the engine writes), built in a temporary sibling named after its
+/// owner process (<see cref="OwnedTemporaries"/>) and renamed into place only when complete, so nothing partial ever
+/// appears at the output path. An existing output is replaced only when it is a previous QcqaBuild output (its config
+/// has a <c>qcqa</c> block) or an empty folder. On failure or cancellation <see cref="Abandon"/> removes the
+/// temporary folder and the parent folders this instance created; orphans of killed runs are removed when the next
+/// run starts on the same output.
 /// </summary>
 internal sealed class OutputFolder
 {
-    private OutputFolder(string target, string temporary)
+    private readonly List<string> _createdParents;
+
+    private OutputFolder(string target, string temporary, List<string> createdParents)
     {
         Target = target;
         Temporary = temporary;
+        _createdParents = createdParents;
     }
 
     /// <summary>The final output path (full).</summary>
@@ -24,36 +30,47 @@ internal sealed class OutputFolder
     /// <summary>The temporary folder being filled.</summary>
     internal string Temporary { get; }
 
-    /// <summary>Checks the output path and creates the temporary folder.</summary>
-    /// <exception cref="QcqaException">QCQA002 when the output is the input, nests with it, is a file, or is a folder that is not QcqaBuild output.</exception>
-    internal static OutputFolder Create(string output, string input)
+    /// <summary>Checks the output path against the inputs (real locations) and creates the temporary folder.</summary>
+    /// <param name="output">The output folder as given.</param>
+    /// <param name="inputs">Folders that must not be written (the input model).</param>
+    /// <exception cref="QcqaException">QCQA002 when the output is an input, nests with it, is a file, or is a folder that is
+    /// not QcqaBuild output; QCQA003 when the path is empty; QCQA004 when the folder cannot be created.</exception>
+    internal static OutputFolder Create(string output, params string[] inputs)
     {
-        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
-        var source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
-        if (IsSameOrInside(target, source))
-            throw new QcqaException(ErrorCodes.BadOutputPath, "The output folder is the input folder or inside it; the input is never modified, choose another output folder.", output);
-        if (IsSameOrInside(source, target))
-            throw new QcqaException(ErrorCodes.BadOutputPath, "The output folder contains the input folder; replacing it would destroy the input.", output);
+        var target = OutputPaths.Full(output, "The output folder");
+        OutputPaths.CheckOutsideInputs(target, "The output folder", inputs);
         CheckReplaceable(target, output);
-
-        var parent = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(parent);
-        var temporary = $"{target}.tmp-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(temporary);
-        return new OutputFolder(target, temporary);
+        return WriteFailures.Run(target, () =>
+        {
+            OwnedTemporaries.CleanStale(target);
+            var created = new List<string>();
+            for (var parent = Path.GetDirectoryName(target); !string.IsNullOrEmpty(parent) && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
+                created.Add(parent);
+            var folder = new OutputFolder(target, OwnedTemporaries.TemporaryFor(target), created);
+            try
+            {
+                Directory.CreateDirectory(folder.Temporary);
+            }
+            catch
+            {
+                folder.Abandon();
+                throw;
+            }
+            return folder;
+        });
     }
 
     /// <summary>Moves the finished temporary folder to the output path, replacing a previous output.</summary>
-    internal void Commit(string output)
+    internal void Commit(string output) => WriteFailures.Run(Target, () =>
     {
-        if (!Directory.Exists(Target))
+        if (!Path.Exists(Target))
         {
             Directory.Move(Temporary, Target);
             return;
         }
         // The check is repeated: the folder may have changed while the merge ran.
         CheckReplaceable(Target, output);
-        var old = $"{Target}.old-{Guid.NewGuid():N}";
+        var old = OwnedTemporaries.AsideFor(Target);
         Directory.Move(Target, old);
         try
         {
@@ -64,16 +81,32 @@ internal sealed class OutputFolder
             Directory.Move(old, Target);
             throw;
         }
-        TryDelete(old);
-    }
+        OwnedTemporaries.Delete(old);
+    });
 
-    /// <summary>Deletes the temporary folder (after a failure).</summary>
-    internal void Abandon() => TryDelete(Temporary);
+    /// <summary>Deletes the temporary folder and the parents this instance created (after a failure or cancellation).</summary>
+    internal void Abandon()
+    {
+        OwnedTemporaries.Delete(Temporary);
+        foreach (var parent in _createdParents)
+        {
+            try
+            {
+                if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Nothing sensible to do: the failure being reported matters more than an empty folder.
+            }
+        }
+    }
 
     private static void CheckReplaceable(string target, string output)
     {
         if (File.Exists(target))
             throw new QcqaException(ErrorCodes.BadOutputPath, "A file is in the way of the output folder.", output);
+        if (WriteFailures.FileInTheWay(target) is { } blocker)
+            throw new QcqaException(ErrorCodes.BadOutputPath, $"'{blocker}' is a file, so the output folder cannot be created under it.", output);
         if (!Directory.Exists(target) || !Directory.EnumerateFileSystemEntries(target).Any()) return;
         if (!IsQcqaOutput(target))
             throw new QcqaException(ErrorCodes.BadOutputPath,
@@ -85,29 +118,13 @@ internal sealed class OutputFolder
         try
         {
             var config = Path.Combine(folder, ModelConfig.FileName);
-            return File.Exists(config) && JsonNode.Parse(File.ReadAllBytes(config)) is JsonObject root && root[QcqaConfigBlock.PropertyName] is JsonObject;
+            return File.Exists(config)
+                && JsonInput.Read(config, ErrorCodes.BadModelConfig, ErrorCodes.BadModelConfig, "config.json") is { IsObject: true } root
+                && root[QcqaConfigBlock.PropertyName] is { IsObject: true };
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (QcqaException)
         {
             return false;
-        }
-    }
-
-    private static bool IsSameOrInside(string path, string folder)
-    {
-        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return path.Equals(folder, comparison) || path.StartsWith(folder + Path.DirectorySeparatorChar, comparison);
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Nothing sensible to do: the failure being reported matters more than a leftover temporary folder.
         }
     }
 }

@@ -5,6 +5,7 @@ using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Output;
 using Qcqa.Core.Spec;
 using Qcqa.Core.Statistics;
 using Qcqa.Core.Wse;
@@ -32,7 +33,8 @@ public static class BuildPipeline
     {
         var clock = Stopwatch.StartNew();
         var spec = SpecReader.Load(request.SpecPath);
-        var outputRoot = Path.GetFullPath(request.OutputFolder);
+        var outputRoot = OutputPaths.Full(request.OutputFolder, "The output folder");
+        CheckFolders(outputRoot, OutputPaths.Full(request.CacheFolder, "The cache folder"), spec);
         var cache = new ContentCache(request.CacheFolder, log);
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
@@ -44,6 +46,8 @@ public static class BuildPipeline
         {
             cancellation.ThrowIfCancellationRequested();
             using var checkpoint = Checkpoint.Open(model.Path);
+            checkpoint.CheckAttentionFinite();
+            WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in ModelSignature.Files(model.Path)) dependencies.AddInput(file);
             var units = GroupingEvaluator.UnitsPerLayer(checkpoint);
             var problems = model.Variants.SelectMany(v => v.ValidateBudget(units)).ToList();
@@ -75,7 +79,7 @@ public static class BuildPipeline
                     $"{grouping.KvHeadsTotal}/{grouping.HeadsTotal} KV heads ({100.0 * grouping.KvHeadsTotal / grouping.HeadsTotal:0.0} %), relative WSE {(grouping.WseTotal ?? 0) / energy:0.0000}"), stage.Elapsed));
                 stage.Restart();
                 progress?.Report(BuildProgressEvent.Started(BuildStages.Merge, subject));
-                var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder);
+                var rebuilt = VariantWriter.Write(checkpoint, signature, grouping, folder, cancellation);
                 progress?.Report(BuildProgressEvent.Finished(BuildStages.Merge, subject, rebuilt ? "written" : "up to date", stage.Elapsed));
                 log.Debug("Variant {Model}/{Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     model.Name, variant.Name, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / energy);
@@ -101,6 +105,26 @@ public static class BuildPipeline
         progress?.Report(BuildProgressEvent.Summary(string.Create(CultureInfo.InvariantCulture,
             $"{variants.Count(r => r.Rebuilt)} variants written, {variants.Count(r => !r.Rebuilt)} up to date in {clock.Elapsed.TotalSeconds:0.0} s; report {report}"), clock.Elapsed));
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
+    }
+
+    // Outputs and cache never go into a model folder (inputs are never modified, whatever links the paths take), and
+    // the output and cache folders are kept apart: the cache is not a build output and outputs are not cache entries.
+    private static void CheckFolders(string outputRoot, string cacheRoot, QcqaSpec spec)
+    {
+        if (OutputPaths.Overlap(outputRoot, cacheRoot))
+            throw new QcqaException(ErrorCodes.BadOutputPath,
+                $"The output folder '{outputRoot}' and the cache folder '{cacheRoot}' overlap (one is the other or inside it); give them separate folders.", outputRoot);
+        foreach (var model in spec.Models)
+        {
+            var at = model.PathLocation;
+            foreach (var (folder, what) in new[] { (outputRoot, "output folder"), (cacheRoot, "cache folder") })
+            {
+                var real = OutputPaths.Real(folder);
+                if (OutputPaths.IsSameOrInside(real, OutputPaths.Real(model.Path)))
+                    throw new QcqaException(ErrorCodes.BadOutputPath,
+                        $"The {what} '{folder}' is inside model folder '{model.Path}' (model '{model.Name}'); inputs are never modified, choose a {what} elsewhere.", at.File, at.Line, at.Column);
+            }
+        }
     }
 
     private static EvaluationStage? EvaluationFor(QcqaSpec spec, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies,

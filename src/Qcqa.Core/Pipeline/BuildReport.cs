@@ -61,15 +61,17 @@ public static class BuildReport
             var original = model.FirstOrDefault(r => r.Mode == "original");
             var basePpl = original?.Quality?.Perplexity;
             md.Append(CultureInfo.InvariantCulture, $"\n## {model.Key}\n\n");
-            md.Append("| variant | mode | KV heads | % of original | KV bytes/token | WSE relative | perplexity | vs original |\n");
-            md.Append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+            md.Append("| variant | mode | KV heads | % of original | KV bytes/token | WSE relative | perplexity | vs original | bits/byte |\n");
+            md.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
             foreach (var r in model.OrderBy(r => r.Mode == "original" ? 0 : 1).ThenByDescending(r => r.KvFraction).ThenBy(r => ModeOrder(r.Mode)))
             {
                 var ppl = r.Quality?.Perplexity;
                 var change = ppl is { } p && basePpl is { } b && r.Mode != "original" ? $"{(p / b - 1) * 100:+0.0;-0.0;0.0} %" : "";
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| {r.Variant} | {r.Mode} | {r.KvHeads}/{r.KvHeadsOriginal} | {r.KvFraction * 100:0.0} % | {r.KvBytesPerToken:N0} | {r.WseRelative:0.0000} | {(ppl is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "")} | {change} |\n");
+                    $"| {r.Variant} | {r.Mode} | {r.KvHeads}/{r.KvHeadsOriginal} | {r.KvFraction * 100:0.0} % | {r.KvBytesPerToken:N0} | {r.WseRelative:0.0000} | {(ppl is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "")} | {change} | {(r.Quality?.BitsPerByte is { } bpb ? bpb.ToString("0.0000", CultureInfo.InvariantCulture) : "")} |\n");
             }
+            if (model.Select(r => r.Quality?.Tokenizer).FirstOrDefault(t => t is not null) is { } tokenizer)
+                md.Append(CultureInfo.InvariantCulture, $"\nPerplexity is per token of the model's tokenizer ({tokenizer}); bits per byte compare across tokenizers.\n");
             if (charts.TryGetValue(model.Key, out var c))
             {
                 md.Append(CultureInfo.InvariantCulture, $"\n![Perplexity against KV-cache size]({c.Tradeoff})\n\n![Perplexity against WSE]({c.Correlation})\n\n");

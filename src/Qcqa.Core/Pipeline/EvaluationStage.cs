@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Qcqa.Core.Cache;
+using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Spec;
 using Serilog;
@@ -50,9 +51,10 @@ internal sealed class EvaluationStage(IModelEvaluator evaluator, EvaluationSpec 
         return quality;
     }
 
+    // The tokenizer files count: they decide the tokens the model is evaluated on (and the merger copies them).
     private static bool IsModelDefinition(string path)
     {
         var name = Path.GetFileName(path);
-        return name == "config.json" || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal);
+        return name == "config.json" || TokenizerFileNames.All.Contains(name) || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal);
     }
 }

@@ -59,7 +59,9 @@ internal sealed class SpecParser
     {
         if (node is not YamlSequenceNode list || list.Children.Count == 0)
         {
-            _context.Report(ErrorCodes.SpecBadValue, node, $"models must be a non-empty list of models (lines starting with '- '), not {SpecScalar.Describe(node)}.");
+            _context.Report(ErrorCodes.SpecBadValue, node, node is YamlSequenceNode
+                ? "models is an empty list; list at least one model (lines starting with '- ')."
+                : $"models must be a non-empty list of models (lines starting with '- '), not {SpecScalar.Describe(node)}.");
             return [];
         }
         var models = new List<ModelSpec>();
@@ -126,7 +128,9 @@ internal sealed class SpecParser
     {
         if (node is not YamlSequenceNode list || list.Children.Count == 0)
         {
-            _context.Report(ErrorCodes.SpecBadValue, node, $"The variants of {what} must be a non-empty list, not {SpecScalar.Describe(node)}.");
+            _context.Report(ErrorCodes.SpecBadValue, node, node is YamlSequenceNode
+                ? $"The variants of {what} are an empty list; list at least one variant (a 'name', a 'mode' and a 'budget')."
+                : $"The variants of {what} must be a non-empty list, not {SpecScalar.Describe(node)}.");
             return [];
         }
         var variants = new List<VariantSpec>();

@@ -1,4 +1,5 @@
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Input;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -20,12 +21,13 @@ public static class SpecReader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // One reader for every spec byte: size limit, strict UTF-8 with the position of a bad byte.
+            var bytes = InputFile.ReadAllBytes(path, InputLimits.MaxSpecFileBytes, ErrorCodes.FileNotFound, ErrorCodes.SpecSyntax, "The spec file");
+            text = StrictUtf8.Decode(bytes, path, ErrorCodes.SpecSyntax, "The spec");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (QcqaException e)
         {
-            var message = e is FileNotFoundException or DirectoryNotFoundException ? "The spec file was not found." : $"The spec file cannot be read: {e.Message}";
-            return new SpecReadResult(null, [new SpecDiagnostic(ErrorCodes.FileNotFound, message, new SourceLocation(path, 0, 0))]);
+            return new SpecReadResult(null, [new SpecDiagnostic(e.Code, e.Message, new SourceLocation(e.File, e.Line, e.Column))]);
         }
         return Parse(text, path, options);
     }
@@ -55,9 +57,11 @@ public static class SpecReader
     private static YamlNode? LoadYaml(string yaml, SpecContext context)
     {
         var stream = new YamlStream();
+        var parser = new LimitedYamlParser(new Parser(new StringReader(yaml)));
         try
         {
-            stream.Load(new StringReader(yaml));
+            // The limited parser refuses deep nesting and alias bombs before any node is built.
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
@@ -66,6 +70,14 @@ public static class SpecReader
                 ? e.Message[(end + 3)..] : e.Message;
             var location = new SourceLocation(context.File, (int)e.Start.Line, (int)e.Start.Column);
             context.Report(ErrorCodes.SpecSyntax, location, $"Not valid YAML: {message}");
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // Found by fuzzing: on some malformed input YamlDotNet's scanner and loader throw these instead of a
+            // YamlException ("The scanner should contain no more tokens", "The current event is of an unsupported type").
+            var (line, column) = parser.LastPosition;
+            context.Report(ErrorCodes.SpecSyntax, new SourceLocation(context.File, line, column), "Not valid YAML: the document is malformed after this point.");
             return null;
         }
         if (stream.Documents.Count == 0)

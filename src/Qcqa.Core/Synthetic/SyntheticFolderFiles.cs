@@ -49,15 +49,22 @@ internal static class SyntheticFolderFiles
         ["vocab_size"] = o.Vocab,
     };
 
-    // Stand-ins for the files a real model folder carries besides weights; their content only has to survive copying.
+    // The files a real model folder carries besides weights. The tokenizer is a real byte-level BPE tokenizer.json
+    // without merges whose ids are the byte values (extra vocabulary rows get placeholder tokens), so a synthetic
+    // model with vocab_size 256 reads text exactly as UTF-8 bytes; a smaller vocabulary covers bytes 0..vocab-1.
     internal static void WriteExtraFiles(string folder, SyntheticCheckpointOptions o)
     {
         var vocab = new JsonObject();
-        for (var i = 0; i < o.Vocab; i++) vocab[$"tok{i}"] = i;
+        for (var i = 0; i < o.Vocab; i++) vocab[i < 256 ? ByteLevelAlphabet.Of((byte)i).ToString() : $"<extra_{i}>"] = i;
         var tokenizer = new JsonObject
         {
             ["version"] = "1.0",
-            ["model"] = new JsonObject { ["type"] = "WordLevel", ["vocab"] = vocab, ["unk_token"] = "tok0" },
+            ["added_tokens"] = new JsonArray(),
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
+            ["post_processor"] = null,
+            ["decoder"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = true },
+            ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocab, ["merges"] = new JsonArray(), ["byte_fallback"] = false },
         };
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), ModelConfig.Serialize(tokenizer));
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), ModelConfig.Serialize(new JsonObject { ["model_max_length"] = 2048, ["tokenizer_class"] = "PreTrainedTokenizerFast" }));

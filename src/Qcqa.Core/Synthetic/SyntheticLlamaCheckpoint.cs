@@ -1,6 +1,9 @@
 using System.IO.Hashing;
 using System.Text;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Merge;
+using Qcqa.Core.Output;
 using Qcqa.Core.Grouping;
 
 namespace Qcqa.Core.Synthetic;
@@ -57,7 +60,48 @@ public sealed class SyntheticLlamaCheckpoint
     /// <param name="options">Shape and content.</param>
     /// <returns>What was written, including the hidden clusters.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public static SyntheticLlamaCheckpoint Write(string folder, SyntheticCheckpointOptions options)
+    public static SyntheticLlamaCheckpoint Write(string folder, SyntheticCheckpointOptions options) => Write(folder, options, CancellationToken.None);
+
+    /// <summary>
+    /// Writes a synthetic checkpoint into a new folder: <paramref name="folder"/> must not exist or be empty (an existing
+    /// checkpoint is never overwritten). The files are written into a temporary sibling renamed into place when complete,
+    /// so a failure or cancellation leaves nothing behind.
+    /// </summary>
+    /// <exception cref="QcqaException">QCQA002 when the folder exists and is not empty (or is a file), QCQA004 when writing fails,
+    /// QCQA003 when the options are invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled; nothing was kept.</exception>
+    public static SyntheticLlamaCheckpoint WriteNew(string folder, SyntheticCheckpointOptions options, CancellationToken cancellation = default)
+    {
+        var target = OutputPaths.Full(folder, "The folder");
+        try
+        {
+            Preconditions.CheckNotNull(options).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new QcqaException(ErrorCodes.BadArgument, e.Message.Split(" (Parameter")[0], inner: e);
+        }
+        if (File.Exists(target))
+            throw new QcqaException(ErrorCodes.BadOutputPath, "A file is in the way of the folder to create.", folder);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new QcqaException(ErrorCodes.BadOutputPath, "The folder exists and is not empty; synth never overwrites files (an existing checkpoint stays as it is). Choose a new folder.", folder);
+        var output = OutputFolder.Create(target);
+        try
+        {
+            var written = WriteFailures.Run(target, () => Write(output.Temporary, options, cancellation));
+            cancellation.ThrowIfCancellationRequested();
+            if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above
+            output.Commit(folder);
+            return new SyntheticLlamaCheckpoint(target, options, written.Clusters?.Select(c => c.ToArray()).ToArray(), written.WeightFiles.ToArray(), written.WeightBytes);
+        }
+        catch
+        {
+            output.Abandon();
+            throw;
+        }
+    }
+
+    private static SyntheticLlamaCheckpoint Write(string folder, SyntheticCheckpointOptions options, CancellationToken cancellation)
     {
         Preconditions.CheckNotNull(folder);
         Preconditions.CheckNotNull(options).Validate();
@@ -74,7 +118,11 @@ public sealed class SyntheticLlamaCheckpoint
         for (var s = 0; s < shards.Count; s++)
         {
             using var writer = new SafetensorsWriter(Path.Combine(folder, names[s]), shards[s].Select(t => t.Declaration).ToArray(), ShardMetadata);
-            foreach (var tensor in shards[s]) Fill(writer, tensor, options, clusters);
+            foreach (var tensor in shards[s])
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Fill(writer, tensor, options, clusters);
+            }
             writer.Complete();
             bytes += writer.FileLength;
         }

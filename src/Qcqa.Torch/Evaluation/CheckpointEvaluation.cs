@@ -1,13 +1,15 @@
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Text;
 using Serilog;
 
 namespace Qcqa.Torch.Evaluation;
 
 /// <summary>
-/// Evaluates a checkpoint folder on byte-level text: the one path shared by <c>dotnet qcqa eval</c> and the build's
+/// Evaluates a checkpoint folder on text tokenized by its own tokenizer (<see cref="ModelTokenizer"/>): the one path shared by <c>dotnet qcqa eval</c> and the build's
 /// evaluation stage, so both measure exactly the same thing. Everything that can fail cheaply (text, vocabulary,
 /// window) fails before libtorch loads and the weights are read.
 /// </summary>
@@ -15,26 +17,33 @@ public static class CheckpointEvaluation
 {
     /// <summary>Loads the checkpoint on <paramref name="deviceName"/> and evaluates it.</summary>
     /// <param name="modelFolder">A Hugging Face folder (MHA, standard GQA, or per-layer map).</param>
-    /// <param name="text">The held-out tokens.</param>
+    /// <param name="text">The held-out text, tokenized by the model's tokenizer (<see cref="TokenizedText.Load"/>).</param>
     /// <param name="options">Window, batch and generation settings.</param>
     /// <param name="deviceName"><c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</param>
     /// <param name="log">Progress log, or null.</param>
     /// <param name="progress">Window progress, or null.</param>
     /// <param name="cancellation">Stops between batches.</param>
     /// <exception cref="Core.Diagnostics.QcqaException">Bad checkpoint, vocabulary, window or device.</exception>
-    public static EvaluationResult Run(string modelFolder, ByteLevelText text, EvaluationOptions options, string deviceName,
+    public static EvaluationResult Run(string modelFolder, TokenizedText text, EvaluationOptions options, string deviceName,
         ILogger? log = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
     {
         using var checkpoint = Checkpoint.Open(modelFolder);
+        checkpoint.CheckAttentionFinite();
+        if (log is not null) WarningCodes.LogNonFinite(log, checkpoint);
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
-        ByteLevelText.CheckVocabulary(config, checkpoint.Config.Path);
+        text.Tokenizer.CheckFits(config.VocabSize, checkpoint.Config.Path);
         options.Perplexity.Validate(config.MaxPositionEmbeddings);
         // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
         var device = QcqaDevice.Parse(deviceName);
 
         log?.Information("Loading {Model} on {Device}", checkpoint.Folder, device.ToString());
         using LlamaModel model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
-        log?.Information("Evaluating {Tokens:N0} tokens of {Text}", text.Tokens.Count, text.Path);
-        return ModelEvaluator.Evaluate(model, text.Tokens, options, progress, cancellation);
+        log?.Information("Evaluating {Tokens:N0} tokens of {Text} ({Tokenizer})", text.Tokens.Count, text.Path, text.Tokenizer.Description);
+        var result = ModelEvaluator.Evaluate(model, text.Tokens, options, progress, cancellation);
+        if (!double.IsFinite(result.Perplexity))
+            throw new QcqaException(ErrorCodes.NonFiniteResult,
+                $"The perplexity came out as {result.Perplexity}: the model's outputs are not finite numbers (its weights hold NaN or infinity, or they overflow in float32).",
+                checkpoint.WeightsPath);
+        return result with { BitsPerByte = text.BitsPerByte(result.MeanNll), Tokenizer = text.Tokenizer.Description };
     }
 }

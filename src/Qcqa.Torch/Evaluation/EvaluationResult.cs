@@ -29,6 +29,17 @@ public sealed record EvaluationResult(
     [property: JsonPropertyName("decode_tokens_per_second")] double? DecodeTokensPerSecond,
     [property: JsonPropertyName("elapsed_seconds")] double ElapsedSeconds)
 {
+    /// <summary>
+    /// Bits per byte of text (see <see cref="Text.TokenizedText.BitsPerByte"/>), which compares models with different
+    /// tokenizers; null when the tokens' text was not known.
+    /// </summary>
+    [JsonPropertyName("bits_per_byte")]
+    public double? BitsPerByte { get; init; }
+
+    /// <summary>The tokenizer that produced the tokens (e.g. <c>tokenizer.json (byte-level BPE)</c>), or null.</summary>
+    [JsonPropertyName("tokenizer")]
+    public string? Tokenizer { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

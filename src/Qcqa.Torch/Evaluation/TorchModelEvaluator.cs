@@ -1,26 +1,32 @@
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Spec;
+using Qcqa.Torch.Text;
 using Serilog;
 
 namespace Qcqa.Torch.Evaluation;
 
-/// <summary>The build pipeline's evaluator: held-out perplexity plus a short generation run with a real KV cache.</summary>
+/// <summary>
+/// The build pipeline's evaluator: held-out perplexity (per token of the model's own tokenizer, and in bits per
+/// byte) plus a short generation run with a real KV cache.
+/// </summary>
 /// <param name="log">Progress log.</param>
 public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
 {
     /// <summary>Tokens generated greedily to measure KV-cache bytes per token and decode speed.</summary>
     public const int GeneratedTokens = 64;
 
-    private readonly Dictionary<(string, int), ByteLevelText> _texts = new();
+    // Variants carry their input's tokenizer files, so one tokenization serves a model and all its variants.
+    private readonly Dictionary<(string Text, int MaxTokens, string Tokenizer), TokenizedText> _texts = new();
 
     /// <inheritdoc />
     public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, CancellationToken cancellation)
     {
-        var key = (evaluation.TextPath, evaluation.MaxTokens);
-        if (!_texts.TryGetValue(key, out var text)) _texts[key] = text = ByteLevelText.Load(evaluation.TextPath, evaluation.MaxTokens);
+        var key = (evaluation.TextPath, evaluation.MaxTokens, ModelTokenizer.ContentKey(modelFolder));
+        if (!_texts.TryGetValue(key, out var text))
+            _texts[key] = text = TokenizedText.Load(ModelTokenizer.Load(modelFolder), evaluation.TextPath, evaluation.MaxTokens);
         var options = new EvaluationOptions { GenerateTokens = GeneratedTokens };
         var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
         return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
-            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0);
+            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer);
     }
 }

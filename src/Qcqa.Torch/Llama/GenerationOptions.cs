@@ -14,4 +14,7 @@ public sealed record GenerationOptions
 
     /// <summary>Token that ends generation (it is included in the output); none when null.</summary>
     public long? EndOfSequenceToken { get; init; }
+
+    /// <summary>Called with each new token as soon as it is chosen (for streaming); none when null.</summary>
+    public Action<long>? OnToken { get; init; }
 }

@@ -37,12 +37,14 @@ public static class LlamaGenerator
         var next = Step(model, cache, prompt.ToArray(), options.Temperature, generator);
         var prefill = clock.Elapsed;
         tokens.Add(next);
+        options.OnToken?.Invoke(next);
 
         clock.Restart();
         while (tokens.Count < options.MaxNewTokens && next != options.EndOfSequenceToken)
         {
             next = Step(model, cache, [next], options.Temperature, generator);
             tokens.Add(next);
+            options.OnToken?.Invoke(next);
         }
         return new GenerationResult(tokens, prefill, clock.Elapsed, cache.SizeInBytes);
     }

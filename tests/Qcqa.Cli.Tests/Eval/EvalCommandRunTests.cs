@@ -41,6 +41,8 @@ public sealed class EvalCommandRunTests : IDisposable
         var perplexity = json["perplexity"]!.GetValue<double>();
         Assert.InRange(perplexity, 1, 10_000);
         Assert.Equal(Math.Log(perplexity), json["mean_nll"]!.GetValue<double>(), 9);
+        // The synthetic model's tokenizer.json reads bytes, so bits per byte is the mean NLL in bits.
+        Assert.Equal(json["mean_nll"]!.GetValue<double>() / Math.Log(2), json["bits_per_byte"]!.GetValue<double>(), 9);
         // 2 layers × 2 KV heads × 6 values × K and V × 4 bytes (float32 cache).
         Assert.Equal(2 * 2 * 6 * 2 * 4, json["kv_cache_bytes_per_token"]!.GetValue<double>());
         Assert.Equal(4, json["generated_tokens"]!.GetValue<int>());
@@ -82,15 +84,32 @@ public sealed class EvalCommandRunTests : IDisposable
     }
 
     [Fact]
-    public async Task AModelWithoutAByteVocabularyIsRejectedBeforeItsWeightsAreRead()
+    public async Task AModelWithoutTokenizerFilesOrAByteVocabularyIsRejectedNamingTheMissingFile()
     {
         var model = _temp.Combine("wide-vocab");
         SyntheticLlamaCheckpoint.Write(model, new SyntheticCheckpointOptions { Vocab = 300 });
+        File.Delete(Path.Combine(model, "tokenizer.json"));
 
         var run = await CliRun.InvokeAsync("eval", model, "--text", _text);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.StartsWith($"{Path.Combine(model, "config.json")}: error QCQA050: ", Assert.Single(run.ErrorLines));
+        Assert.StartsWith($"{Path.Combine(model, "tokenizer.json")}: error QCQA051: ", Assert.Single(run.ErrorLines));
+    }
+
+    [Fact]
+    public async Task ATokenizerWithMoreIdsThanTheEmbeddingHasRowsIsRejectedBeforeItsWeightsAreRead()
+    {
+        var wide = _temp.Combine("wide-vocab");
+        SyntheticLlamaCheckpoint.Write(wide, new SyntheticCheckpointOptions { Vocab = 300 });
+        File.Copy(Path.Combine(wide, "tokenizer.json"), Path.Combine(_model, "tokenizer.json"), overwrite: true);
+
+        var run = await CliRun.InvokeAsync("eval", _model, "--text", _text);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.ErrorLines);
+        Assert.StartsWith($"{Path.Combine(_model, "tokenizer.json")}: error QCQA051: ", line);
+        Assert.Contains("up to 299", line);
+        Assert.Contains("256 rows", line);
     }
 
     [Fact]

@@ -10,7 +10,10 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
     /// Parses a real argument array with the tool's root command and invokes it, capturing the console. Callers
     /// must be in <see cref="ConsoleCollection"/>.
     /// </summary>
-    public static async Task<CliRun> InvokeAsync(params string[] args)
+    public static Task<CliRun> InvokeAsync(params string[] args) => InvokeAsync(CancellationToken.None, args);
+
+    /// <summary>As <see cref="InvokeAsync(string[])"/>, with a cancellation token standing for a signal.</summary>
+    public static async Task<CliRun> InvokeAsync(CancellationToken cancellation, params string[] args)
     {
         var (output, error) = (new StringWriter(), new StringWriter());
         var (savedOut, savedError) = (Console.Out, Console.Error);
@@ -18,7 +21,7 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         Console.SetError(error);
         try
         {
-            var exitCode = await QcqaApp.CreateRootCommand().Parse(args).InvokeAsync();
+            var exitCode = await QcqaApp.InvokeAsync(args, Console.Error, cancellation);
             return new CliRun(exitCode, output.ToString(), error.ToString());
         }
         finally

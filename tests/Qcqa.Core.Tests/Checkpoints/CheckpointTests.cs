@@ -183,8 +183,8 @@ public class CheckpointTests : IDisposable
     [InlineData("{\"metadata\": {}}", "no \"weight_map\" object")]
     [InlineData("{\"weight_map\": {\"a\": \"../x.safetensors\"}}", "not a plain file name")]
     [InlineData("{\"weight_map\": {\"a\": 3}}", "must name a shard file")]
-    [InlineData("{\"metadata\": {}, \"metadata\": {}, \"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\"}}", "\"metadata\" more than once")]
-    [InlineData("{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\", \"a\": \"model-00002-of-00002.safetensors\"}}", "lists tensor 'a' more than once")]
+    [InlineData("{\"metadata\": {}, \"metadata\": {}, \"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\"}}", "'metadata' more than once")]
+    [InlineData("{\"weight_map\": {\"a\": \"model-00001-of-00002.safetensors\", \"a\": \"model-00002-of-00002.safetensors\"}}", "lists 'a' more than once in \"weight_map\"")]
     public void GivenABadShardIndexItSaysWhatIsWrong(string json, string fragment)
     {
         var path = TestModels.Write(_folder, new SyntheticCheckpointOptions { Shards = 2 });

@@ -149,7 +149,7 @@ public class CheckpointMergerTests : IDisposable
     {
         var input = TestModels.Write(_folder, new SyntheticCheckpointOptions { Layers = 2, Heads = 4 });
         using var checkpoint = Checkpoint.Open(input);
-        var result = CheckpointMerger.Merge(checkpoint, PerLayer("budget", LayerGrouping.Gqa(4, 2), LayerGrouping.Identity(4)), _folder.Combine("out"));
+        var result = CheckpointMerger.Merge(checkpoint, PerLayer("custom", LayerGrouping.Gqa(4, 2), LayerGrouping.Identity(4)), _folder.Combine("out"));
         Assert.Equal(MergeForm.PerLayerMap, result.Form);
         Assert.Equal([2, 4], result.KvHeadsPerLayer);
         using var merged = Checkpoint.Open(result.OutputFolder);
@@ -271,7 +271,7 @@ public class CheckpointMergerTests : IDisposable
         using (var checkpoint = Checkpoint.Open(input))
         {
             CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("gqa", 2, LayerGrouping.Gqa(4, 2)), _folder.Combine("out"));
-            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("x", 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"), new MergeOptions { FlushToDisk = true });
+            CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 2, LayerGrouping.FromGroups(4, [[0, 1, 3], [2]])), _folder.Combine("out"), new MergeOptions { FlushToDisk = true });
         }
         Assert.Equal(before, FolderSnapshot.Of(input));
     }

@@ -30,7 +30,7 @@ public class MergeOutputFolderTests : IDisposable
         using var checkpoint = Checkpoint.Open(_input);
         var groupingFile = _folder.Combine("grouping.json");
         QcqaAssert.Throws(ErrorCodes.BadGrouping, "3 layers but the model has 2", groupingFile,
-            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("x", 3, LayerGrouping.Identity(4)), _folder.Combine("out"), new MergeOptions { GroupingPath = groupingFile }));
+            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 3, LayerGrouping.Identity(4)), _folder.Combine("out"), new MergeOptions { GroupingPath = groupingFile }));
         AssertOnlyFolders("model");
     }
 
@@ -39,7 +39,7 @@ public class MergeOutputFolderTests : IDisposable
     {
         using var checkpoint = Checkpoint.Open(_input);
         QcqaAssert.Throws(ErrorCodes.BadGrouping, "Layer 0: the grouping partitions 8 KV heads but the model's layer has 4", null,
-            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("x", 2, LayerGrouping.Gqa(8, 2)), _folder.Combine("out")));
+            () => CheckpointMerger.Merge(checkpoint, ModelGrouping.Uniform("custom", 2, LayerGrouping.Gqa(8, 2)), _folder.Combine("out")));
         AssertOnlyFolders("model");
     }
 
@@ -51,10 +51,12 @@ public class MergeOutputFolderTests : IDisposable
         {
             BeforeTensor = name =>
             {
-                if (name == LlamaTensorNames.KeyWeight(1)) throw new IOException("disk full (simulated)");
+                if (name == LlamaTensorNames.KeyWeight(1)) throw new IOException("No space left on device (simulated)", 28); // ENOSPC
             },
         };
-        Assert.Throws<IOException>(() => CheckpointMerger.Merge(checkpoint, Gqa, _folder.Combine("out"), options));
+        var error = Assert.Throws<QcqaException>(() => CheckpointMerger.Merge(checkpoint, Gqa, _folder.Combine("out"), options));
+        Assert.Equal(ErrorCodes.WriteFailed, error.Code);
+        Assert.Contains("disk is full", error.Message);
         AssertOnlyFolders("model");
     }
 

@@ -98,7 +98,9 @@ public class BuildPipelineTests
     {
         using var fixture = new PipelineFixture();
         fixture.Build();
-        var first = FolderSnapshot.Of(Path.Combine(fixture.Output, "tiny", "ac-50"));
+        // The stamp records modification times, which differ between two builds; the checkpoint must not.
+        static Dictionary<string, string> Checkpoint(string folder) => FolderSnapshot.Of(folder).Where(f => f.Key != ".qcqa-build.json").ToDictionary();
+        var first = Checkpoint(Path.Combine(fixture.Output, "tiny", "ac-50"));
         foreach (var entry in Directory.EnumerateFiles(fixture.Folder.Combine("cache"), "*", SearchOption.AllDirectories))
         {
             var bytes = File.ReadAllBytes(entry);
@@ -109,7 +111,7 @@ public class BuildPipelineTests
 
         fixture.Build();
 
-        Assert.Equal(first, FolderSnapshot.Of(Path.Combine(fixture.Output, "tiny", "ac-50")));
+        Assert.Equal(first, Checkpoint(Path.Combine(fixture.Output, "tiny", "ac-50")));
     }
 
     [Fact]

@@ -23,4 +23,20 @@ public class EvaluationCachingTests
         Assert.Equal(afterFirst, afterNoOp);
         Assert.Equal(["ac-25"], evaluator.Evaluated.Skip(afterNoOp));
     }
+
+    [Fact]
+    public void GivenAChangedTokenizerFileEveryCheckpointIsEvaluatedAgain()
+    {
+        using var fixture = new PipelineFixture(Spec);
+        File.WriteAllText(fixture.Folder.Combine("held.txt"), "In the beginning was the word.");
+        var evaluator = new CountingEvaluator();
+        fixture.Build(evaluator: evaluator);
+        var afterFirst = evaluator.Evaluated.Count;
+
+        // The tokens a model is evaluated on come from its tokenizer files (which its variants carry as copies).
+        File.AppendAllText(fixture.Folder.Combine("model", "tokenizer_config.json"), "\n");
+        fixture.Build(evaluator: evaluator);
+
+        Assert.Equal(["model", "gqa-50", "ec-50", "ac-50", "ac-25"], evaluator.Evaluated.Skip(afterFirst));
+    }
 }

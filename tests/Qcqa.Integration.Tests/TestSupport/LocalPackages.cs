@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace Qcqa.Integration.Tests.TestSupport;
 
 /// <summary>
-/// Both packages packed from this working copy into a temporary folder, with a version of their own
+/// The packages packed from this working copy into a temporary folder, with a version of their own
 /// (<c>0.1.0-it&lt;random&gt;</c>), so that no copy restored earlier under the same version can stand in for them.
 /// Packs in the configuration the tests were built in, so nothing is recompiled.
 /// </summary>
@@ -15,6 +15,9 @@ public sealed class LocalPackages : IDisposable
     /// <summary>The tool's package id.</summary>
     public const string ToolPackageId = "QcqaBuild.Tool";
 
+    /// <summary>The <c>dotnet new</c> template package's id.</summary>
+    public const string TemplatesPackageId = "QcqaBuild.Templates";
+
     private readonly TempFolder _folder = new("packages");
 
     private LocalPackages() => Version = "0.1.0-it" + Guid.NewGuid().ToString("N")[..8];
@@ -22,7 +25,7 @@ public sealed class LocalPackages : IDisposable
     /// <summary>The folder holding the .nupkg files (a local package source).</summary>
     public string Folder => _folder.Path;
 
-    /// <summary>The version both packages were packed with.</summary>
+    /// <summary>The version every package was packed with.</summary>
     public string Version { get; }
 
     /// <summary>The QcqaBuild package file.</summary>
@@ -31,6 +34,9 @@ public sealed class LocalPackages : IDisposable
     /// <summary>The pointer package of the tool (QcqaBuild.Tool).</summary>
     public string ToolPackage => Path.Combine(Folder, $"{ToolPackageId}.{Version}.nupkg");
 
+    /// <summary>The template package (QcqaBuild.Templates).</summary>
+    public string TemplatesPackage => Path.Combine(Folder, $"{TemplatesPackageId}.{Version}.nupkg");
+
     /// <summary>The tool's package(s) for this platform (QcqaBuild.Tool.&lt;rid&gt;).</summary>
     public IReadOnlyList<string> RidSpecificToolPackages =>
         Directory.GetFiles(Folder, $"{ToolPackageId}.*.{Version}.nupkg").Where(p => p != ToolPackage).ToList();
@@ -38,11 +44,11 @@ public sealed class LocalPackages : IDisposable
     /// <summary>What `dotnet pack` printed.</summary>
     public string PackOutput { get; private set; } = "";
 
-    /// <summary>Packs src/Qcqa.Build.Package and src/Qcqa.Cli.</summary>
+    /// <summary>Packs src/Qcqa.Build.Package, src/Qcqa.Cli and src/Qcqa.Templates.</summary>
     /// <exception cref="InvalidOperationException">A pack failed.</exception>
     public static LocalPackages Pack() => Pack(includeTool: true);
 
-    /// <summary>Packs src/Qcqa.Build.Package, and src/Qcqa.Cli (the tool, with libtorch: slow) when asked.</summary>
+    /// <summary>Packs src/Qcqa.Build.Package, and when asked src/Qcqa.Cli (the tool, with libtorch: slow) and src/Qcqa.Templates.</summary>
     /// <exception cref="InvalidOperationException">A pack failed.</exception>
     public static LocalPackages Pack(bool includeTool)
     {
@@ -50,7 +56,7 @@ public sealed class LocalPackages : IDisposable
         try
         {
             string[] projects = includeTool
-                ? ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj"]
+                ? ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj", "src/Qcqa.Templates/Qcqa.Templates.csproj"]
                 : ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj"];
             foreach (var project in projects)
             {

@@ -15,7 +15,7 @@ public sealed class EvaluationResultTests
 
         Assert.Equal(
             ["perplexity", "mean_nll", "scored_tokens", "windows", "window_size", "tokens", "kv_cache_bytes_per_token",
-             "generated_tokens", "decode_tokens_per_second", "elapsed_seconds"],
+             "generated_tokens", "decode_tokens_per_second", "elapsed_seconds", "bits_per_byte", "tokenizer"],
             json.Select(p => p.Key));
         Assert.Equal(1020, json["scored_tokens"]!.GetValue<long>());
     }

@@ -21,7 +21,7 @@ public sealed class PerplexityTests : IDisposable
     public PerplexityTests()
     {
         TorchRuntime.EnsureInitialized();
-        var folder = SyntheticModels.Write(_temp.Combine("model"), SyntheticModels.Options(SafetensorsDtype.BF16, vocab: ByteLevelText.VocabularySize));
+        var folder = SyntheticModels.Write(_temp.Combine("model"), SyntheticModels.Options(SafetensorsDtype.BF16, vocab: 256));
         _checkpoint = Checkpoint.Open(folder);
         _model = CheckpointModelLoader.Load(_checkpoint);
     }

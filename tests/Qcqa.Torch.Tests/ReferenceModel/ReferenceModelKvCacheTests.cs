@@ -3,6 +3,7 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.Text;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
@@ -20,7 +21,7 @@ public sealed class ReferenceModelKvCacheTests
     public void TheCacheOfAGqaCheckpointMeasuredDuringGenerationIsGOverHOfTheOriginals(int groups)
     {
         using var temp = new TempFolder();
-        var text = ByteLevelText.Load(ShippedReferenceModel.HeldOutPath, maxTokens: 64).Tokens;
+        var text = TokenizedText.Load(ModelTokenizer.Load(ShippedReferenceModel.Folder), ShippedReferenceModel.HeldOutPath, maxTokens: 64).Tokens;
         int layers, heads;
         string merged;
         using (var input = Checkpoint.Open(ShippedReferenceModel.Folder))

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.Text;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
 using Xunit.Abstractions;
@@ -63,7 +64,7 @@ public sealed class ReferenceModelTests
                 BatchSize = evaluation.GetProperty("batched_windows").GetInt32(),
             },
         };
-        var text = ByteLevelText.Load(ShippedReferenceModel.HeldOutPath);
+        var text = TokenizedText.Load(ModelTokenizer.Load(ShippedReferenceModel.Folder), ShippedReferenceModel.HeldOutPath);
 
         var clock = Stopwatch.StartNew();
         var result = CheckpointEvaluation.Run(ShippedReferenceModel.Folder, text, options, "cpu");

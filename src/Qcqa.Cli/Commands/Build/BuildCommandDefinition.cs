@@ -15,12 +15,12 @@ internal static class BuildCommandDefinition
         Description = "The spec (default: qcqa.yaml in the current folder).",
         DefaultValueFactory = _ => "qcqa.yaml",
     };
-    internal static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Output folder (default: qcqa-out beside the spec)." };
-    internal static readonly Option<string?> CacheOption = new("--cache") { Description = "Cache folder (default: obj/qcqa-cache beside the spec); keep it between CI runs." };
+    internal static readonly Option<string?> OutOption = new Option<string?>("--out", "-o") { Description = "Output folder (default: qcqa-out beside the spec)." }.NonEmptyPath();
+    internal static readonly Option<string?> CacheOption = new Option<string?>("--cache") { Description = "Cache folder (default: obj/qcqa-cache beside the spec); keep it between CI runs." }.NonEmptyPath();
     internal static readonly Option<string?> DeviceOption = new("--device") { Description = "Override every variant's device: cpu, cuda or auto." };
-    internal static readonly Option<string?> DepsFileOption = new("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." };
+    internal static readonly Option<string?> DepsFileOption = new Option<string?>("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." }.NonEmptyPath();
     internal static readonly Option<bool> MsBuildOption = new("--msbuild") { Description = "Speak the MSBuild task protocol on standard output." };
-    internal static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Layers searched at once (default: processor count)." };
+    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
 
     internal static Command Create()
     {

@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.Text;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Eval;
 
-/// <summary>Evaluates a checkpoint: perplexity on byte-level text, then optionally a generation benchmark.</summary>
+/// <summary>Evaluates a checkpoint: perplexity (per token and bits per byte) on text read with the model's own tokenizer, then optionally a generation benchmark.</summary>
 internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
 {
     private readonly string _model = parseResult.GetValue(EvalCommandDefinition.ModelArgument)!;
@@ -21,7 +22,7 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
     {
         if (_generate < 0) throw new QcqaException(ErrorCodes.BadArgument, $"--generate must be 0 or more (got {_generate}).");
         // Everything that can fail cheaply fails before libtorch loads and the weights are read.
-        var text = ByteLevelText.Load(_text, _maxTokens);
+        var text = TokenizedText.Load(ModelTokenizer.Load(_model), _text, _maxTokens);
         var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate };
         var result = CheckpointEvaluation.Run(_model, text, options, _device, log, new EvaluationProgressLog(log), cancellationToken);
 
@@ -30,12 +31,14 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         return 0;
     }
 
-    private static void WriteSummary(TextWriter output, string model, ByteLevelText text, EvaluationResult result)
+    private static void WriteSummary(TextWriter output, string model, TokenizedText text, EvaluationResult result)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine($"model        {model}");
-        output.WriteLine(string.Create(c, $"text         {text.Path} ({result.Tokens:N0} tokens)"));
-        output.WriteLine(string.Create(c, $"perplexity   {result.Perplexity:0.####} (mean NLL {result.MeanNll:0.#####} nats over {result.ScoredTokens:N0} tokens, {result.Windows} window(s) of {result.WindowSize})"));
+        output.WriteLine(string.Create(c, $"text         {text.Path} ({result.Tokens:N0} tokens, {text.TextBytes:N0} bytes)"));
+        output.WriteLine(string.Create(c, $"tokenizer    {text.Tokenizer.Description}"));
+        output.WriteLine(string.Create(c, $"perplexity   {result.Perplexity:0.####} per token (mean NLL {result.MeanNll:0.#####} nats over {result.ScoredTokens:N0} tokens, {result.Windows} window(s) of {result.WindowSize})"));
+        output.WriteLine(string.Create(c, $"bits/byte    {result.BitsPerByte:0.####}"));
         if (result.KvCacheBytesPerToken is { } bytes)
         {
             output.WriteLine(string.Create(c, $"KV cache     {bytes:N0} bytes per token (float32 cache, measured while generating {result.GeneratedTokens} tokens)"));

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
 using Qcqa.Torch.Evaluation;
-using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Cli.Commands.Eval;
 
@@ -10,20 +9,16 @@ namespace Qcqa.Cli.Commands.Eval;
 /// </summary>
 internal static class EvalCommandDefinition
 {
-    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder (original or QcqaBuild output, including per-layer maps)." };
-    internal static readonly Option<string> TextOption = new("--text") { Description = "Held-out text file; its UTF-8 bytes are the tokens (byte-level models only).", Required = true };
-    internal static readonly Option<long?> MaxTokensOption = new("--max-tokens") { Description = "Evaluate at most this many tokens from the start of the text." };
+    internal static readonly Argument<string> ModelArgument = new Argument<string>("model-dir") { Description = "Hugging Face model folder (original or QcqaBuild output, including per-layer maps)." }.NonEmptyPath();
+    internal static readonly Option<string> TextOption = new Option<string>("--text") { Description = "Held-out text file (UTF-8), tokenized by the model's own tokenizer (tokenizer.json or tokenizer.model; bytes for a byte-level model).", Required = true }.NonEmptyPath();
+    internal static readonly Option<long?> MaxTokensOption = new Option<long?>("--max-tokens") { Description = "Evaluate at most this many tokens (of the model's tokenizer) from the start of the text (2 or more)." }.InRange(2, long.MaxValue);
     internal static readonly Option<int> WindowOption = new("--window")
     {
         Description = "Tokens per perplexity window (windows do not overlap; the first token of each is not scored).",
         DefaultValueFactory = _ => PerplexityOptions.DefaultWindowSize,
     };
-    internal static readonly Option<int> GenerateOption = new("--generate") { Description = "Also decode this many tokens greedily to measure the KV cache per token and the decode speed." };
-    internal static readonly Option<string> DeviceOption = new("--device")
-    {
-        Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
-        DefaultValueFactory = _ => "cpu",
-    };
+    internal static readonly Option<int> GenerateOption = new Option<int>("--generate") { Description = "Also decode this many tokens greedily to measure the KV cache per token and the decode speed (0 to 1000000)." }.InRange(0, 1_000_000);
+    internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print the result as JSON instead of a summary." };
 
     internal static Command Create()

@@ -6,7 +6,7 @@ namespace Qcqa.Cli.Commands.Inspect;
 /// <summary><c>dotnet qcqa inspect &lt;model-dir&gt; [--json]</c>.</summary>
 internal static class InspectCommandDefinition
 {
-    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder (config.json + safetensors)." };
+    internal static readonly Argument<string> ModelArgument = new Argument<string>("model-dir") { Description = "Hugging Face model folder (config.json + safetensors)." }.NonEmptyPath();
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print JSON instead of a table." };
 
     internal static Command Create()

@@ -6,9 +6,9 @@ namespace Qcqa.Cli.Commands.Merge;
 /// <summary><c>dotnet qcqa merge &lt;model-dir&gt; --grouping &lt;grouping.json&gt; --out &lt;dir&gt;</c>.</summary>
 internal static class MergeCommandDefinition
 {
-    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder to compress (never modified)." };
-    internal static readonly Option<string> GroupingOption = new("--grouping") { Description = "Grouping file (JSON): which KV heads share one KV head, per layer.", Required = true };
-    internal static readonly Option<string> OutOption = new("--out", "-o") { Description = "Output folder for the compressed checkpoint.", Required = true };
+    internal static readonly Argument<string> ModelArgument = new Argument<string>("model-dir") { Description = "Hugging Face model folder to compress (never modified)." }.NonEmptyPath();
+    internal static readonly Option<string> GroupingOption = new Option<string>("--grouping") { Description = "Grouping file (JSON): which KV heads share one KV head, per layer.", Required = true }.NonEmptyPath();
+    internal static readonly Option<string> OutOption = new Option<string>("--out", "-o") { Description = "Output folder for the compressed checkpoint.", Required = true }.NonEmptyPath();
 
     internal static Command Create()
     {
@@ -16,7 +16,7 @@ internal static class MergeCommandDefinition
         command.Arguments.Add(ModelArgument);
         command.Options.Add(GroupingOption);
         command.Options.Add(OutOption);
-        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, _) => Task.FromResult(new MergeCommand(parseResult, log).Execute()), ct));
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new MergeCommand(parseResult, log).Execute(token)), ct));
         return command;
     }
 }

@@ -10,7 +10,7 @@ namespace Qcqa.Cli.Commands.Search;
 /// </summary>
 internal static class SearchCommandDefinition
 {
-    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder." };
+    internal static readonly Argument<string> ModelArgument = new Argument<string>("model-dir") { Description = "Hugging Face model folder." }.NonEmptyPath();
     internal static readonly Option<string> ModeOption = new("--mode", "-m")
     {
         Description = "arbitrary (QCQA-AC), equal (QCQA-EC), gqa (neighbouring heads) or mqa (one KV head per layer).",
@@ -19,18 +19,18 @@ internal static class SearchCommandDefinition
     internal static readonly Option<double?> BudgetOption = new("--kv-budget", "-b") { Description = "KV-cache fraction to keep, in (0, 1]; global unless --per-layer." };
     internal static readonly Option<bool> PerLayerOption = new("--per-layer") { Description = "Every layer keeps round(F·H) KV heads (equal mode: the nearest divisor of H)." };
     internal static readonly Option<int> SeedOption = new("--seed") { Description = "Random seed; the same seed gives the same result on any number of threads.", DefaultValueFactory = _ => 1 };
-    internal static readonly Option<int> PopulationOption = new("--population") { Description = "Population of the evolutionary search.", DefaultValueFactory = _ => 64 };
-    internal static readonly Option<int> GenerationsOption = new("--generations") { Description = "Generations of the evolutionary search.", DefaultValueFactory = _ => 40 };
-    internal static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Layers searched at once (default: processor count)." };
+    internal static readonly Option<int> PopulationOption = new Option<int>("--population") { Description = "Population of the evolutionary search (4 to 100000).", DefaultValueFactory = _ => 64 }.InRange(4, 100_000);
+    internal static readonly Option<int> GenerationsOption = new Option<int>("--generations") { Description = "Generations of the evolutionary search (0 to 1000000).", DefaultValueFactory = _ => 40 }.InRange(0, 1_000_000);
+    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
     internal static readonly Option<Stage2Method> Stage2Option = new("--stage2")
     {
         Description = "exact (knapsack over every G per layer) or paper (each layer grouped at one G or kept MHA).",
         DefaultValueFactory = _ => Stage2Method.Exact,
     };
-    internal static readonly Option<int?> PaperGroupsOption = new("--paper-kv-heads") { Description = "With --stage2 paper: the KV heads of grouped layers." };
-    internal static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Write the grouping file here." };
-    internal static readonly Option<string?> FrontsOption = new("--fronts") { Description = "Write every layer's best grouping for every G (the Pareto fronts) here." };
-    internal static readonly Option<string?> TimingsOption = new("--timings") { Description = "Write where the time went (start-up, read, Gram, stage 1, stage 2; JSON) here." };
+    internal static readonly Option<int?> PaperGroupsOption = new Option<int?>("--paper-kv-heads") { Description = "With --stage2 paper: the KV heads of grouped layers." }.InRange(1, int.MaxValue);
+    internal static readonly Option<string?> OutOption = new Option<string?>("--out", "-o") { Description = "Write the grouping file here." }.NonEmptyPath();
+    internal static readonly Option<string?> FrontsOption = new Option<string?>("--fronts") { Description = "Write every layer's best grouping for every G (the Pareto fronts) here." }.NonEmptyPath();
+    internal static readonly Option<string?> TimingsOption = new Option<string?>("--timings") { Description = "Write where the time went (start-up, read, Gram, stage 1, stage 2; JSON) here." }.NonEmptyPath();
 
     internal static Command Create()
     {

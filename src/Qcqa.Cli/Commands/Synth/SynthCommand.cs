@@ -9,7 +9,7 @@ namespace Qcqa.Cli.Commands.Synth;
 /// <summary>Writes a synthetic checkpoint.</summary>
 internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
 {
-    internal int Execute()
+    internal int Execute(CancellationToken cancellation)
     {
         var folder = parseResult.GetValue(SynthCommandDefinition.FolderArgument)!;
         var heads = parseResult.GetValue(SynthCommandDefinition.HeadsOption);
@@ -17,6 +17,11 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
         var dtypeName = parseResult.GetValue(SynthCommandDefinition.DtypeOption)!;
         if (!SafetensorsDtypes.TryParse(dtypeName.ToUpperInvariant(), out var dtype) || !dtype.IsConvertible())
             throw new QcqaException(ErrorCodes.BadArgument, $"--dtype must be F32, F16 or BF16; got '{dtypeName}'.");
+        var kvHeads = parseResult.GetValue(SynthCommandDefinition.KvHeadsOption);
+        if (kvHeads is { } kv && heads % kv != 0)
+            throw new QcqaException(ErrorCodes.BadArgument, $"--kv-heads ({kv}) must divide --heads ({heads}).");
+        if (parseResult.GetValue(SynthCommandDefinition.ClustersOption) is { } clusters && clusters > (kvHeads ?? heads))
+            throw new QcqaException(ErrorCodes.BadArgument, $"--clusters ({clusters}) must not exceed the KV heads ({kvHeads ?? heads}).");
         var options = parseResult.GetValue(SynthCommandDefinition.PresetOption) == "llama2-7b-attention"
             ? SyntheticCheckpointOptions.Llama2_7BAttentionOnly
             : new SyntheticCheckpointOptions
@@ -25,7 +30,7 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
                 Heads = heads,
                 KvHeads = parseResult.GetValue(SynthCommandDefinition.KvHeadsOption),
                 HeadDim = headDim,
-                Hidden = heads * headDim,
+                Hidden = heads * headDim, // at most 1024 · 1024 (the options' ranges)
                 Intermediate = 2 * heads * headDim,
                 Vocab = 256,
                 Dtype = dtype,
@@ -35,7 +40,7 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
             Clusters = parseResult.GetValue(SynthCommandDefinition.ClustersOption) ?? options.Clusters,
             Seed = parseResult.GetValue(SynthCommandDefinition.SeedOption),
         };
-        var written = SyntheticLlamaCheckpoint.Write(folder, options);
+        var written = SyntheticLlamaCheckpoint.WriteNew(folder, options, cancellation);
         log.Information("Wrote {Folder}: {Layers} layers, {Heads} heads of {HeadDim}, {Bytes:N0} bytes of weights",
             Path.GetFullPath(folder), options.Layers, options.Heads, options.HeadDim, written.WeightBytes);
         return 0;

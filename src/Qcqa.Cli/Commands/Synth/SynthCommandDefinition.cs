@@ -9,14 +9,14 @@ namespace Qcqa.Cli.Commands.Synth;
 /// </summary>
 internal static class SynthCommandDefinition
 {
-    internal static readonly Argument<string> FolderArgument = new("dir") { Description = "Folder to create." };
+    internal static readonly Argument<string> FolderArgument = new Argument<string>("dir") { Description = "Folder to create (must not exist, or be empty)." }.NonEmptyPath();
     internal static readonly Option<string?> PresetOption = new("--preset") { Description = "llama2-7b-attention: 32 layers × 32 heads of 128, width 4096, BF16, attention tensors only (~4.3 GB)." };
-    internal static readonly Option<int> LayersOption = new("--layers") { DefaultValueFactory = _ => 4, Description = "Layers." };
-    internal static readonly Option<int> HeadsOption = new("--heads") { DefaultValueFactory = _ => 8, Description = "Query heads per layer." };
-    internal static readonly Option<int?> KvHeadsOption = new("--kv-heads") { Description = "KV heads per layer (default: as many as query heads)." };
-    internal static readonly Option<int> HeadDimOption = new("--head-dim") { DefaultValueFactory = _ => 16, Description = "Head size." };
+    internal static readonly Option<int> LayersOption = new Option<int>("--layers") { DefaultValueFactory = _ => 4, Description = "Layers (1 to 1024)." }.InRange(1, 1024);
+    internal static readonly Option<int> HeadsOption = new Option<int>("--heads") { DefaultValueFactory = _ => 8, Description = "Query heads per layer (1 to 1024)." }.InRange(1, 1024);
+    internal static readonly Option<int?> KvHeadsOption = new Option<int?>("--kv-heads") { Description = "KV heads per layer, a divisor of --heads (default: as many as query heads)." }.InRange(1, 1024);
+    internal static readonly Option<int> HeadDimOption = new Option<int>("--head-dim") { DefaultValueFactory = _ => 16, Description = "Head size (1 to 1024)." }.InRange(1, 1024);
     internal static readonly Option<string> DtypeOption = new("--dtype") { DefaultValueFactory = _ => "F32", Description = "F32, F16 or BF16." };
-    internal static readonly Option<int?> ClustersOption = new("--clusters") { Description = "Draw heads around this many hidden centres per layer (gives the search structure to find)." };
+    internal static readonly Option<int?> ClustersOption = new Option<int?>("--clusters") { Description = "Draw heads around this many hidden centres per layer, 1 to the KV heads (gives the search structure to find)." }.InRange(1, 1024);
     internal static readonly Option<ulong> SeedOption = new("--seed") { DefaultValueFactory = _ => 1UL, Description = "Random seed." };
 
     internal static Command Create()
@@ -26,7 +26,7 @@ internal static class SynthCommandDefinition
         foreach (var option in new Option[] { PresetOption, LayersOption, HeadsOption, KvHeadsOption, HeadDimOption, DtypeOption, ClustersOption, SeedOption })
             command.Options.Add(option);
         PresetOption.AcceptOnlyFromAmong("llama2-7b-attention");
-        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, _) => Task.FromResult(new SynthCommand(parseResult, log).Execute()), ct));
+        command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new SynthCommand(parseResult, log).Execute(token)), ct));
         return command;
     }
 }

@@ -6,8 +6,8 @@ namespace Qcqa.Cli.Commands.Wse;
 /// <summary><c>dotnet qcqa wse &lt;model-dir&gt; --grouping &lt;grouping.json&gt; [--json]</c>.</summary>
 internal static class WseCommandDefinition
 {
-    internal static readonly Argument<string> ModelArgument = new("model-dir") { Description = "Hugging Face model folder." };
-    internal static readonly Option<string> GroupingOption = new("--grouping") { Description = "Grouping file (JSON) to evaluate.", Required = true };
+    internal static readonly Argument<string> ModelArgument = new Argument<string>("model-dir") { Description = "Hugging Face model folder." }.NonEmptyPath();
+    internal static readonly Option<string> GroupingOption = new Option<string>("--grouping") { Description = "Grouping file (JSON) to evaluate.", Required = true }.NonEmptyPath();
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print the grouping file with WSE filled in, instead of a table." };
 
     internal static Command Create()

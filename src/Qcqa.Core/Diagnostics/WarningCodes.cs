@@ -1,0 +1,21 @@
+using Qcqa.Core.Checkpoints;
+using Serilog;
+
+namespace Qcqa.Core.Diagnostics;
+
+/// <summary>
+/// Warnings with their own code: the code travels as a log property, which the MSBuild protocol sink turns into the
+/// warning's code (otherwise <see cref="ErrorCodes.GeneralWarning"/>).
+/// </summary>
+public static class WarningCodes
+{
+    /// <summary>The log property that carries a warning's code.</summary>
+    public const string PropertyName = "QcqaCode";
+
+    /// <summary>Logs one <see cref="ErrorCodes.NonFiniteWarning"/> per tensor outside the attention projections that holds NaN or ±Inf.</summary>
+    public static void LogNonFinite(ILogger log, Checkpoint checkpoint)
+    {
+        foreach (var tensor in checkpoint.NonFiniteOutsideAttention)
+            log.ForContext(PropertyName, ErrorCodes.NonFiniteWarning).Warning("{Warning}", tensor.Describe());
+    }
+}
