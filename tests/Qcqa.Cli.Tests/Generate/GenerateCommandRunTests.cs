@@ -71,7 +71,7 @@ public sealed partial class GenerateCommandRunTests : IDisposable
         {
             // Equal groups give a standard GQA checkpoint; groups of sizes 3 and 1 the per-layer map form.
             var layer = arbitrary ? LayerGrouping.FromGroups(4, [[0, 1, 2], [3]]) : LayerGrouping.Gqa(4, groups);
-            CheckpointMerger.Merge(input, ModelGrouping.Uniform("test", 2, layer), output);
+            CheckpointMerger.Merge(input, ModelGrouping.Uniform("custom", 2, layer), output);
         }
 
         var run = await CliRun.InvokeAsync("generate", output, "-p", Prompt, "-n", "8");
