@@ -21,7 +21,15 @@ internal sealed class EngineProcess : IDisposable
 
     internal static EngineProcess Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        // A test run started in the background by a non-interactive shell (as CI may do) inherits SIGINT ignored, and
+        // .NET keeps an inherited SIG_IGN for SIGINT; a user's Ctrl-C reaches a tool whose SIGINT is at its default,
+        // so the child is started that way (GNU env restores the default disposition).
+        var info = new ProcessStartInfo(ResetsSigint.Value ? "env" : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (ResetsSigint.Value)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dotnet-qcqa.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
@@ -29,6 +37,21 @@ internal sealed class EngineProcess : IDisposable
     }
 
     internal bool HasExited => _process.HasExited;
+
+    /// <summary>Whether this machine's <c>env</c> can restore SIGINT's default disposition (GNU coreutils 8.31 and later).</summary>
+    internal static readonly Lazy<bool> ResetsSigint = new(() =>
+    {
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true, UseShellExecute = false })!;
+            probe.WaitForExit();
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
 
     internal string Error
     {
