@@ -42,14 +42,18 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         var total = Stopwatch.StartNew();
         using var checkpoint = Checkpoint.Open(_model);
         var statistics = new LayerKvTimings();
+        var cpu = SearchTimings.ProcessorTime();
         var grams = GroupingEvaluator.ComputeGrams(checkpoint, _settings.Threads, cancellation, statistics);
         timings.Statistics = statistics;
+        timings.StatisticsCpu = SearchTimings.ProcessorTime() - cpu;
         log.Information("Gram matrices of {Layers} layers in {Seconds:0.00} s ({Bytes:0.00} GB of K/V read in {Read:0.00} s, overlapped with {Compute:0.00} s of computing on {Threads} threads)",
             grams.Length, statistics.Wall.TotalSeconds, statistics.Bytes / 1e9, statistics.Read.TotalSeconds, statistics.Compute.TotalSeconds, statistics.Threads);
 
         var clock = Stopwatch.StartNew();
+        cpu = SearchTimings.ProcessorTime();
         var fronts = GroupingPlanner.BuildFronts(grams, _mode, _settings, new SearchProgressLog(log, Path.GetFileName(checkpoint.Folder), grams.Length), cancellation);
         timings.Stage1 = clock.Elapsed;
+        timings.Stage1Cpu = SearchTimings.ProcessorTime() - cpu;
         if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.00} s", _mode.ToSpecString(), clock.Elapsed.TotalSeconds);
         clock.Restart();
         var grouping = GroupingPlanner.Allocate(grams, fronts, _mode, budget, _stage2, _paperGroups);
@@ -67,6 +71,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         }
         GroupingSummary.Write(output, grouping, grams);
         timings.Search = total.Elapsed;
+        timings.TotalCpu = SearchTimings.ProcessorTime();
         if (_timingsOut is not null) AtomicFile.WriteAllText(_timingsOut, timings.ToJson());
         return 0;
     }

@@ -14,6 +14,15 @@ internal sealed class SearchTimings
     /// <summary>Reading the K/V bytes and computing the Gram matrices.</summary>
     public LayerKvTimings Statistics { get; set; } = new();
 
+    /// <summary>Processor time (all threads) of reading and computing the Gram matrices.</summary>
+    public TimeSpan StatisticsCpu { get; set; }
+
+    /// <summary>Processor time (all threads) of stage 1.</summary>
+    public TimeSpan Stage1Cpu { get; set; }
+
+    /// <summary>Processor time of the whole process up to the command's end, start-up included.</summary>
+    public TimeSpan TotalCpu { get; set; }
+
     /// <summary>Stage 1 (per-layer search).</summary>
     public TimeSpan Stage1 { get; set; }
 
@@ -37,6 +46,16 @@ internal sealed class SearchTimings
         }
     }
 
+    /// <summary>
+    /// Processor time used by this process so far (user and system, all threads): unlike elapsed time it hardly
+    /// depends on what else the machine runs, so it shows what a stage costs on a busy machine too.
+    /// </summary>
+    public static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>The figures in seconds, snake_case JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(new
     {
@@ -46,7 +65,10 @@ internal sealed class SearchTimings
         GramSeconds = Statistics.Compute.TotalSeconds,
         BytesRead = Statistics.Bytes,
         StatisticsThreads = Statistics.Threads,
+        StatisticsCpuSeconds = StatisticsCpu.TotalSeconds,
         Stage1Seconds = Stage1.TotalSeconds,
+        Stage1CpuSeconds = Stage1Cpu.TotalSeconds,
+        TotalCpuSeconds = TotalCpu.TotalSeconds,
         Stage2Seconds = Stage2.TotalSeconds,
         SearchSeconds = Search.TotalSeconds,
     }, JsonOutput.Options);
