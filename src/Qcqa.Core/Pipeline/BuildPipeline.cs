@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Qcqa.Core.Allocation;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
@@ -7,6 +8,7 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Evaluation;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Output;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Reporting;
 using Qcqa.Core.Search;
 using Qcqa.Core.Spec;
@@ -19,7 +21,9 @@ namespace Qcqa.Core.Pipeline;
 /// <c>dotnet qcqa build</c>: reads the spec, plans every variant of every model (<see cref="VariantJob"/>), and runs
 /// the stages in data-flow order — statistics once per model, then per variant search, allocation, merge and
 /// evaluation — and finally the report. It only orchestrates: every stage lives in its own folder with a typed
-/// input and output, and expensive intermediates come from the content cache.
+/// input and output, and expensive intermediates come from the content cache. Stages report their progress per
+/// model or variant through one <see cref="BuildProgress"/> (allocation and merge, which have no state of their own,
+/// are reported here), and the build ends with a summary.
 /// </summary>
 public static class BuildPipeline
 {
@@ -28,11 +32,13 @@ public static class BuildPipeline
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="evaluator">Evaluates checkpoints when the spec names held-out text; null skips evaluation with a warning.</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
+    /// <param name="progress">Told when each stage starts, moves on and finishes, per model or variant, and the summary; null shows nothing.</param>
     /// <exception cref="QcqaException">
     /// The spec has errors (a <see cref="QcqaSpecException"/> listing all of them), or a model, budget or output
     /// path problem.
     /// </exception>
-    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
+    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default,
+        IProgress<BuildProgressEvent>? progress = null)
     {
         Preconditions.CheckNotNull(request);
         var clock = Stopwatch.StartNew();
@@ -43,10 +49,11 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
-        var statisticsStage = new StatisticsStage(cache, log);
-        var searchStage = new SearchStage(cache, log);
+        var reporter = new BuildProgress(progress);
+        var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
+        var searchStage = new SearchStage(cache, log, reporter);
         var mergeStage = new MergeStage();
-        var evaluationStage = EvaluationStage.For(spec.Evaluation, evaluator, cache, log, dependencies);
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, evaluator, cache, log, dependencies, reporter);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -57,7 +64,7 @@ public static class BuildPipeline
             WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
             var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request);
-            var statistics = statisticsStage.Run(checkpoint, model.Name);
+            var statistics = statisticsStage.Run(checkpoint, model.Name, cancellation);
 
             var originalQuality = evaluationStage?.Run(
                 new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, request.DeviceOverride ?? spec.DefaultDevice), cancellation);
@@ -66,10 +73,16 @@ public static class BuildPipeline
             foreach (var job in jobs)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var fronts = searchStage.Run(new SearchInput(statistics, job.Variant.Mode, job.Search), cancellation);
+                var fronts = searchStage.Run(new SearchInput(statistics, job.Variant.Mode, job.Search) { Label = job.Label }, cancellation);
+                var allocation = reporter.Stage(BuildStages.Allocation, job.Label);
                 var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, job.Variant.Mode, job.Budget));
+                allocation.Finished(string.Create(CultureInfo.InvariantCulture,
+                    $"{grouping.KvHeadsTotal}/{grouping.HeadsTotal} KV heads ({100.0 * grouping.KvHeadsTotal / grouping.HeadsTotal:0.0} %), relative WSE {(grouping.WseTotal ?? 0) / statistics.Energy:0.0000}"));
+                var merge = reporter.Stage(BuildStages.Merge, job.Label);
+                merge.Started();
                 var merged = mergeStage.Run(new MergeInput(checkpoint, grouping, job.OutputFolder), cancellation);
-                log.Information("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
+                merge.Finished(merged.Rebuilt ? "written" : "up to date");
+                log.Debug("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     job.Label, merged.Rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
                 outputs.AddRange(merged.Files);
 
@@ -80,11 +93,16 @@ public static class BuildPipeline
             }
         }
 
-        outputs.AddRange(BuildReport.Write(outputRoot, rows));
+        var reports = BuildReport.Write(outputRoot, rows);
+        outputs.AddRange(reports);
         foreach (var output in outputs) dependencies.AddOutput(output);
         if (request.DependencyFile is not null) dependencies.Write(request.DependencyFile);
-        log.Information("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
+        log.Debug("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
             rows.Count(r => !r.IsOriginal), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
+        var variants = rows.Where(r => !r.IsOriginal).ToList();
+        var report = reports.FirstOrDefault(r => r.EndsWith(".md", StringComparison.Ordinal)) ?? reports.FirstOrDefault();
+        reporter.Summary(string.Create(CultureInfo.InvariantCulture,
+            $"{variants.Count(r => r.Rebuilt)} variants written, {variants.Count(r => !r.Rebuilt)} up to date in {clock.Elapsed.TotalSeconds:0.0} s; report {report}"), clock.Elapsed);
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
     }
 

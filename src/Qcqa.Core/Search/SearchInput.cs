@@ -7,4 +7,8 @@ namespace Qcqa.Core.Search;
 /// <param name="Statistics">The model's Gram matrices and layer content hashes (the statistics stage's output).</param>
 /// <param name="Mode">The mode whose fronts to build.</param>
 /// <param name="Settings">Population, generations, seed and threads (used by the searched modes only).</param>
-public sealed record SearchInput(ModelStatistics Statistics, GroupingMode Mode, SearchSettings Settings);
+public sealed record SearchInput(ModelStatistics Statistics, GroupingMode Mode, SearchSettings Settings)
+{
+    /// <summary>What the search is for in progress lines (<c>model/variant</c>); the statistics' label (the model) when null.</summary>
+    public string? Label { get; init; }
+}

@@ -1,7 +1,7 @@
 using System.Text;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Grouping;
-using Qcqa.Core.Statistics;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.Search;
@@ -13,10 +13,12 @@ namespace Qcqa.Core.Search;
 /// share one search.
 /// </summary>
 /// <param name="cache">The build's content cache, or null to search every time (the <c>search</c> command).</param>
-/// <param name="log">Receives hits, misses and the search's progress.</param>
-public sealed class SearchStage(ContentCache? cache, ILogger log)
+/// <param name="log">Receives hits, misses and, without <paramref name="progress"/>, the search's progress.</param>
+/// <param name="progress">Told, per variant, when its search starts, how many layers are done and how it ended (default: nothing is reported).</param>
+public sealed class SearchStage(ContentCache? cache, ILogger log, BuildProgress? progress = null)
 {
-    private readonly Dictionary<string, IReadOnlyList<LayerFront>> _memo = new(StringComparer.Ordinal);
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
+    private readonly Dictionary<string, (IReadOnlyList<LayerFront> Fronts, string Label)> _memo = new(StringComparer.Ordinal);
 
     /// <summary>The fronts of <see cref="SearchInput.Mode"/>; null for MQA, which has nothing to choose.</summary>
     /// <param name="input">Statistics, mode and settings.</param>
@@ -24,36 +26,57 @@ public sealed class SearchStage(ContentCache? cache, ILogger log)
     public IReadOnlyList<LayerFront>? Run(SearchInput input, CancellationToken cancellation = default)
     {
         Preconditions.CheckNotNull(input);
-        if (input.Mode == GroupingMode.Mqa) return null;
         var (statistics, mode) = (input.Statistics, input.Mode.ToName());
+        var label = input.Label ?? statistics.Label;
+        var step = _progress.Stage(BuildStages.Search, label);
+        if (input.Mode == GroupingMode.Mqa)
+        {
+            step.Finished("mqa, nothing to search");
+            return null;
+        }
         if (cache is null)
         {
             log.Information("Search {Model} {Mode}: searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
-            return Build(input, cancellation);
+            return Build(input, step, cancellation);
         }
 
         var key = CacheKeys.Fronts(input.Mode, statistics.LayerContents.ToArray(), input.Settings);
-        if (_memo.TryGetValue(key.Hash, out var known)) return known;
+        if (_memo.TryGetValue(key.Hash, out var known))
+        {
+            step.Finished($"{mode}, the search of {known.Label} serves it");
+            return known.Fronts;
+        }
         IReadOnlyList<LayerFront> fronts;
         if (cache.TryGet(key, out var payload))
         {
             fronts = FrontsFile.Parse(Encoding.UTF8.GetString(payload));
-            log.Information("Search {Model} {Mode}: front hit", statistics.Label, mode);
+            log.Debug("Search {Model} {Mode}: front hit", statistics.Label, mode);
+            step.Finished($"{mode}, {statistics.LayerCount} layers from cache");
         }
         else
         {
-            log.Information("Search {Model} {Mode}: front miss, searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
-            fronts = Build(input, cancellation);
+            log.Debug("Search {Model} {Mode}: front miss, searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
+            fronts = Build(input, step, cancellation);
             cache.Put(key, Encoding.UTF8.GetBytes(FrontsFile.ToJson(fronts, indented: false)));
         }
-        return _memo[key.Hash] = fronts;
+        _memo[key.Hash] = (fronts, label);
+        return fronts;
     }
 
-    private IReadOnlyList<LayerFront> Build(SearchInput input, CancellationToken cancellation)
+    private IReadOnlyList<LayerFront> Build(SearchInput input, StageProgress step, CancellationToken cancellation)
     {
         var grams = input.Statistics.Grams;
-        if (input.Mode == GroupingMode.Gqa) return GqaFronts.Build(grams);
-        var progress = new SearchProgressLog(log, input.Statistics.Label, grams.Count);
-        return ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, progress, cancellation);
+        var mode = input.Mode.ToName();
+        if (input.Mode == GroupingMode.Gqa)
+        {
+            var gqa = GqaFronts.Build(grams);
+            step.Finished($"{mode}, {grams.Count} layers of neighbouring heads");
+            return gqa;
+        }
+        step.Started($"{mode}, {grams.Count} layers");
+        var layersDone = new SearchProgressLog(log, input.Statistics.Label, grams.Count, step.IsReported ? step : null);
+        var fronts = ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, layersDone, cancellation);
+        step.Finished($"{mode}, {grams.Count} layers searched");
+        return fronts;
     }
 }

@@ -15,4 +15,16 @@ internal static class FixtureSpecs
               - { name: ec, mode: equal, budget: 0.5 }
               - { name: ac, mode: arbitrary, budget: 0.5 }
         """;
+
+    /// <summary>EC and AC at 50 %, no evaluation: the package consumer of the build-noop benchmark.</summary>
+    internal const string TwoVariants = """
+        defaults:
+          search: { population: 16, generations: 10, seed: 1 }
+        models:
+          - name: tiny
+            path: model
+            variants:
+              - { name: ec, mode: equal, budget: 0.5 }
+              - { name: ac, mode: arbitrary, budget: 0.5 }
+        """;
 }

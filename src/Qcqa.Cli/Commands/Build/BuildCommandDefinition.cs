@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
+using Qcqa.Cli.Output;
 using Qcqa.Core.Build;
 
 namespace Qcqa.Cli.Commands.Build;
@@ -28,10 +29,12 @@ internal static class BuildCommandDefinition
         foreach (var option in new Option[] { OutOption, CacheOption, DeviceOption, DepsFileOption, MsBuildOption, ThreadsOption })
             command.Options.Add(option);
         DeviceOption.AcceptOnlyFromAmong("cpu", "cuda", "auto");
-        command.SetAction((parseResult, ct) =>
+        command.SetAction(async (parseResult, ct) =>
         {
             var protocol = parseResult.GetValue(MsBuildOption) ? new EngineProtocolWriter(Console.Out) : null;
-            return CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log).Execute(token)), ct, protocol: protocol);
+            using var progress = BuildProgressDisplay.For(protocol, parseResult.GetValue(CommonOptions.VerbosityOption));
+            return await CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log, progress: progress.Progress).Execute(token)),
+                ct, protocol: protocol, ansiLog: progress.IsLive);
         });
         return command;
     }

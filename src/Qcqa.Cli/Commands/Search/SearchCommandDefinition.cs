@@ -6,7 +6,7 @@ namespace Qcqa.Cli.Commands.Search;
 
 /// <summary>
 /// <c>dotnet qcqa search &lt;model-dir&gt; --mode arbitrary|equal|gqa|mqa --kv-budget F [--per-layer] [--seed N]
-/// [--out grouping.json] [--fronts fronts.json]</c>.
+/// [--out grouping.json] [--fronts fronts.json] [--timings timings.json]</c>.
 /// </summary>
 internal static class SearchCommandDefinition
 {
@@ -30,12 +30,13 @@ internal static class SearchCommandDefinition
     internal static readonly Option<int?> PaperGroupsOption = new Option<int?>("--paper-kv-heads") { Description = "With --stage2 paper: the KV heads of grouped layers." }.InRange(1, int.MaxValue);
     internal static readonly Option<string?> OutOption = new Option<string?>("--out", "-o") { Description = "Write the grouping file here." }.NonEmptyPath();
     internal static readonly Option<string?> FrontsOption = new Option<string?>("--fronts") { Description = "Write every layer's best grouping for every G (the Pareto fronts) here." }.NonEmptyPath();
+    internal static readonly Option<string?> TimingsOption = new Option<string?>("--timings") { Description = "Write where the time went (start-up, read, Gram, stage 1, stage 2; JSON) here." }.NonEmptyPath();
 
     internal static Command Create()
     {
         var command = new Command("search", "Find which heads should share a KV head in every layer, and how many KV heads each layer keeps under a budget.");
         command.Arguments.Add(ModelArgument);
-        foreach (var option in new Option[] { ModeOption, BudgetOption, PerLayerOption, SeedOption, PopulationOption, GenerationsOption, ThreadsOption, Stage2Option, PaperGroupsOption, OutOption, FrontsOption })
+        foreach (var option in new Option[] { ModeOption, BudgetOption, PerLayerOption, SeedOption, PopulationOption, GenerationsOption, ThreadsOption, Stage2Option, PaperGroupsOption, OutOption, FrontsOption, TimingsOption })
             command.Options.Add(option);
         ModeOption.AcceptOnlyFromAmong("arbitrary", "equal", "gqa", "mqa");
         command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new SearchCommand(parseResult, log).Execute(Console.Out, token)), ct));
