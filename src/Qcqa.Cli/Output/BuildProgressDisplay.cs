@@ -30,11 +30,17 @@ internal sealed class BuildProgressDisplay : IDisposable
     /// <param name="protocol">The MSBuild protocol writer, when the engine runs under MSBuild.</param>
     /// <param name="verbosity">The tool's verbosity (ignored under MSBuild, whose own verbosity decides).</param>
     public static BuildProgressDisplay For(EngineProtocolWriter? protocol, Verbosity verbosity)
+        => For(protocol, verbosity, interactive: !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb");
+
+    /// <summary>The display for this run, told whether standard error is an interactive terminal.</summary>
+    /// <param name="protocol">The MSBuild protocol writer, when the engine runs under MSBuild.</param>
+    /// <param name="verbosity">The tool's verbosity (ignored under MSBuild, whose own verbosity decides).</param>
+    /// <param name="interactive">True when standard error is a terminal that understands cursor movement.</param>
+    internal static BuildProgressDisplay For(EngineProtocolWriter? protocol, Verbosity verbosity, bool interactive)
     {
         if (protocol is not null) return new BuildProgressDisplay(new ProtocolProgress(protocol));
         if (verbosity == Verbosity.Quiet) return new BuildProgressDisplay(null);
-        if (Console.IsErrorRedirected || Environment.GetEnvironmentVariable("TERM") == "dumb")
-            return new BuildProgressDisplay(new PlainProgress(Console.Error));
+        if (!interactive) return new BuildProgressDisplay(new PlainProgress(Console.Error));
         var original = Console.Error;
         var live = new LiveProgress(original, TerminalWidth, TimeSpan.FromMilliseconds(200));
         // Log lines reach the terminal through the display, which moves the status line out of their way.
