@@ -15,6 +15,6 @@ public sealed record BuildRequest
     public string? DependencyFile { get; init; }
     /// <summary>Overrides every variant's device (the build's <c>QcqaDevice</c> property), or null to follow the spec.</summary>
     public DeviceKind? DeviceOverride { get; init; }
-    /// <summary>Layers searched at once.</summary>
+    /// <summary>Layers worked on at once: read and reduced to Gram matrices by the statistics stage, searched by stage 1.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }

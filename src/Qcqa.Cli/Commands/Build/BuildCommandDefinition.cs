@@ -20,7 +20,7 @@ internal static class BuildCommandDefinition
     internal static readonly Option<string?> DeviceOption = new("--device") { Description = "Override every variant's device: cpu, cuda or auto." };
     internal static readonly Option<string?> DepsFileOption = new Option<string?>("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." }.NonEmptyPath();
     internal static readonly Option<bool> MsBuildOption = new("--msbuild") { Description = "Speak the MSBuild task protocol on standard output." };
-    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
+    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers read and searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
 
     internal static Command Create()
     {

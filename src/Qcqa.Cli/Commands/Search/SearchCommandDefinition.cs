@@ -21,7 +21,7 @@ internal static class SearchCommandDefinition
     internal static readonly Option<int> SeedOption = new("--seed") { Description = "Random seed; the same seed gives the same result on any number of threads.", DefaultValueFactory = _ => 1 };
     internal static readonly Option<int> PopulationOption = new Option<int>("--population") { Description = "Population of the evolutionary search (4 to 100000).", DefaultValueFactory = _ => 64 }.InRange(4, 100_000);
     internal static readonly Option<int> GenerationsOption = new Option<int>("--generations") { Description = "Generations of the evolutionary search (0 to 1000000).", DefaultValueFactory = _ => 40 }.InRange(0, 1_000_000);
-    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
+    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers read and searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
     internal static readonly Option<Stage2Method> Stage2Option = new("--stage2")
     {
         Description = "exact (knapsack over every G per layer) or paper (each layer grouped at one G or kept MHA).",
