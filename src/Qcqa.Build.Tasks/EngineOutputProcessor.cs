@@ -6,8 +6,8 @@ namespace Qcqa.Build.Tasks;
 
 /// <summary>
 /// Maps the engine's output to MSBuild: prefixed stdout lines (<see cref="Protocol"/>: <c>error:</c>, <c>warning:</c>,
-/// <c>info:</c>, <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages, and a failure that
-/// the engine did not explain to an error. Called on the task's thread only.
+/// <c>progress:</c>, <c>info:</c>, <c>verbose:</c>, <c>data:</c>) to log calls and items, anything else to messages,
+/// and a failure that the engine did not explain to an error. Called on the task's thread only.
 /// </summary>
 internal sealed class EngineOutputProcessor
 {
@@ -38,6 +38,7 @@ internal sealed class EngineOutputProcessor
         {
             case LineKind.Error: LogDiagnostic(text, asError: true); break;
             case LineKind.Warning: LogDiagnostic(text, asError: false); break;
+            case LineKind.Progress: _log.LogMessage(MessageImportance.High, "{0}", text); break;
             case LineKind.Info: _log.LogMessage(MessageImportance.Normal, "{0}", text); break;
             case LineKind.Verbose: _log.LogMessage(MessageImportance.Low, "{0}", text); break;
             default: OnData(text); break;

@@ -15,7 +15,8 @@ internal static partial class EngineContract
 {
     /// <summary>
     /// What a line of the engine's standard output carries. Each kind has a prefix, its name in lower case and a
-    /// colon (<c>error:</c>, <c>warning:</c>, <c>info:</c>, <c>verbose:</c>, <c>data:</c>), then a space and the text.
+    /// colon (<c>error:</c>, <c>warning:</c>, <c>progress:</c>, <c>info:</c>, <c>verbose:</c>, <c>data:</c>), then a
+    /// space and the text.
     /// </summary>
     internal enum LineKind
     {
@@ -23,6 +24,11 @@ internal static partial class EngineContract
         Error,
         /// <summary>A build warning: a canonical diagnostic.</summary>
         Warning,
+        /// <summary>
+        /// A message at high importance: the build's progress (one line per finished stage and model or variant, and
+        /// the summary), shown at MSBuild's default verbosity and hidden by <c>-v:q</c>.
+        /// </summary>
+        Progress,
         /// <summary>A message at normal importance.</summary>
         Info,
         /// <summary>A message at low importance (shown with <c>-v:d</c>).</summary>

@@ -45,6 +45,16 @@ public class EngineOutputProcessorTests
     }
 
     [Fact]
+    public void ProgressLinesBecomeMessagesOfHighImportanceSoTheDefaultVerbosityShowsThem()
+    {
+        _processor.OnStandardOutput("progress: QCQA search tiny/ac: arbitrary, 4 layers searched (0.51 s)");
+        _processor.OnStandardOutput("progress:QCQA: 1 variants written, 0 up to date in 1.2 s; report /out/summary.md");
+        Assert.Equal(["QCQA search tiny/ac: arbitrary, 4 layers searched (0.51 s)", "QCQA: 1 variants written, 0 up to date in 1.2 s; report /out/summary.md"],
+            _engine.MessagesAt(MessageImportance.High));
+        Assert.Empty(_engine.MessagesAt(MessageImportance.Normal));
+    }
+
+    [Fact]
     public void DataLinesBecomeItems()
     {
         _processor.OnStandardOutput("data: output=/out/tiny/ac-50/model.safetensors");
@@ -132,6 +142,7 @@ public class EngineOutputProcessorTests
         writer.Error(new Diagnostic(ErrorCodes.SpecUnknownKey, "Unknown key 'x'.", new SourceLocation("/p/qcqa.yaml", 2, 3)));
         writer.Warning(null, 0, 0, ErrorCodes.ImpossibleBudget, "Tight budget.");
         writer.Info("line one\nline two");
+        writer.Progress("QCQA merge tiny/ac: written (0.10 s)");
         writer.Verbose("detail");
         writer.Data("kv_heads", "64");
 
@@ -142,6 +153,7 @@ public class EngineOutputProcessorTests
         var warning = Assert.Single(_engine.Warnings);
         Assert.Equal(("QCQA030", "Tight budget."), (warning.Code, warning.Message));
         Assert.Equal(["line one", "line two"], _engine.MessagesAt(MessageImportance.Normal));
+        Assert.Equal(["QCQA merge tiny/ac: written (0.10 s)"], _engine.MessagesAt(MessageImportance.High));
         Assert.Equal(["detail"], _engine.MessagesAt(MessageImportance.Low));
         Assert.Equal(("kv_heads", "64"), (_processor.Data.Single().GetMetadata("Key"), _processor.Data.Single().ItemSpec));
     }

@@ -10,7 +10,13 @@ namespace Qcqa.Cli.Infrastructure;
 /// </summary>
 internal static class CliLogging
 {
-    internal static Logger Create(Verbosity verbosity, Qcqa.Core.Build.EngineProtocolWriter? protocol = null)
+    /// <param name="verbosity">The tool's verbosity.</param>
+    /// <param name="protocol">Under MSBuild: every event goes into the protocol instead.</param>
+    /// <param name="ansi">
+    /// Colour with ANSI sequences written through <see cref="Console.Error"/> rather than by setting the console's
+    /// colours: a live progress display that owns the terminal sees (and works around) every byte.
+    /// </param>
+    internal static Logger Create(Verbosity verbosity, Qcqa.Core.Build.EngineProtocolWriter? protocol = null, bool ansi = false)
     {
         var level = verbosity switch
         {
@@ -26,7 +32,8 @@ internal static class CliLogging
         return configuration
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose)
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                theme: ansi ? Serilog.Sinks.SystemConsole.Themes.AnsiConsoleTheme.Literate : null)
             .CreateLogger();
     }
 }

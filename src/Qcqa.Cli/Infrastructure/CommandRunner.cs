@@ -13,10 +13,10 @@ namespace Qcqa.Cli.Infrastructure;
 internal static class CommandRunner
 {
     internal static async Task<int> RunAsync(ParseResult parseResult, Func<ILogger, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
-        TextWriter? error = null, EngineProtocolWriter? protocol = null)
+        TextWriter? error = null, EngineProtocolWriter? protocol = null, bool ansiLog = false)
     {
         error ??= Console.Error;
-        using var logger = CliLogging.Create(parseResult.GetValue(CommonOptions.VerbosityOption), protocol);
+        using var logger = CliLogging.Create(parseResult.GetValue(CommonOptions.VerbosityOption), protocol, ansiLog);
         try
         {
             return await body(logger, cancellationToken);

@@ -3,6 +3,7 @@ using Qcqa.Core.Alignment;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Search;
 using Qcqa.Core.Wse;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.Allocation;
@@ -17,8 +18,10 @@ namespace Qcqa.Core.Allocation;
 /// </summary>
 /// <param name="cache">The build's content cache, or null to measure every time.</param>
 /// <param name="log">Receives hits, misses and the probes' cost.</param>
-public sealed class LayerCostStage(ContentCache? cache, ILogger log)
+/// <param name="progress">Told when the stage starts and finishes (default: nothing is reported).</param>
+public sealed class LayerCostStage(ContentCache? cache, ILogger log, BuildProgress? progress = null)
 {
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
     private readonly Dictionary<string, IReadOnlyList<LayerFront>> _memo = new(StringComparer.Ordinal);
 
     /// <summary>The fronts with each point's value replaced by its cost.</summary>
@@ -38,6 +41,7 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log)
         var clock = Stopwatch.StartNew();
         var probes = 0;
         var computed = false;
+        var step = _progress.Stage(BuildStages.LayerCosts, input.Label);
         var costs = cache is null ? Measure() : cache.GetOrAdd(key, new JsonCacheSerializer<double[][]>(), Measure);
         var result = input.Fronts.Select((front, layer) =>
         {
@@ -47,12 +51,14 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log)
         if (computed)
             log.Information("Layer costs {Label}: {Probes} probes ({Method}) in {Seconds:0.0} s", input.Label, probes, input.Method.ToString().ToLowerInvariant(), clock.Elapsed.TotalSeconds);
         else
-            log.Information("Layer costs {Label}: cost hit", input.Label);
+            log.Debug("Layer costs {Label}: cost hit", input.Label);
+        step.Finished(computed ? $"{probes} probes in {clock.Elapsed.TotalSeconds:0.0} s" : "from cache");
         return _memo[key.Hash] = result;
 
         double[][] Measure()
         {
             computed = true;
+            step.Started($"{input.Fronts.Count} layers");
             using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
             return input.Fronts.Select((front, layer) =>
             {

@@ -9,6 +9,8 @@ namespace Qcqa.Core.Build;
 /// <list type="bullet">
 /// <item><c>error: &lt;canonical diagnostic&gt;</c> → a build error with file, line, column and code.</item>
 /// <item><c>warning: &lt;canonical diagnostic&gt;</c> → a build warning.</item>
+/// <item><c>progress: &lt;text&gt;</c> → a message at high importance: shown at the default (minimal) verbosity,
+/// hidden by <c>-v:q</c>. One line per finished stage and model or variant, and the build's summary.</item>
 /// <item><c>info: &lt;text&gt;</c> → a message at normal importance.</item>
 /// <item><c>verbose: &lt;text&gt;</c> → a message at low importance (shown with <c>-v:d</c>).</item>
 /// <item><c>data: &lt;key&gt;=&lt;value&gt;</c> → a <c>Data</c> item of the task.</item>
@@ -31,7 +33,10 @@ public sealed class EngineProtocolWriter
     public void Warning(string? file, int line, int column, string code, string message)
         => Line(EngineContract.LineKind.Warning, EngineContract.CanonicalDiagnostic.Format(file, line, column, "warning", code, message));
 
-    /// <summary>A progress message; several lines become several messages.</summary>
+    /// <summary>A progress message the build shows at its default verbosity; several lines become several messages.</summary>
+    public void Progress(string text) => Lines(EngineContract.LineKind.Progress, text);
+
+    /// <summary>A message at normal importance; several lines become several messages.</summary>
     public void Info(string text) => Lines(EngineContract.LineKind.Info, text);
 
     /// <summary>A detailed message; several lines become several messages.</summary>

@@ -1,6 +1,7 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Search;
+using Qcqa.Core.Statistics;
 
 namespace Qcqa.Core.Cache;
 
@@ -44,33 +45,34 @@ public static class CacheKeys
 
     /// <summary>
     /// A content hash of one layer's raw K/V (and bias) bytes with their dtypes and shapes: renaming or re-saving a
-    /// model with the same weights keeps it, so CI can carry the cache between machines.
+    /// model with the same weights keeps it, so CI can carry the cache between machines. It hashes the bytes the
+    /// statistics stage read for the Gram matrix, so a layer is read once for both.
     /// </summary>
-    internal static string LayerContent(Checkpoint checkpoint, int layer)
+    internal static string LayerContent(LayerKv kv)
     {
-        var attention = checkpoint.Attention(layer);
         var builder = new CacheKeyBuilder("kv");
-        foreach (var tensor in new[] { attention.Key, attention.Value, attention.KeyBias, attention.ValueBias })
+        for (var part = 0; part < LayerKv.PartCount; part++)
         {
-            if (tensor is null)
+            if (kv.Tensor(part) is not { } tensor)
             {
                 builder.Add("absent");
                 continue;
             }
             builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape));
-            builder.AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+            builder.AddHash(ContentHash.Compute(kv.Bytes(part)));
         }
         return builder.Build().Hash;
     }
 
     /// <summary>
     /// A content hash of one layer's whole attention (q/k/v/o weights and biases): the aligned merge's error depends on
-    /// the query and output projections too (they weigh the key pairs and the value directions).
+    /// the query and output projections too (they weigh the key pairs and the value directions). <paramref name="kvContent"/>
+    /// is the layer's <see cref="LayerContent"/>, computed once by the statistics stage.
     /// </summary>
-    internal static string AttentionContent(Checkpoint checkpoint, int layer)
+    internal static string AttentionContent(Checkpoint checkpoint, int layer, string kvContent)
     {
         var attention = checkpoint.Attention(layer);
-        var builder = new CacheKeyBuilder("attention").AddHash(LayerContent(checkpoint, layer));
+        var builder = new CacheKeyBuilder("attention").AddHash(kvContent);
         foreach (var tensor in new[] { attention.Query, attention.QueryBias, attention.Output })
         {
             if (tensor is null)

@@ -3,6 +3,7 @@ using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Spec;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.Calibration;
@@ -16,8 +17,10 @@ namespace Qcqa.Core.Calibration;
 /// <param name="cache">The build's content cache.</param>
 /// <param name="log">Receives hits, misses and the pass's cost.</param>
 /// <param name="dependencies">Records the calibration texts as build inputs.</param>
-public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
+/// <param name="progress">Told when the stage starts and finishes (default: nothing is reported).</param>
+public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null)
 {
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
     private readonly Dictionary<string, CalibrationResult> _memo = new(StringComparer.Ordinal);
 
     /// <summary>The model's calibration statistics, from the cache or a new pass.</summary>
@@ -40,9 +43,11 @@ public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache
 
         var clock = Stopwatch.StartNew();
         var computed = false;
+        var step = _progress.Stage(BuildStages.Calibration, input.Label);
         var statistics = cache.GetOrAdd(key, CalibrationStatisticsSerializer.Instance, () =>
         {
             computed = true;
+            step.Started($"{spec.MaxTokens:N0} tokens of {Path.GetFileName(spec.TextPath)}");
             if (calibrator is null)
                 throw spec.Location.Error(ErrorCodes.RuntimeUnavailable, "Calibration needs the tensor runtime (Qcqa.Torch), which this engine was built without.");
             try
@@ -58,7 +63,8 @@ public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache
         if (computed)
             log.Information("Calibration {Model}: {Tokens:N0} tokens of {Text} in {Seconds:0.0} s", input.Label, statistics.Tokens, Path.GetFileName(spec.TextPath), clock.Elapsed.TotalSeconds);
         else
-            log.Information("Calibration {Model}: calibration hit ({Tokens:N0} tokens)", input.Label, statistics.Tokens);
+            log.Debug("Calibration {Model}: calibration hit ({Tokens:N0} tokens)", input.Label, statistics.Tokens);
+        step.Finished(computed ? $"{statistics.Tokens:N0} tokens in {clock.Elapsed.TotalSeconds:0.0} s" : "from cache");
         return _memo[key.Hash] = new CalibrationResult(statistics, key.Hash, spec);
     }
 }

@@ -1,7 +1,9 @@
+using System.Globalization;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Spec;
 using Serilog;
 
@@ -19,15 +21,17 @@ public sealed class EvaluationStage
     private readonly EvaluationSpec _evaluation;
     private readonly ContentCache _cache;
     private readonly ILogger _log;
+    private readonly BuildProgress _progress;
     private readonly string _textHash;
     private readonly Dictionary<string, string> _modelContents = new(StringComparer.Ordinal);
 
-    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log)
+    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, BuildProgress progress)
     {
         _evaluator = evaluator;
         _evaluation = evaluation;
         _cache = cache;
         _log = log;
+        _progress = progress;
         _textHash = ContentHash.ComputeFile(evaluation.TextPath);
     }
 
@@ -35,8 +39,15 @@ public sealed class EvaluationStage
     /// The stage for a spec's <c>evaluation</c> section, or null when the spec has none or no evaluator is available
     /// (logged as a warning). Records the held-out text as a build input.
     /// </summary>
+    /// <param name="evaluation">The spec's <c>evaluation</c> section, or null.</param>
+    /// <param name="evaluator">Runs a checkpoint on the text (Qcqa.Torch), or null when none is available.</param>
+    /// <param name="cache">The build's content cache.</param>
+    /// <param name="log">Receives hits and misses.</param>
+    /// <param name="dependencies">Receives the held-out text as an input.</param>
+    /// <param name="progress">Told when each evaluation starts and finishes (default: nothing is reported).</param>
     /// <exception cref="QcqaException">QCQA050 when the held-out text does not exist.</exception>
-    public static EvaluationStage? For(EvaluationSpec? evaluation, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies)
+    public static EvaluationStage? For(EvaluationSpec? evaluation, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies,
+        BuildProgress? progress = null)
     {
         Preconditions.CheckNotNull(cache);
         Preconditions.CheckNotNull(log);
@@ -50,7 +61,7 @@ public sealed class EvaluationStage
             log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
             return null;
         }
-        return new EvaluationStage(evaluator, evaluation, cache, log);
+        return new EvaluationStage(evaluator, evaluation, cache, log, progress ?? BuildProgress.None);
     }
 
     /// <summary>Evaluates the input's folder, or serves its quality from the cache.</summary>
@@ -63,13 +74,17 @@ public sealed class EvaluationStage
             _modelContents[input.InputModel] = modelContent = CacheKeys.ModelContent(input.InputModel);
         var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping), input.Recipe);
         var computed = false;
+        var step = _progress.Stage(BuildStages.Evaluation, input.Label);
         var quality = _cache.GetOrAdd(CacheKeys.Evaluation(_textHash, _evaluation.MaxTokens, identity), new JsonCacheSerializer<ModelQuality>(), () =>
         {
             computed = true;
-            _log.Information("Evaluating {Label} on {Text}", input.Label, Path.GetFileName(_evaluation.TextPath));
+            var text = Path.GetFileName(_evaluation.TextPath);
+            _log.Debug("Evaluating {Label} on {Text}", input.Label, text);
+            step.Started(text);
             return _evaluator.Evaluate(input.Folder, _evaluation, input.Device, cancellation);
         });
-        _log.Information("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", input.Label, computed ? "eval miss" : "eval hit", quality.Perplexity);
+        _log.Debug("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", input.Label, computed ? "eval miss" : "eval hit", quality.Perplexity);
+        step.Finished(string.Create(CultureInfo.InvariantCulture, $"perplexity {quality.Perplexity:0.000}{(computed ? "" : ", from cache")}"));
         return quality;
     }
 }

@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Spec;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.FineTuning;
@@ -17,8 +19,10 @@ namespace Qcqa.Core.FineTuning;
 /// <param name="fineTuner">The libtorch side; null where it is not available (then asking for fine-tuning is an error).</param>
 /// <param name="log">Receives progress and the run's figures.</param>
 /// <param name="dependencies">Records the training texts as build inputs.</param>
-public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies)
+/// <param name="progress">Told when a variant's training starts, after each tenth of it (step, loss, speed, time left), and when it ends.</param>
+public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null)
 {
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
     /// <summary>Trains and writes the variant, unless its stamp says the same inputs already produced it.</summary>
     /// <exception cref="QcqaException">
     /// Positioned at the spec's finetune mapping when the text is unusable; QCQA081 naming the variant and step when the
@@ -38,7 +42,8 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         var identity = CacheKeys.FineTuned(input.MergedIdentity, ContentHash.ComputeFile(spec.TextPath), spec.Identity, fineTuner?.CodeVersion ?? "");
         if (BuildStamp.IsUpToDate(input.OutputFolder, identity))
         {
-            log.Information("Fine-tuning {Label}: up to date", input.Label);
+            log.Debug("Fine-tuning {Label}: up to date", input.Label);
+            _progress.Stage(BuildStages.FineTuning, input.Label).Finished("up to date");
             return new FineTuneOutput(input.OutputFolder, false, identity, null, Directory.EnumerateFiles(input.OutputFolder).ToArray());
         }
         if (fineTuner is null)
@@ -47,7 +52,9 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         var merged = merge.Run(input.Merge, cancellation);
         var files = Directory.EnumerateFiles(merged.Folder).Select(Path.GetFileName).Where(n => n != BuildStamp.FileName).Order(StringComparer.Ordinal).ToArray();
         var clock = Stopwatch.StartNew();
-        var progress = new FineTuneProgressLog(log, input.Label);
+        var step = _progress.Stage(BuildStages.FineTuning, input.Label);
+        step.Started(spec.Steps is { } steps ? $"{steps} steps" : $"{spec.Tokens:N0} tokens");
+        var progress = new FineTuneProgressLog(log, step);
         FineTuneReport report;
         try
         {
@@ -58,23 +65,27 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         {
             throw spec.Location.Error(e.Code, $"{input.Label}: the fine-tuning text '{spec.TextPath}' cannot be used: {e.Message}");
         }
-        log.Information("Fine-tuning {Label}: {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
+        step.Finished(string.Create(CultureInfo.InvariantCulture,
+            $"{report.Steps} steps, {report.Tokens:N0} tokens, loss {report.FirstLoss:0.0000} → {report.LastLoss:0.0000} in {clock.Elapsed.TotalSeconds:0.0} s"));
+        log.Debug("Fine-tuning {Label}: {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
             input.Label, report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
         return new FineTuneOutput(input.OutputFolder, true, identity, report, Directory.EnumerateFiles(input.OutputFolder).ToArray());
     }
 
-    // One line per tenth of the run: step, loss, speed and time left.
-    private sealed class FineTuneProgressLog(ILogger log, string label) : IProgress<FineTuneStep>
+    // One progress line per tenth of the run (step, loss, speed and time left), every step in the debug log.
+    private sealed class FineTuneProgressLog(ILogger log, StageProgress step) : IProgress<FineTuneStep>
     {
         private int _lastTenth = -1;
 
         public void Report(FineTuneStep value)
         {
+            log.Debug("Fine-tuning {Label}: step {Step}/{Steps}, loss {Loss:0.0000}, {Speed:N0} tokens/s, {Left:0} s left",
+                step.Subject, value.Step, value.Steps, value.Loss, value.TokensPerSecond, value.SecondsLeft);
             var tenth = value.Step * 10 / Math.Max(1, value.Steps);
             if (tenth == _lastTenth) return;
             _lastTenth = tenth;
-            log.Information("Fine-tuning {Label}: step {Step}/{Steps}, loss {Loss:0.0000}, {Speed:N0} tokens/s, {Left:0} s left",
-                label, value.Step, value.Steps, value.Loss, value.TokensPerSecond, value.SecondsLeft);
+            step.Advanced(string.Create(CultureInfo.InvariantCulture,
+                $"step {value.Step}/{value.Steps}, loss {value.Loss:0.0000}, {value.TokensPerSecond:N0} tokens/s, {value.SecondsLeft:0} s left"));
         }
     }
 }

@@ -12,19 +12,19 @@ public static class ModelInspector
     public static ModelInspection Inspect(Checkpoint checkpoint)
     {
         var config = checkpoint.Config;
-        var layers = new LayerInspection[checkpoint.LayerCount];
-        for (var l = 0; l < layers.Length; l++)
+        // Every layer's K/V read once, overlapped with the Gram computation on every core.
+        var layers = LayerKvReader.Compute(checkpoint, Environment.ProcessorCount, kv =>
         {
-            var units = config.KeyValueHeads(l);
+            var units = kv.Heads;
             int? half = units % 2 == 0 ? units / 2 : null;
             double? relative = null;
             if (half is { } g)
             {
-                var gram = CheckpointGram.Compute(checkpoint, l);
+                var gram = CheckpointGram.Compute(kv);
                 relative = WseCalculator.Relative(WseCalculator.FromGram(gram, LayerGrouping.Gqa(units, g)), gram);
             }
-            layers[l] = new LayerInspection(l, config.NumAttentionHeads, units, half, relative);
-        }
+            return new LayerInspection(kv.Layer, config.NumAttentionHeads, units, half, relative);
+        });
         return new ModelInspection(
             checkpoint.Folder,
             config.ModelType,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Qcqa.Core.Allocation;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.FineTuning;
@@ -10,6 +11,7 @@ using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Evaluation;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Output;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Reporting;
 using Qcqa.Core.Search;
 using Qcqa.Core.Spec;
@@ -22,7 +24,9 @@ namespace Qcqa.Core.Pipeline;
 /// <c>dotnet qcqa build</c>: reads the spec, plans every variant of every model (<see cref="VariantJob"/>), and runs
 /// the stages in data-flow order — statistics once per model, then per variant search, allocation, merge and
 /// evaluation — and finally the report. It only orchestrates: every stage lives in its own folder with a typed
-/// input and output, and expensive intermediates come from the content cache.
+/// input and output, and expensive intermediates come from the content cache. Stages report their progress per
+/// model or variant through one <see cref="BuildProgress"/> (allocation and merge, which have no state of their own,
+/// are reported here), and the build ends with a summary.
 /// </summary>
 public static class BuildPipeline
 {
@@ -31,20 +35,24 @@ public static class BuildPipeline
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="evaluator">Evaluates checkpoints when the spec names held-out text; null skips evaluation with a warning.</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
-    /// <exception cref="QcqaException">As <see cref="Run(BuildRequest, ILogger, BuildServices, CancellationToken)"/>.</exception>
-    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default)
-        => Run(request, log, new BuildServices { Evaluator = evaluator }, cancellation);
+    /// <param name="progress">Told when each stage starts, moves on and finishes, per model or variant, and the summary; null shows nothing.</param>
+    /// <exception cref="QcqaException">As <see cref="Run(BuildRequest, ILogger, BuildServices, CancellationToken, IProgress{BuildProgressEvent})"/>.</exception>
+    public static BuildResult Run(BuildRequest request, ILogger log, IModelEvaluator? evaluator, CancellationToken cancellation = default,
+        IProgress<BuildProgressEvent>? progress = null)
+        => Run(request, log, new BuildServices { Evaluator = evaluator }, cancellation, progress);
 
     /// <summary>Runs the build.</summary>
     /// <param name="request">Spec, folders and overrides.</param>
     /// <param name="log">Structured log (progress, cache hits and misses).</param>
     /// <param name="services">The device math the stages call (Qcqa.Torch).</param>
     /// <param name="cancellation">Stops between stages; no partial output is kept.</param>
+    /// <param name="progress">Told when each stage starts, moves on and finishes, per model or variant, and the summary; null shows nothing.</param>
     /// <exception cref="QcqaException">
     /// The spec has errors (a <see cref="QcqaSpecException"/> listing all of them), or a model, budget or output
     /// path problem.
     /// </exception>
-    public static BuildResult Run(BuildRequest request, ILogger log, BuildServices services, CancellationToken cancellation = default)
+    public static BuildResult Run(BuildRequest request, ILogger log, BuildServices services, CancellationToken cancellation = default,
+        IProgress<BuildProgressEvent>? progress = null)
     {
         Preconditions.CheckNotNull(request);
         Preconditions.CheckNotNull(services);
@@ -57,14 +65,15 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
-        var statisticsStage = new StatisticsStage(cache, log);
-        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies);
+        var reporter = new BuildProgress(progress);
+        var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
+        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter);
         var alignedStatisticsStage = new AlignedStatisticsStage(cache, log);
-        var searchStage = new SearchStage(cache, log);
-        var costStage = new LayerCostStage(cache, log);
+        var searchStage = new SearchStage(cache, log, reporter);
+        var costStage = new LayerCostStage(cache, log, reporter);
         var mergeStage = new MergeStage();
-        var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies);
-        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies);
+        var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies, reporter);
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -75,13 +84,13 @@ public static class BuildPipeline
             WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
             var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request);
-            var statistics = statisticsStage.Run(checkpoint, model.Name);
+            var statistics = statisticsStage.Run(checkpoint, model.Name, cancellation);
             var device = request.DeviceOverride ?? spec.DefaultDevice;
             using var recovery = new ModelRecovery(model, checkpoint, services, device, log,
                 model.Calibration is { } calibration && jobs.Any(j => j.UsesCalibration)
                     ? () => calibrationStage.Run(new CalibrationInput(model.Name, model.Path, calibration, device), cancellation)
                     : null,
-                aligned => alignedStatisticsStage.Run(checkpoint, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name));
+                aligned => alignedStatisticsStage.Run(checkpoint, statistics, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name));
 
             var originalQuality = evaluationStage?.Run(
                 new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, device), cancellation);
@@ -91,7 +100,7 @@ public static class BuildPipeline
             {
                 cancellation.ThrowIfCancellationRequested();
                 var variant = job.Variant;
-                var searchInput = new SearchInput(statistics, variant.Mode, job.Search, recovery.FitnessFor(job));
+                var searchInput = new SearchInput(statistics, variant.Mode, job.Search, recovery.FitnessFor(job)) { Label = job.Label };
                 var fronts = searchStage.Run(searchInput, cancellation);
                 var costInput = fronts is null ? null : new LayerCostInput($"{job.Label} ({variant.Allocation.ToSpecString()})", fronts,
                     SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job, variant.Allocation),
@@ -103,8 +112,11 @@ public static class BuildPipeline
                     ? variant.Allocation == AllocationMethod.Measured ? costs
                         : costStage.Run(costInput with { Method = AllocationMethod.Measured, Sensitivity = recovery.SensitivityFactory(job, AllocationMethod.Measured) }, cancellation)
                     : null;
+                var allocation = reporter.Stage(BuildStages.Allocation, job.Label);
                 var allocated = AllocationStage.Run(new AllocationInput(statistics, costs, variant.Mode, job.Budget));
                 var grouping = Reported.WithWse(allocated, statistics);
+                allocation.Finished(string.Create(CultureInfo.InvariantCulture,
+                    $"{grouping.KvHeadsTotal}/{grouping.HeadsTotal} KV heads ({100.0 * grouping.KvHeadsTotal / grouping.HeadsTotal:0.0} %), relative WSE {(grouping.WseTotal ?? 0) / statistics.Energy:0.0000}"));
 
                 var recipe = recovery.MergeRecipe(job);
                 var mergeInput = new MergeInput(checkpoint, grouping, job.OutputFolder, recipe, recovery.ProjectionsFor(job, grouping));
@@ -122,11 +134,14 @@ public static class BuildPipeline
                 }
                 else
                 {
+                    var merge = reporter.Stage(BuildStages.Merge, job.Label);
+                    merge.Started();
                     var merged = mergeStage.Run(mergeInput, cancellation);
+                    merge.Finished(merged.Rebuilt ? "written" : "up to date");
                     (folder, rebuilt) = (merged.Folder, merged.Rebuilt);
                     outputs.AddRange(merged.Files);
                 }
-                log.Information("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
+                log.Debug("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     job.Label, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
 
                 var quality = evaluationStage?.Run(new EvaluationInput(job.Label, folder, model.Path, grouping, job.Device, evaluationRecipe), cancellation);
@@ -136,11 +151,16 @@ public static class BuildPipeline
             }
         }
 
-        outputs.AddRange(BuildReport.Write(outputRoot, rows));
+        var reports = BuildReport.Write(outputRoot, rows);
+        outputs.AddRange(reports);
         foreach (var output in outputs) dependencies.AddOutput(output);
         if (request.DependencyFile is not null) dependencies.Write(request.DependencyFile);
-        log.Information("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
+        log.Debug("Built {Variants} variants of {Models} models in {Seconds:0.0} s; cache {Hits} hits, {Misses} misses",
             rows.Count(r => !r.IsOriginal), spec.Models.Count, clock.Elapsed.TotalSeconds, cache.Statistics.Hits, cache.Statistics.Misses);
+        var variants = rows.Where(r => !r.IsOriginal).ToList();
+        var report = reports.FirstOrDefault(r => r.EndsWith(".md", StringComparison.Ordinal)) ?? reports.FirstOrDefault();
+        reporter.Summary(string.Create(CultureInfo.InvariantCulture,
+            $"{variants.Count(r => r.Rebuilt)} variants written, {variants.Count(r => !r.Rebuilt)} up to date in {clock.Elapsed.TotalSeconds:0.0} s; report {report}"), clock.Elapsed);
         return new BuildResult(rows, dependencies.Inputs, dependencies.Outputs);
     }
 

@@ -1,10 +1,13 @@
 using Qcqa.Core.Grouping;
+
 namespace Qcqa.Core.Search;
 
 /// <summary>
 /// Best-improvement local search at fixed G: repeatedly applies the single move (AC only; a head leaves a group of
 /// two or more for another group) or swap (two heads of different groups trade places) that lowers WSE most, until
-/// none lowers it by more than the tolerance. Every candidate step is priced in O(1) from the state's sums.
+/// none lowers it by more than the tolerance. Every candidate step is priced in O(1) from the state's sums; the
+/// scans are vectorised (<see cref="PartitionState.FindBestMove"/>) and choose exactly the step a scalar scan of
+/// <see cref="PartitionState.MoveDelta"/> and <see cref="PartitionState.SwapDelta"/> would.
 /// </summary>
 internal static class LocalSearch
 {
@@ -17,38 +20,17 @@ internal static class LocalSearch
     /// <param name="tolerance">A step must lower WSE by more than this (absolute) to count.</param>
     public static int Polish(PartitionState state, GroupingMode mode, double tolerance)
     {
-        var h = state.H;
         var steps = 0;
         while (steps < MaxSteps)
         {
             var best = -tolerance;
-            int bestHead = -1, bestOther = -1;
-            var bestIsSwap = false;
-            if (mode == GroupingMode.Arbitrary)
-            {
-                var groups = state.GroupCount;
-                for (var head = 0; head < h; head++)
-                {
-                    var source = state.LabelOf(head);
-                    if (state.SizeOf(source) < 2) continue;
-                    for (var target = 0; target < groups; target++)
-                    {
-                        if (target == source) continue;
-                        var delta = state.MoveDelta(head, target);
-                        if (delta < best) (best, bestHead, bestOther, bestIsSwap) = (delta, head, target, false);
-                    }
-                }
-            }
-            for (var i = 0; i < h; i++)
-                for (var j = i + 1; j < h; j++)
-                {
-                    if (state.LabelOf(i) == state.LabelOf(j)) continue;
-                    var delta = state.SwapDelta(i, j);
-                    if (delta < best) (best, bestHead, bestOther, bestIsSwap) = (delta, i, j, true);
-                }
-            if (bestHead < 0) break;
-            if (bestIsSwap) state.Swap(bestHead, bestOther);
-            else state.Move(bestHead, bestOther);
+            int head = -1, target = -1, first = -1, second = -1;
+            if (mode == GroupingMode.Arbitrary) state.FindBestMove(ref best, out head, out target);
+            // Swaps are visited after moves: a swap wins only by beating the best move strictly.
+            state.FindBestSwap(ref best, out first, out second);
+            if (first >= 0) state.Swap(first, second);
+            else if (head >= 0) state.Move(head, target);
+            else break;
             steps++;
         }
         if (steps > 0) state.Recompute();

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Qcqa.Core.Statistics;
 
 namespace Qcqa.Core.Search;
@@ -11,9 +12,11 @@ namespace Qcqa.Core.Search;
 /// With P(S) = Σ_{i,j∈S} A_ij and D(S) = Σ_{h∈S} A_hh, WSE(S) = D(S) − P(S)/|S|; removing h from S changes P by
 /// −2·C(h,S) + A_hh, where C(h,S) = Σ_{j∈S} A_hj is kept for every head and group.
 /// </remarks>
-internal sealed class PartitionState
+internal sealed partial class PartitionState
 {
     private readonly double[] _a; // the Gram matrix, row-major H×H, symmetric
+    private readonly double[] _aT; // its transpose (equal to _a for a symmetric matrix; kept so no symmetry is assumed)
+    private readonly double[] _aDiag; // A_hh for every head
 
     // Invariants: groups occupy slots 0.._count-1 and none is empty; _label[h] is the slot of head h;
     // _size[g] = |S_g|, _diag[g] = D(S_g), _pair[g] = P(S_g); _cross[g*H + i] = C(i, S_g) for every head i
@@ -29,6 +32,14 @@ internal sealed class PartitionState
     {
         H = gram.Size;
         _a = gram.Values.ToArray();
+        _aT = new double[H * H];
+        _aDiag = new double[H];
+        for (var i = 0; i < H; i++)
+        {
+            _aDiag[i] = _a[i * H + i];
+            for (var j = 0; j < H; j++) _aT[j * H + i] = _a[i * H + j];
+        }
+        _scan = new ScanBuffers(H);
         _label = new int[H];
         _size = new int[H];
         _diag = new double[H];
@@ -111,8 +122,18 @@ internal sealed class PartitionState
             var g = _label[i];
             _size[g]++;
             _diag[g] += _a[i * H + i];
-            var row = i * H;
-            for (var j = 0; j < H; j++) _cross[_label[j] * H + i] += _a[row + j];
+        }
+        // C(i, S_g) = Σ_{j∈S_g} A_ij, added in ascending j for every (g, i): row j of Aᵀ holds A_ij for all i, so
+        // adding it to group g's row adds exactly the terms, in exactly the order, of a loop over i then j.
+        for (var j = 0; j < H; j++)
+        {
+            var row = _cross.AsSpan(_label[j] * H, H);
+            var column = _aT.AsSpan(j * H, H);
+            var e = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; e <= H - Vector<double>.Count; e += Vector<double>.Count)
+                    (new Vector<double>(row.Slice(e)) + new Vector<double>(column.Slice(e))).CopyTo(row.Slice(e));
+            for (; e < H; e++) row[e] += column[e];
         }
         for (var i = 0; i < H; i++) _pair[_label[i]] += _cross[_label[i] * H + i];
     }

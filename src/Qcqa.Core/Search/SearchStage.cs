@@ -1,7 +1,7 @@
 using System.Text;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Grouping;
-using Qcqa.Core.Statistics;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.Search;
@@ -13,10 +13,12 @@ namespace Qcqa.Core.Search;
 /// share one search.
 /// </summary>
 /// <param name="cache">The build's content cache, or null to search every time (the <c>search</c> command).</param>
-/// <param name="log">Receives hits, misses and the search's progress.</param>
-public sealed class SearchStage(ContentCache? cache, ILogger log)
+/// <param name="log">Receives hits, misses and, without <paramref name="progress"/>, the search's progress.</param>
+/// <param name="progress">Told, per variant, when its search starts, how many layers are done and how it ended (default: nothing is reported).</param>
+public sealed class SearchStage(ContentCache? cache, ILogger log, BuildProgress? progress = null)
 {
-    private readonly Dictionary<string, IReadOnlyList<LayerFront>> _memo = new(StringComparer.Ordinal);
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
+    private readonly Dictionary<string, (IReadOnlyList<LayerFront> Fronts, string Label)> _memo = new(StringComparer.Ordinal);
 
     /// <summary>The fronts of <see cref="SearchInput.Mode"/>; null for MQA, which has nothing to choose.</summary>
     /// <param name="input">Statistics, mode and settings.</param>
@@ -24,29 +26,41 @@ public sealed class SearchStage(ContentCache? cache, ILogger log)
     public IReadOnlyList<LayerFront>? Run(SearchInput input, CancellationToken cancellation = default)
     {
         Preconditions.CheckNotNull(input);
-        if (input.Mode == GroupingMode.Mqa) return null;
         var (statistics, mode) = (input.Statistics, input.Mode.ToName());
+        var label = input.Label ?? statistics.Label;
+        var step = _progress.Stage(BuildStages.Search, label);
+        if (input.Mode == GroupingMode.Mqa)
+        {
+            step.Finished("mqa, nothing to search");
+            return null;
+        }
         if (cache is null)
         {
             log.Information("Search {Model} {Mode}: searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
-            return Build(input, cancellation);
+            return Build(input, step, cancellation);
         }
 
         var key = KeyOf(input);
-        if (_memo.TryGetValue(key.Hash, out var known)) return known;
+        if (_memo.TryGetValue(key.Hash, out var known))
+        {
+            step.Finished($"{mode}, the search of {known.Label} serves it");
+            return known.Fronts;
+        }
         IReadOnlyList<LayerFront> fronts;
         if (cache.TryGet(key, out var payload))
         {
             fronts = FrontsFile.Parse(Encoding.UTF8.GetString(payload));
-            log.Information("Search {Model} {Mode}: front hit", statistics.Label, mode);
+            log.Debug("Search {Model} {Mode}: front hit", statistics.Label, mode);
+            step.Finished($"{mode}, {statistics.LayerCount} layers from cache");
         }
         else
         {
-            log.Information("Search {Model} {Mode}: front miss, searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
-            fronts = Build(input, cancellation);
+            log.Debug("Search {Model} {Mode}: front miss, searching {Layers} layers", statistics.Label, mode, statistics.LayerCount);
+            fronts = Build(input, step, cancellation);
             cache.Put(key, Encoding.UTF8.GetBytes(FrontsFile.ToJson(fronts, indented: false)));
         }
-        return _memo[key.Hash] = fronts;
+        _memo[key.Hash] = (fronts, label);
+        return fronts;
     }
 
     /// <summary>The key the fronts of <paramref name="input"/> are cached under (later stages key their own results on it).</summary>
@@ -54,18 +68,22 @@ public sealed class SearchStage(ContentCache? cache, ILogger log)
         ? CacheKeys.Fronts(input.Mode, fitness.Statistics.LayerContents.ToArray(), input.Settings, fitness.Statistics.Identity)
         : CacheKeys.Fronts(input.Mode, input.Statistics.LayerContents.ToArray(), input.Settings);
 
-    private IReadOnlyList<LayerFront> Build(SearchInput input, CancellationToken cancellation)
+    private IReadOnlyList<LayerFront> Build(SearchInput input, StageProgress step, CancellationToken cancellation)
     {
         var grams = input.Fitness?.Statistics.Grams ?? input.Statistics.Grams;
+        var mode = input.Mode.ToName();
         IReadOnlyList<LayerFront> fronts;
         if (input.Mode == GroupingMode.Gqa)
         {
             fronts = GqaFronts.Build(grams);
+            step.Finished($"{mode}, {grams.Count} layers of neighbouring heads");
         }
         else
         {
-            var progress = new SearchProgressLog(log, input.Statistics.Label, grams.Count);
-            fronts = ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, progress, cancellation);
+            step.Started($"{mode}, {grams.Count} layers");
+            var layersDone = new SearchProgressLog(log, input.Statistics.Label, grams.Count, step.IsReported ? step : null);
+            fronts = ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, layersDone, cancellation);
+            step.Finished($"{mode}, {grams.Count} layers searched");
         }
         if (input.Fitness is not { } fitness) return fronts;
         // The search ranked groupings by the pairwise form; what the front reports (and stage 2 may use) is the exact error.

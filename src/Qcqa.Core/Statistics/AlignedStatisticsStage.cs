@@ -15,20 +15,22 @@ public sealed class AlignedStatisticsStage(ContentCache? cache, ILogger log)
 {
     /// <summary>The fitness matrices of <paramref name="checkpoint"/>'s layers.</summary>
     /// <param name="checkpoint">The open input model.</param>
+    /// <param name="statistics">Its plain statistics (their K/V content hashes are part of each layer's attention content).</param>
     /// <param name="aligned">Its aligned merge.</param>
     /// <param name="calibrationIdentity">The calibration's identity, or empty without calibration.</param>
     /// <param name="engineVersion">The alignment engine's code version.</param>
     /// <param name="label">The model's name, for logs.</param>
-    public AlignedStatistics Run(Checkpoint checkpoint, IAlignedModel aligned, string calibrationIdentity, string engineVersion, string label)
+    public AlignedStatistics Run(Checkpoint checkpoint, ModelStatistics statistics, IAlignedModel aligned, string calibrationIdentity, string engineVersion, string label)
     {
         Preconditions.CheckNotNull(checkpoint);
+        Preconditions.CheckNotNull(statistics);
         Preconditions.CheckNotNull(aligned);
         var grams = new GramMatrix[checkpoint.LayerCount];
         var contents = new string[checkpoint.LayerCount];
         var hits = 0;
         for (var layer = 0; layer < checkpoint.LayerCount; layer++)
         {
-            contents[layer] = CacheKeys.AttentionContent(checkpoint, layer);
+            contents[layer] = CacheKeys.AttentionContent(checkpoint, layer, statistics.LayerContents[layer]);
             if (cache is null)
             {
                 grams[layer] = aligned.FitnessGram(layer);

@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Qcqa.Core.Statistics;
 
@@ -81,14 +84,97 @@ public sealed class GramAccumulator
         return new GramMatrix(Heads, full);
     }
 
-    // Elements [start, start + length) of every head, where head h's segment starts at h·stride.
+    // Elements [start, start + length) of every head, where head h's segment starts at h·stride. Pairs are taken
+    // two rows by four columns at a time, so each loaded vector serves four or two dot products instead of one;
+    // every pair's dot product is still computed exactly as Dot computes it (same accumulators, same order), so the
+    // result does not depend on which pairs share a tile.
     private void AddBlock(ReadOnlySpan<double> data, int stride, int start, int length)
     {
-        for (var i = 0; i < Heads; i++)
+        var block = data.Slice(start);
+        var i = 0;
+        for (; i + 1 < Heads; i += 2)
         {
-            var a = data.Slice(i * stride + start, length);
-            for (var j = i; j < Heads; j++) _upper[i * Heads + j] += Dot(a, data.Slice(j * stride + start, length));
+            var a0 = block.Slice(i * stride, length);
+            var a1 = block.Slice((i + 1) * stride, length);
+            _upper[i * Heads + i] += Dot(a0, a0);
+            _upper[i * Heads + i + 1] += Dot(a0, a1);
+            _upper[(i + 1) * Heads + i + 1] += Dot(a1, a1);
+            var j = i + 2;
+            for (; j + 3 < Heads; j += 4) AddTile(block, stride, length, i, j);
+            for (; j < Heads; j++)
+            {
+                var b = block.Slice(j * stride, length);
+                _upper[i * Heads + j] += Dot(a0, b);
+                _upper[(i + 1) * Heads + j] += Dot(a1, b);
+            }
         }
+        if (i < Heads)
+        {
+            var a = block.Slice(i * stride, length);
+            _upper[i * Heads + i] += Dot(a, a);
+        }
+    }
+
+    // The dot products of rows i, i+1 with rows j..j+3, each accumulated exactly as Dot does it.
+    private void AddTile(ReadOnlySpan<double> block, int stride, int length, int i, int j)
+    {
+        ref var origin = ref MemoryMarshal.GetReference(block);
+        ref var x0 = ref Unsafe.Add(ref origin, i * stride);
+        ref var x1 = ref Unsafe.Add(ref origin, (i + 1) * stride);
+        ref var y0 = ref Unsafe.Add(ref origin, j * stride);
+        ref var y1 = ref Unsafe.Add(ref origin, (j + 1) * stride);
+        ref var y2 = ref Unsafe.Add(ref origin, (j + 2) * stride);
+        ref var y3 = ref Unsafe.Add(ref origin, (j + 3) * stride);
+        Debug.Assert((j + 3) * stride + length <= block.Length);
+        var width = Vector<double>.Count;
+        Vector<double> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector<double> t00 = default, t01 = default, t02 = default, t03 = default, t10 = default, t11 = default, t12 = default, t13 = default;
+        var e = 0;
+        for (; e <= length - 2 * width; e += 2 * width)
+        {
+            var u = (nuint)e;
+            var v = (nuint)(e + width);
+            var p0 = Vector.LoadUnsafe(ref x0, u);
+            var p1 = Vector.LoadUnsafe(ref x1, u);
+            var q = Vector.LoadUnsafe(ref y0, u);
+            s00 = Vector.FusedMultiplyAdd(p0, q, s00);
+            s10 = Vector.FusedMultiplyAdd(p1, q, s10);
+            q = Vector.LoadUnsafe(ref y1, u);
+            s01 = Vector.FusedMultiplyAdd(p0, q, s01);
+            s11 = Vector.FusedMultiplyAdd(p1, q, s11);
+            q = Vector.LoadUnsafe(ref y2, u);
+            s02 = Vector.FusedMultiplyAdd(p0, q, s02);
+            s12 = Vector.FusedMultiplyAdd(p1, q, s12);
+            q = Vector.LoadUnsafe(ref y3, u);
+            s03 = Vector.FusedMultiplyAdd(p0, q, s03);
+            s13 = Vector.FusedMultiplyAdd(p1, q, s13);
+            p0 = Vector.LoadUnsafe(ref x0, v);
+            p1 = Vector.LoadUnsafe(ref x1, v);
+            q = Vector.LoadUnsafe(ref y0, v);
+            t00 = Vector.FusedMultiplyAdd(p0, q, t00);
+            t10 = Vector.FusedMultiplyAdd(p1, q, t10);
+            q = Vector.LoadUnsafe(ref y1, v);
+            t01 = Vector.FusedMultiplyAdd(p0, q, t01);
+            t11 = Vector.FusedMultiplyAdd(p1, q, t11);
+            q = Vector.LoadUnsafe(ref y2, v);
+            t02 = Vector.FusedMultiplyAdd(p0, q, t02);
+            t12 = Vector.FusedMultiplyAdd(p1, q, t12);
+            q = Vector.LoadUnsafe(ref y3, v);
+            t03 = Vector.FusedMultiplyAdd(p0, q, t03);
+            t13 = Vector.FusedMultiplyAdd(p1, q, t13);
+        }
+        var row0 = i * Heads + j;
+        var row1 = row0 + Heads;
+        var a0 = block.Slice(i * stride, length);
+        var a1 = block.Slice((i + 1) * stride, length);
+        _upper[row0] += Finish(s00, t00, a0, block.Slice(j * stride, length), e);
+        _upper[row0 + 1] += Finish(s01, t01, a0, block.Slice((j + 1) * stride, length), e);
+        _upper[row0 + 2] += Finish(s02, t02, a0, block.Slice((j + 2) * stride, length), e);
+        _upper[row0 + 3] += Finish(s03, t03, a0, block.Slice((j + 3) * stride, length), e);
+        _upper[row1] += Finish(s10, t10, a1, block.Slice(j * stride, length), e);
+        _upper[row1 + 1] += Finish(s11, t11, a1, block.Slice((j + 1) * stride, length), e);
+        _upper[row1 + 2] += Finish(s12, t12, a1, block.Slice((j + 2) * stride, length), e);
+        _upper[row1 + 3] += Finish(s13, t13, a1, block.Slice((j + 3) * stride, length), e);
     }
 
     private static void Widen(ReadOnlySpan<float> source, Span<double> target)
@@ -116,6 +202,14 @@ public sealed class GramAccumulator
             sum0 = Vector.FusedMultiplyAdd(new Vector<double>(a.Slice(e, width)), new Vector<double>(b.Slice(e, width)), sum0);
             sum1 = Vector.FusedMultiplyAdd(new Vector<double>(a.Slice(e + width, width)), new Vector<double>(b.Slice(e + width, width)), sum1);
         }
+        return Finish(sum0, sum1, a, b, e);
+    }
+
+    // The end of Dot from element e on, given its two accumulators: one more single-width step if a whole vector
+    // is left, the horizontal sum, then the scalar tail.
+    private static double Finish(Vector<double> sum0, Vector<double> sum1, ReadOnlySpan<double> a, ReadOnlySpan<double> b, int e)
+    {
+        var width = Vector<double>.Count;
         for (; e <= a.Length - width; e += width)
             sum0 = Vector.FusedMultiplyAdd(new Vector<double>(a.Slice(e, width)), new Vector<double>(b.Slice(e, width)), sum0);
         var total = Vector.Sum(sum0 + sum1);

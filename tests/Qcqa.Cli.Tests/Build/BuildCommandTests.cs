@@ -47,4 +47,37 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains(bad.Output.Split('\n'), l => l.StartsWith($"error: {spec}(4,39): error QCQA042:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task InMsBuildModeEveryFinishedStageAndTheSummaryAreProgressLines()
+    {
+        var spec = _temp.Combine("qcqa.yaml");
+        File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - { name: a, mode: arbitrary, budget: 0.5 }\n");
+
+        var run = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"), "--msbuild");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        var progress = run.Output.Split('\n').Where(l => l.StartsWith("progress: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["statistics model:", "search model/a:", "allocation model/a:", "merge model/a:"],
+            progress.SkipLast(1).Select(l => string.Join(' ', l.Split(' ')[2..4])));
+        Assert.StartsWith("progress: QCQA: 1 variants written, 0 up to date in ", progress[^1]);
+        Assert.Contains(run.Output.Split('\n'), l => l.StartsWith("info: QCQA search model/a: arbitrary, 2 layers", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GivenARedirectedStandardErrorTheBuildPrintsItsProgressThereAndAtQuietVerbosityNothing()
+    {
+        var spec = _temp.Combine("qcqa.yaml");
+        File.WriteAllText(spec, "models:\n  - path: model\n    variants:\n      - { name: a, mode: gqa, budget: 0.5 }\n");
+
+        var normal = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"));
+        var quiet = await CliRun.InvokeAsync("build", spec, "--out", _temp.Combine("out"), "-v", "q");
+
+        Assert.True(normal.ExitCode == 0, normal.Error);
+        Assert.Contains("QCQA merge model/a: written (", normal.Error);
+        Assert.Contains("QCQA: 1 variants written, 0 up to date in ", normal.Error);
+        Assert.True(quiet.ExitCode == 0, quiet.Error);
+        Assert.DoesNotContain("QCQA", quiet.Error);
+        Assert.Empty(quiet.Output);
+    }
 }

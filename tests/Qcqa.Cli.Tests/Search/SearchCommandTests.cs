@@ -62,6 +62,23 @@ public sealed class SearchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task GivenTimingsItWritesTheSplitWithTheKvBytesItRead()
+    {
+        var timings = _temp.Combine("timings.json");
+
+        var run = await CliRun.InvokeAsync("search", _model, "--mode", "arbitrary", "--kv-budget", "0.5", "--threads", "2", "--timings", timings);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(timings))!;
+        // 3 layers, K and V, 8 heads × 6 × width 24, F32.
+        Assert.Equal(3 * 2 * 8 * 6 * 24 * 4, (long)json["bytes_read"]!);
+        Assert.Equal(2, (int)json["statistics_threads"]!);
+        foreach (var key in new[] { "start_up_seconds", "statistics_seconds", "stage1_seconds", "stage1_cpu_seconds", "search_seconds", "total_cpu_seconds" })
+            Assert.True((double)json[key]! > 0, key);
+        Assert.True((double)json["search_seconds"]! >= (double)json["stage1_seconds"]! + (double)json["statistics_seconds"]!);
+    }
+
+    [Fact]
     public async Task GivenEqualModeAndAPerLayerBudgetEveryLayerHasEqualGroupsOfTheNearestDivisor()
     {
         var grouping = _temp.Combine("grouping.json");

@@ -1,5 +1,6 @@
 using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Synthetic;
 using Qcqa.Tests.Shared;
 using Serilog;
@@ -48,7 +49,7 @@ internal sealed class PipelineFixture : IDisposable
 
     internal void WriteSpec(string yaml) => File.WriteAllText(SpecPath, yaml);
 
-    internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null)
+    internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null, IProgress<BuildProgressEvent>? progress = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -59,7 +60,7 @@ internal sealed class PipelineFixture : IDisposable
             CacheFolder = cache ?? Folder.Combine("cache"),
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
-        }, logger, evaluator);
+        }, logger, evaluator, progress: progress);
     }
 
     public void Dispose() => Folder.Dispose();

@@ -15,4 +15,10 @@ internal static class FixtureSpecs
               - { name: ec, mode: equal, budget: 0.5 }
               - { name: ac, mode: arbitrary, budget: 0.5 }
         """;
+
+    /// <summary>EC and AC at 50 % (the three variants without GQA), no evaluation: the package consumer of the build-noop benchmark.</summary>
+    internal static readonly string TwoVariants = Without(ThreeVariants, "      - { name: gqa, mode: gqa, budget: 0.5 }\n");
+
+    private static string Without(string spec, string line)
+        => spec.Contains(line, StringComparison.Ordinal) ? spec.Replace(line, "", StringComparison.Ordinal) : throw new InvalidOperationException($"The spec has no line '{line.TrimEnd()}'.");
 }

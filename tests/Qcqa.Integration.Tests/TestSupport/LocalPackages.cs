@@ -47,12 +47,19 @@ public sealed class LocalPackages : IDisposable
 
     /// <summary>Packs src/Qcqa.Build.Package, src/Qcqa.Cli and src/Qcqa.Templates.</summary>
     /// <exception cref="InvalidOperationException">A pack failed.</exception>
-    public static LocalPackages Pack()
+    public static LocalPackages Pack() => Pack(includeTool: true);
+
+    /// <summary>Packs src/Qcqa.Build.Package, and when asked src/Qcqa.Cli (the tool, with libtorch: slow) and src/Qcqa.Templates.</summary>
+    /// <exception cref="InvalidOperationException">A pack failed.</exception>
+    public static LocalPackages Pack(bool includeTool)
     {
         var packages = new LocalPackages();
         try
         {
-            foreach (var project in new[] { "src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj", "src/Qcqa.Templates/Qcqa.Templates.csproj" })
+            string[] projects = includeTool
+                ? ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj", "src/Qcqa.Cli/Qcqa.Cli.csproj", "src/Qcqa.Templates/Qcqa.Templates.csproj"]
+                : ["src/Qcqa.Build.Package/Qcqa.Build.Package.csproj"];
+            foreach (var project in projects)
             {
                 var result = ProcessRunner.Run(Dotnet.Command(RepositoryLayout.Root,
                     ["pack", RepositoryLayout.Combine(project), "-c", RepositoryLayout.Configuration, "-o", packages.Folder,

@@ -3,13 +3,14 @@ using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Evaluation;
 using Qcqa.Core.Pipeline;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Spec;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Build;
 
 /// <summary>Runs the build pipeline for a spec.</summary>
-internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelEvaluator? evaluator = null)
+internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelEvaluator? evaluator = null, IProgress<BuildProgressEvent>? progress = null)
 {
     internal int Execute(CancellationToken cancellation)
     {
@@ -28,7 +29,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelE
             CalibrationText = parseResult.GetValue(BuildCommandDefinition.CalibrationOption) is { } calibration ? Path.GetFullPath(calibration) : null,
         };
         // What the build produced reaches MSBuild through the dependency file (--deps-file), not the protocol.
-        BuildPipeline.Run(request, log, Evaluators.Services(log, evaluator), cancellation);
+        BuildPipeline.Run(request, log, Evaluators.Services(log, evaluator), cancellation, progress);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Qcqa.Cli.Infrastructure;
+using Qcqa.Cli.Output;
 using Qcqa.Core.Build;
 
 namespace Qcqa.Cli.Commands.Build;
@@ -20,7 +21,7 @@ internal static class BuildCommandDefinition
     internal static readonly Option<string?> DepsFileOption = new Option<string?>("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." }.NonEmptyPath();
     internal static readonly Option<bool> MsBuildOption = new("--msbuild") { Description = "Speak the MSBuild task protocol on standard output." };
     internal static readonly Option<string?> CalibrationOption = CommonOptions.CreateCalibrationOption();
-    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
+    internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers read and searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
 
     internal static Command Create()
     {
@@ -29,10 +30,12 @@ internal static class BuildCommandDefinition
         foreach (var option in new Option[] { OutOption, CacheOption, DeviceOption, CalibrationOption, DepsFileOption, MsBuildOption, ThreadsOption })
             command.Options.Add(option);
         DeviceOption.AcceptOnlyFromAmong("cpu", "cuda", "auto");
-        command.SetAction((parseResult, ct) =>
+        command.SetAction(async (parseResult, ct) =>
         {
             var protocol = parseResult.GetValue(MsBuildOption) ? new EngineProtocolWriter(Console.Out) : null;
-            return CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log).Execute(token)), ct, protocol: protocol);
+            using var progress = BuildProgressDisplay.For(protocol, parseResult.GetValue(CommonOptions.VerbosityOption));
+            return await CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new BuildCommand(parseResult, log, progress: progress.Progress).Execute(token)),
+                ct, protocol: protocol, ansiLog: progress.IsLive);
         });
         return command;
     }

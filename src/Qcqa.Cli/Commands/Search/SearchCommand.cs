@@ -28,6 +28,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     private readonly FitnessKind _fitness = SpecNames.Fitnesses[parseResult.GetValue(SearchCommandDefinition.FitnessOption)!];
     private readonly string? _calibration = parseResult.GetValue(SearchCommandDefinition.CalibrationOption);
     private readonly string _device = parseResult.GetValue(SearchCommandDefinition.DeviceOption)!;
+    private readonly string? _timingsOut = parseResult.GetValue(SearchCommandDefinition.TimingsOption);
     private readonly SearchSettings _settings = new()
     {
         Seed = parseResult.GetValue(SearchCommandDefinition.SeedOption),
@@ -39,30 +40,44 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
         var budget = RequestedBudget();
+        var timings = new SearchTimings { StartUp = SearchTimings.SinceProcessStart() };
+        var total = Stopwatch.StartNew();
         using var checkpoint = Checkpoint.Open(_model);
         var resolved = budget?.Resolve(checkpoint.KvHeadsPerLayer, _mode).GetOrThrow();
-        var clock = Stopwatch.StartNew();
-        var statistics = new StatisticsStage(cache: null, log).Run(checkpoint);
-        log.Information("Gram matrices of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
+        var read = new LayerKvTimings();
+        var cpu = SearchTimings.ProcessorTime();
+        var statistics = new StatisticsStage(cache: null, log, _settings.Threads).Run(checkpoint, cancellation: cancellation, timings: read);
+        timings.Statistics = read;
+        timings.StatisticsCpu = SearchTimings.ProcessorTime() - cpu;
+        log.Information("Gram matrices of {Layers} layers in {Seconds:0.00} s ({Bytes:0.00} GB of K/V read in {Read:0.00} s, overlapped with {Compute:0.00} s of computing on {Threads} threads)",
+            statistics.LayerCount, read.Wall.TotalSeconds, read.Bytes / 1e9, read.Read.TotalSeconds, read.Compute.TotalSeconds, read.Threads);
 
         // The aligned fitness: stage 1 ranks groupings by the aligned merge's pairwise error and every front point carries
         // its exact aligned error, which stage 2 then minimises (calibrated when --calibration names a text).
+        var clock = Stopwatch.StartNew();
+        cpu = SearchTimings.ProcessorTime();
         using var aligned = _fitness == FitnessKind.Aligned && _mode != GroupingMode.Mqa
             ? Recovery.OpenAligned(checkpoint, _calibration, _device, log, cancellation).Model
             : null;
         SearchFitness? fitness = null;
         if (aligned is not null)
         {
-            clock.Restart();
-            var alignedStatistics = new AlignedStatisticsStage(cache: null, log).Run(checkpoint, aligned, _calibration ?? "", "", Path.GetFileName(checkpoint.Folder));
+            var alignedStatistics = new AlignedStatisticsStage(cache: null, log).Run(checkpoint, statistics, aligned, _calibration ?? "", "", Path.GetFileName(checkpoint.Folder));
             log.Information("Aligned fitness of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
             fitness = new SearchFitness(alignedStatistics, aligned.Error);
         }
+        timings.Fitness = clock.Elapsed;
+        timings.FitnessCpu = SearchTimings.ProcessorTime() - cpu;
 
         clock.Restart();
+        cpu = SearchTimings.ProcessorTime();
         var fronts = new SearchStage(cache: null, log).Run(new SearchInput(statistics, _mode, _settings, fitness), cancellation);
-        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.0} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
+        timings.Stage1 = clock.Elapsed;
+        timings.Stage1Cpu = SearchTimings.ProcessorTime() - cpu;
+        if (fronts is not null) log.Information("Stage 1 ({Mode}) in {Seconds:0.00} s", _mode.ToName(), clock.Elapsed.TotalSeconds);
+        clock.Restart();
         var grouping = AllocationStage.Run(new AllocationInput(statistics, fronts, _mode, resolved, _stage2, _paperGroups));
+        timings.Stage2 = clock.Elapsed;
 
         if (_out is not null)
         {
@@ -75,6 +90,9 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
             log.Information("Wrote fronts {Path}", Path.GetFullPath(_frontsOut));
         }
         GroupingSummary.Write(output, grouping, statistics.Grams);
+        timings.Search = total.Elapsed;
+        timings.TotalCpu = SearchTimings.ProcessorTime();
+        if (_timingsOut is not null) AtomicFile.WriteAllText(_timingsOut, timings.ToJson());
         return 0;
     }
 
