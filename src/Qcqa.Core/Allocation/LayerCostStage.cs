@@ -49,7 +49,7 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log, BuildProgre
             return Replace(front, _ => Math.Max(0, costs[layer][i++]));
         }).ToArray();
         if (computed)
-            log.Information("Layer costs {Label}: {Probes} probes ({Method}) in {Seconds:0.0} s", input.Label, probes, input.Method.ToString().ToLowerInvariant(), clock.Elapsed.TotalSeconds);
+            log.Debug("Layer costs {Label}: {Probes} probes ({Method}) in {Seconds:0.0} s", input.Label, probes, input.Method.ToString().ToLowerInvariant(), clock.Elapsed.TotalSeconds);
         else
             log.Debug("Layer costs {Label}: cost hit", input.Label);
         step.Finished(computed ? $"{probes} probes in {clock.Elapsed.TotalSeconds:0.0} s" : "from cache");

@@ -61,7 +61,7 @@ public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache
             }
         });
         if (computed)
-            log.Information("Calibration {Model}: {Tokens:N0} tokens of {Text} in {Seconds:0.0} s", input.Label, statistics.Tokens, Path.GetFileName(spec.TextPath), clock.Elapsed.TotalSeconds);
+            log.Debug("Calibration {Model}: {Tokens:N0} tokens of {Text} in {Seconds:0.0} s", input.Label, statistics.Tokens, Path.GetFileName(spec.TextPath), clock.Elapsed.TotalSeconds);
         else
             log.Debug("Calibration {Model}: calibration hit ({Tokens:N0} tokens)", input.Label, statistics.Tokens);
         step.Finished(computed ? $"{statistics.Tokens:N0} tokens in {clock.Elapsed.TotalSeconds:0.0} s" : "from cache");

@@ -68,7 +68,7 @@ public static class BuildPipeline
         var reporter = new BuildProgress(progress);
         var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
         var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter);
-        var alignedStatisticsStage = new AlignedStatisticsStage(cache, log);
+        var alignedStatisticsStage = new AlignedStatisticsStage(cache, log, reporter);
         var searchStage = new SearchStage(cache, log, reporter);
         var costStage = new LayerCostStage(cache, log, reporter);
         var mergeStage = new MergeStage();

@@ -13,6 +13,9 @@ public static class BuildStages
     /// <summary>One forward pass of the original model over the calibration text.</summary>
     public const string Calibration = "calibration";
 
+    /// <summary>The aligned fitness: per layer, the error the aligned merge leaves for every pair of heads.</summary>
+    public const string AlignedFitness = "aligned fitness";
+
     /// <summary>The measured (or estimated) KL cost of each layer's candidate groupings, which stage 2 allocates on.</summary>
     public const string LayerCosts = "layer costs";
 

@@ -1,6 +1,7 @@
 using Qcqa.Core.Alignment;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Progress;
 using Serilog;
 
 namespace Qcqa.Core.Statistics;
@@ -11,8 +12,11 @@ namespace Qcqa.Core.Statistics;
 /// </summary>
 /// <param name="cache">The build's content cache, or null to compute every matrix (the <c>search</c> command).</param>
 /// <param name="log">Receives one line per model with its hits and misses.</param>
-public sealed class AlignedStatisticsStage(ContentCache? cache, ILogger log)
+/// <param name="progress">Told when a model's fitness matrices start and finish (default: nothing is reported).</param>
+public sealed class AlignedStatisticsStage(ContentCache? cache, ILogger log, BuildProgress? progress = null)
 {
+    private readonly BuildProgress _progress = progress ?? BuildProgress.None;
+
     /// <summary>The fitness matrices of <paramref name="checkpoint"/>'s layers.</summary>
     /// <param name="checkpoint">The open input model.</param>
     /// <param name="statistics">Its plain statistics (their K/V content hashes are part of each layer's attention content).</param>
@@ -28,6 +32,8 @@ public sealed class AlignedStatisticsStage(ContentCache? cache, ILogger log)
         var grams = new GramMatrix[checkpoint.LayerCount];
         var contents = new string[checkpoint.LayerCount];
         var hits = 0;
+        var step = _progress.Stage(BuildStages.AlignedFitness, label);
+        step.Started($"{checkpoint.LayerCount} layers");
         for (var layer = 0; layer < checkpoint.LayerCount; layer++)
         {
             contents[layer] = CacheKeys.AttentionContent(checkpoint, layer, statistics.LayerContents[layer]);
@@ -45,7 +51,10 @@ public sealed class AlignedStatisticsStage(ContentCache? cache, ILogger log)
             });
             if (!computed) hits++;
         }
-        log.Information("Aligned fitness of {Model}: {Hits} hit, {Misses} computed", label, hits, checkpoint.LayerCount - hits);
+        var count = checkpoint.LayerCount;
+        if (cache is null) log.Information("Aligned fitness of {Model}: {Layers} layers computed", label, count);
+        else log.Debug("Aligned fitness of {Model}: {Hits} hit, {Misses} computed", label, hits, count - hits);
+        step.Finished($"{count} layers, {count - hits} computed, {hits} from cache");
         return new AlignedStatistics(grams, contents, $"aligned;{calibrationIdentity};{engineVersion}");
     }
 }

@@ -213,7 +213,23 @@ public sealed class LayerAlignment : IDisposable
             shared = gauge.matmul(shared);
             maps = maps.Select(m => m.matmul(inverse)).ToArray();
         }
-        return (shared, maps);
+        return Balance(shared, maps);
+    }
+
+    // The gauge that leaves the maps orthonormal on average (Σ_u M_uᵀ M_u = n·I): M_u ← M_u G⁻¹, B ← G B with
+    // G = (Σ_u M_uᵀ M_u / n)^½. The function is the same, but no direction of the shared head is shrunk while its readers'
+    // o_proj columns grow to compensate, so the weights keep the original's scale: they round well to the checkpoint's
+    // dtype and fine-tune stably. Maps that already are orthonormal on average (identical heads: M = I) are unchanged.
+    private (Tensor Shared, Tensor[] Maps) Balance(Tensor shared, Tensor[] maps)
+    {
+        var second = maps.Select(m => m.t().matmul(m)).Aggregate((a, b) => a + b) / maps.Length;
+        var (eigenvalues, eigenvectors) = linalg.eigh((second + second.t()) * 0.5);
+        var largest = eigenvalues.max().item<double>();
+        if (!(largest > 0) || !double.IsFinite(largest)) return (shared, maps);
+        var floor = eigenvalues.clamp_min(largest * 1e-12);
+        var root = (eigenvectors * floor.sqrt().unsqueeze(0)).matmul(eigenvectors.t());
+        var inverseRoot = (eigenvectors * floor.rsqrt().unsqueeze(0)).matmul(eigenvectors.t());
+        return (root.matmul(shared), maps.Select(m => m.matmul(inverseRoot)).ToArray());
     }
 
     // Per rotary pair i, the best rank-1 complex fit K̂_u ≈ c_u b̂ (weighted by w and C̃): b̂ from the top eigenvector e
@@ -258,6 +274,14 @@ public sealed class LayerAlignment : IDisposable
         var ci = ((im * brC.unsqueeze(1)).sum(2) - (re * biC.unsqueeze(1)).sum(2)) / safe;
         cr = where(empty.unsqueeze(1), ones_like(cr), cr);
         ci = where(empty.unsqueeze(1), zeros_like(ci), ci);
+        // Balance each pair's scale as for the values: mean |c_u|² = 1, so the shared key keeps the heads' scale and the
+        // query rows the coefficients fold into are not inflated (identical heads: c = 1, unchanged).
+        var scale = (cr.square() + ci.square()).mean(new long[] { 1 }).sqrt(); // [d/2]
+        scale = where(scale > 1e-150, scale, ones_like(scale));
+        cr = cr / scale.unsqueeze(1);
+        ci = ci / scale.unsqueeze(1);
+        br = br * scale.unsqueeze(1);
+        bi = bi * scale.unsqueeze(1);
 
         var shared = cat(new[] { br, bi }, 0); // [d, D+1]: rows i, then rows i + d/2
         return (shared, Enumerable.Range(0, n).Select(m => cr.select(1, m)).ToArray(), Enumerable.Range(0, n).Select(m => ci.select(1, m)).ToArray());
