@@ -48,7 +48,10 @@ internal sealed class PipelineFixture : IDisposable
 
     internal void WriteSpec(string yaml) => File.WriteAllText(SpecPath, yaml);
 
-    internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null)
+    internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null) => Build(new BuildServices { Evaluator = evaluator }, cache);
+
+    /// <summary>Runs the build with the given device math (fakes of Qcqa.Torch's), logging into <see cref="Messages"/>.</summary>
+    internal BuildResult Build(BuildServices services, string? cache = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -59,7 +62,7 @@ internal sealed class PipelineFixture : IDisposable
             CacheFolder = cache ?? Folder.Combine("cache"),
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
-        }, logger, evaluator);
+        }, logger, services);
     }
 
     public void Dispose() => Folder.Dispose();
