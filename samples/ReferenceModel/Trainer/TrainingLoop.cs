@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.FineTuning;
 using Qcqa.Torch.Llama;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Qcqa.ReferenceModel;
 
 /// <summary>
-/// Next-byte training with AdamW (β = (0.9, 0.95), ε = 1e-8, decoupled weight decay on matrices only), linear
-/// warm-up and cosine decay, global gradient-norm clipping, and batches from <see cref="WindowSampler"/>.
+/// Next-byte training with Qcqa.Torch's <see cref="TrainingStep"/> (AdamW with β = (0.9, 0.95), ε = 1e-8 and decoupled
+/// weight decay on matrices only; global gradient-norm clipping), the <see cref="LearningRateSchedule"/> (linear warm-up,
+/// cosine decay), and batches from a <see cref="TokenWindowSampler"/> — the pieces fine-tuning uses.
 /// </summary>
 public static class TrainingLoop
 {
@@ -36,17 +35,11 @@ public static class TrainingLoop
         var budgetSeconds = options.Minutes * 60;
         var plannedSteps = options.Steps ?? (budgetSeconds is null ? 2000 : int.MaxValue);
         var schedule = new LearningRateSchedule(options.LearningRate, options.MinLearningRateRatio, options.WarmupSteps, plannedSteps);
-        var sampler = new WindowSampler(split.Training, options.BatchSize, options.SequenceLength, unchecked((ulong)options.Seed) ^ 0x5EED_DA7A_0000_0001UL);
+        var sampler = new TokenWindowSampler(Array.ConvertAll(split.Training, b => (long)b), options.BatchSize, options.SequenceLength,
+            unchecked((ulong)options.Seed) ^ 0x5EED_DA7A_0000_0001UL);
         var tokensPerStep = (long)options.BatchSize * options.SequenceLength;
 
-        var named = model.named_parameters().ToList();
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay),
-            new AdamW.ParamGroup(named.Where(p => p.parameter.dim() < 2).Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, 0.0),
-        };
-        using var optimizer = optim.AdamW(groups, options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay);
-        var parameters = named.Select(p => p.parameter).ToList();
+        using var trainingStep = new TrainingStep(model, model.parameters(), options.WeightDecay, options.GradientClip);
 
         var points = new List<TrainingLogPoint>();
         var evaluations = new List<(int, double)>();
@@ -71,21 +64,15 @@ public static class TrainingLoop
             }
 
             var lr = schedule.At(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-
-            double loss, norm;
-            using (var scope = NewDisposeScope())
+            var (inputs, targets) = sampler.Next();
+            TrainingStepOutcome outcome;
+            using (inputs)
+            using (targets)
             {
-                var (inputs, targets) = sampler.Next();
-                optimizer.zero_grad();
-                var logits = model.forward(inputs);
-                var lossTensor = nn.functional.cross_entropy(logits.reshape(-1, model.Config.VocabSize), targets.reshape(-1).to(logits.device));
-                lossTensor.backward();
-                norm = nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-                optimizer.step();
-                loss = lossTensor.item<float>();
+                outcome = trainingStep.Run(inputs, targets, lr);
             }
-            if (!double.IsFinite(loss)) throw new TrainerException($"The training loss became {loss} at step {step + 1}; lower --lr.");
+            var (loss, norm) = (outcome.Loss, outcome.GradientNorm);
+            if (!outcome.Updated) throw new TrainerException($"The training loss became {loss} (gradient norm {norm}) at step {step + 1}; lower --lr.");
 
             intervalLoss += loss;
             intervalSteps++;

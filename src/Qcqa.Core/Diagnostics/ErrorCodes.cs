@@ -58,6 +58,11 @@ public static class ErrorCodes
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
 
+    /// <summary>The fine-tuning input is unusable: the text is shorter than one window, holds ids outside the vocabulary, or the teacher does not fit the model.</summary>
+    public const string BadFineTuningInput = "QCQA080";
+    /// <summary>Fine-tuning diverged: the loss or the gradient norm became NaN or infinite; nothing was written.</summary>
+    public const string FineTuningDiverged = "QCQA081";
+
     /// <summary>A weight outside the attention projections holds NaN or infinite values (a warning).</summary>
     public const string NonFiniteWarning = "QCQA091";
     /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>

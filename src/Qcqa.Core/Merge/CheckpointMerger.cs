@@ -74,7 +74,7 @@ public static class CheckpointMerger
         }
         if (input.Index is { } index) WriteText(Path.Combine(folder.Temporary, ShardIndex.FileName), RewriteIndex(index, tensorBytes), options);
         WriteText(Path.Combine(folder.Temporary, ModelConfig.FileName), RewriteConfig(input.Config, plan), options);
-        var (copied, skipped) = CopyOtherFiles(input, folder.Temporary, options.Cancellation);
+        var (copied, skipped) = CompanionFiles.Copy(input, folder.Temporary, options.Cancellation);
         foreach (var (name, text) in options.AdditionalFiles ?? new Dictionary<string, string>())
         {
             var path = Path.Combine(folder.Temporary, Path.GetFileName(name));
@@ -152,45 +152,5 @@ public static class CheckpointMerger
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         stream.Write(Encoding.UTF8.GetBytes(text));
         stream.Flush(options.FlushToDisk);
-    }
-
-    private static (List<string> Copied, List<string> Skipped) CopyOtherFiles(Checkpoint input, string destination, CancellationToken cancellation)
-    {
-        var regenerated = new HashSet<string>(input.Files.Select(f => Path.GetFileName(f.Path)), StringComparer.Ordinal)
-        {
-            ModelConfig.FileName,
-            ShardIndex.FileName,
-        };
-        var copied = new List<string>();
-        var skipped = new List<string>();
-        var source = Path.GetFullPath(input.Folder);
-        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-        foreach (var file in Directory.EnumerateFiles(source, "*", enumeration).Order(StringComparer.Ordinal))
-        {
-            cancellation.ThrowIfCancellationRequested();
-            var relative = Path.GetRelativePath(source, file);
-            if (regenerated.Contains(relative)) continue;
-            if (IsStaleWeights(relative))
-            {
-                skipped.Add(relative);
-                continue;
-            }
-            var target = Path.Combine(destination, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-            copied.Add(relative);
-        }
-        return (copied, skipped);
-    }
-
-    // Weights in formats the merge does not rewrite would describe the uncompressed model next to the compressed one.
-    private static bool IsStaleWeights(string relative)
-    {
-        var name = Path.GetFileName(relative);
-        var extension = Path.GetExtension(name).ToLowerInvariant();
-        return extension is ".bin" or ".pt" or ".pth" or ".ckpt" or ".h5" or ".msgpack" or ".gguf"
-            || name.Equals("pytorch_model.bin.index.json", StringComparison.Ordinal)
-            || name.Equals("tf_model.h5.index.json", StringComparison.Ordinal)
-            || name.Equals("flax_model.msgpack.index.json", StringComparison.Ordinal);
     }
 }

@@ -13,7 +13,7 @@ namespace Qcqa.Core.Merge;
 /// temporary folder and the parent folders this instance created; orphans of killed runs are removed when the next
 /// run starts on the same output.
 /// </summary>
-internal sealed class OutputFolder
+public sealed class OutputFolder
 {
     private readonly List<string> _createdParents;
 
@@ -25,17 +25,17 @@ internal sealed class OutputFolder
     }
 
     /// <summary>The final output path (full).</summary>
-    internal string Target { get; }
+    public string Target { get; }
 
     /// <summary>The temporary folder being filled.</summary>
-    internal string Temporary { get; }
+    public string Temporary { get; }
 
     /// <summary>Checks the output path against the inputs (real locations) and creates the temporary folder.</summary>
     /// <param name="output">The output folder as given.</param>
     /// <param name="inputs">Folders that must not be written (the input model).</param>
     /// <exception cref="QcqaException">QCQA002 when the output is an input, nests with it, is a file, or is a folder that is
     /// not QcqaBuild output; QCQA003 when the path is empty; QCQA004 when the folder cannot be created.</exception>
-    internal static OutputFolder Create(string output, params string[] inputs)
+    public static OutputFolder Create(string output, params string[] inputs)
     {
         var target = OutputPaths.Full(output, "The output folder");
         OutputPaths.CheckOutsideInputs(target, "The output folder", inputs);
@@ -61,7 +61,9 @@ internal sealed class OutputFolder
     }
 
     /// <summary>Moves the finished temporary folder to the output path, replacing a previous output.</summary>
-    internal void Commit(string output) => WriteFailures.Run(Target, () =>
+    /// <param name="output">The output folder as given (for messages).</param>
+    /// <exception cref="QcqaException">QCQA002 when the output became something that must not be replaced; QCQA004 when the rename fails.</exception>
+    public void Commit(string output) => WriteFailures.Run(Target, () =>
     {
         if (!Path.Exists(Target))
         {
@@ -85,7 +87,7 @@ internal sealed class OutputFolder
     });
 
     /// <summary>Deletes the temporary folder and the parents this instance created (after a failure or cancellation).</summary>
-    internal void Abandon()
+    public void Abandon()
     {
         OwnedTemporaries.Delete(Temporary);
         foreach (var parent in _createdParents)

@@ -32,6 +32,8 @@ public static class CheckpointEvaluation
         if (log is not null) WarningCodes.LogNonFinite(log, checkpoint);
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
         text.Tokenizer.CheckFits(config.VocabSize, checkpoint.Config.Path);
+        if (options.AutomaticBatch)
+            options = options with { Perplexity = options.Perplexity with { BatchSize = PerplexityOptions.BatchFor(config.VocabSize, options.Perplexity.WindowSize) } };
         options.Perplexity.Validate(config.MaxPositionEmbeddings);
         // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
         var device = QcqaDevice.Parse(deviceName);

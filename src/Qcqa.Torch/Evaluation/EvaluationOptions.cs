@@ -6,6 +6,12 @@ public sealed record EvaluationOptions
     /// <summary>Window and batch sizes of the perplexity run.</summary>
     public PerplexityOptions Perplexity { get; init; } = new();
 
+    /// <summary>
+    /// Choose the perplexity batch from the model's vocabulary (<see cref="PerplexityOptions.BatchFor"/>) instead of
+    /// <see cref="Perplexity"/>'s; the result does not depend on it beyond the last bits of the logits.
+    /// </summary>
+    public bool AutomaticBatch { get; init; }
+
     /// <summary>Tokens to decode in the generation benchmark; 0 skips it.</summary>
     public int GenerateTokens { get; init; }
 

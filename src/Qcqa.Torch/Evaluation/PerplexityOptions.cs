@@ -14,6 +14,15 @@ public sealed record PerplexityOptions
     /// <summary>Full windows run through the model together; only speed (and the last bits of the logits) depend on it.</summary>
     public int BatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// The largest batch (up to 32 windows) whose logits stay within 64 M floats: bigger batches run the small matrices of
+    /// a small model faster, while a large vocabulary bounds the memory the logits take.
+    /// </summary>
+    /// <param name="vocabSize">The model's vocabulary.</param>
+    /// <param name="windowSize">Tokens per window.</param>
+    public static int BatchFor(int vocabSize, int windowSize)
+        => (int)Math.Clamp((1L << 26) / Math.Max(1L, (long)vocabSize * windowSize), 1, 32);
+
     /// <summary>Checks the sizes against a model's context length.</summary>
     /// <param name="maxPositionEmbeddings">The model's <c>max_position_embeddings</c>.</param>
     /// <exception cref="QcqaException">QCQA003 when the window is below 2 or above the context length, or the batch size is below 1.</exception>

@@ -25,7 +25,7 @@ public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
         var key = (evaluation.TextPath, evaluation.MaxTokens, CacheKeys.TokenizerContent(modelFolder));
         if (!_texts.TryGetValue(key, out var text))
             _texts[key] = text = TokenizedText.Load(ModelTokenizer.Load(modelFolder), evaluation.TextPath, evaluation.MaxTokens);
-        var options = new EvaluationOptions { GenerateTokens = GeneratedTokens };
+        var options = new EvaluationOptions { GenerateTokens = GeneratedTokens, AutomaticBatch = true };
         var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
         return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
             (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer);

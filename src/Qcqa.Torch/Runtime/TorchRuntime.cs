@@ -26,6 +26,10 @@ namespace Qcqa.Torch.Runtime;
 /// own probe then succeeds because its last fallback, <c>dlopen("libLibTorchSharp.so")</c> without a path, matches
 /// the soname of the copy already loaded. Set <c>QCQA_TORCH_NATIVE_PATCH=0</c> to turn the patch off.
 /// </para>
+/// <para>
+/// Before loading anything it sets <c>OMP_WAIT_POLICY=PASSIVE</c> unless the user set it (see <see cref="OpenMpWaitPolicy"/>):
+/// libtorch's OpenMP threads then sleep instead of spinning at barriers, which on a loaded machine is several times faster.
+/// </para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -56,6 +60,8 @@ public static class TorchRuntime
 
     private static TorchRuntimeInfo Initialize()
     {
+        // Before anything loads libtorch (and with it libgomp, which reads the variable once).
+        OpenMpWaitPolicy.ApplyDefault();
         var info = new TorchRuntimeInfo(NativePatchDecision.Decide([], [], []), null, null, null);
         if (OperatingSystem.IsLinux() && !LibStdCxxCompatibility.PatchDisabled)
         {

@@ -1,5 +1,6 @@
 using Qcqa.Torch.Native;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Tests.TestSupport;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -37,6 +38,15 @@ public sealed class TorchRuntimeTests
             Assert.Contains(info.PatchedLibraryPath!, maps);
             Assert.Contains("GLIBCXX_3.4.32", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(info.OriginalLibraryPath!)));
         }
+    }
+
+    [LinuxFact]
+    public void OpenMpThreadsSleepAtBarriersUnlessTheUserChoseOtherwise()
+    {
+        // The managed environment is the snapshot taken at start-up; the native one is what libgomp read.
+        var chosen = Environment.GetEnvironmentVariable(OpenMpWaitPolicy.Variable);
+
+        Assert.Equal(chosen ?? OpenMpWaitPolicy.Default, OpenMpWaitPolicy.NativeValue());
     }
 
     [Fact]

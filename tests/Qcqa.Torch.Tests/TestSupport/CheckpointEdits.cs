@@ -33,4 +33,29 @@ internal static class CheckpointEdits
         }
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>Rewrites a single-file model with tensor <paramref name="name"/>'s values changed by <paramref name="edit"/> (same shape and dtype).</summary>
+    public static void EditTensor(string folder, string name, Action<float[]> edit)
+    {
+        var path = Path.Combine(folder, Checkpoint.SingleFileName);
+        var temporary = path + ".new";
+        using (var file = SafetensorsFile.Open(path))
+        {
+            var ordered = file.Tensors.OrderBy(t => t.DataBegin).ToArray();
+            using var writer = new SafetensorsWriter(temporary, ordered.Select(TensorDeclaration.Of).ToArray(), file.Metadata);
+            foreach (var tensor in ordered)
+            {
+                if (tensor.Name != name)
+                {
+                    writer.CopyTensor(file, tensor);
+                    continue;
+                }
+                var values = file.ReadAllSingles(tensor);
+                edit(values);
+                writer.WriteSingles(values);
+            }
+            writer.Complete();
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
 }

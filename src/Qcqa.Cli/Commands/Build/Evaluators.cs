@@ -3,6 +3,7 @@ using Qcqa.Core.Pipeline;
 using Qcqa.Torch.Alignment;
 using Qcqa.Torch.Calibration;
 using Qcqa.Torch.Evaluation;
+using Qcqa.Torch.FineTuning;
 using Serilog;
 
 namespace Qcqa.Cli.Commands.Build;
@@ -18,5 +19,6 @@ internal static class Evaluators
         Evaluator = evaluator ?? Default(log),
         Calibrator = new TorchCalibrator(),
         Alignment = new TorchAlignmentEngine(),
+        FineTuner = new TorchFineTuner(),
     };
 }

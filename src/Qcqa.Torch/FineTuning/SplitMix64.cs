@@ -1,4 +1,4 @@
-namespace Qcqa.ReferenceModel;
+namespace Qcqa.Torch.FineTuning;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea and Flood 2014): a tiny, fully specified generator, so the data order depends on the seed

@@ -1,4 +1,4 @@
-namespace Qcqa.ReferenceModel;
+namespace Qcqa.Torch.FineTuning;
 
 /// <summary>
 /// Linear warm-up to the peak, then cosine decay to <c>peak · minRatio</c> at the last step:
