@@ -4,6 +4,16 @@ using Qcqa.Core.FineTuning;
 namespace Qcqa.Core.Spec;
 
 /// <summary>A <c>finetune</c> mapping as written: only the keys present, to be layered over the defaults' mapping.</summary>
+/// <param name="TextPath">The training text (full path), or null when the mapping leaves it out.</param>
+/// <param name="Steps">Optimiser steps, or null.</param>
+/// <param name="Tokens">Training tokens, or null.</param>
+/// <param name="LearningRate">Peak learning rate, or null.</param>
+/// <param name="BatchTokens">Tokens per step, or null.</param>
+/// <param name="SequenceLength">Tokens per window, or null.</param>
+/// <param name="Loss">The objective, or null.</param>
+/// <param name="Parameters">Which tensors train, or null.</param>
+/// <param name="Seed">Seed of the window order, or null.</param>
+/// <param name="Location">Where the mapping was written.</param>
 /// <param name="WindowAt">
 /// Where the most specific mapping that sets <c>batch_tokens</c> or <c>sequence_length</c> sets them (its batch_tokens key
 /// when it has one): the two are checked together once layered, and a mismatch is reported where the user last set them.
