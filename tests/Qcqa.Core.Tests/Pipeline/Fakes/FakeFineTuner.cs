@@ -1,4 +1,5 @@
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
 using Qcqa.Core.FineTuning;
 using Qcqa.Core.Merge;
 
@@ -54,7 +55,7 @@ internal sealed class FakeFineTuner : IFineTuner
             {
                 cancellation.ThrowIfCancellationRequested();
                 if (step == DivergesAtStep)
-                    throw new Diagnostics.QcqaException("QCQA081", $"Fine-tuning {label} diverged at step {step} of {steps} (the loss became NaN); nothing was written.");
+                    throw new QcqaException(ErrorCodes.FineTuningDiverged, $"Fine-tuning {label} diverged at step {step} of {steps} (the loss became NaN); nothing was written.");
                 progress?.Report(new FineTuneStep(step, steps, 2.0 / step, 1000, steps - step));
             }
             beforeCommit(folder.Temporary);
