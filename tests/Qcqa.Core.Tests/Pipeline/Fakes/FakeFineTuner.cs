@@ -10,12 +10,16 @@ namespace Qcqa.Core.Tests.Pipeline.Fakes;
 /// the same form (every file of the merged folder, same names, same config), is built in an owned temporary folder
 /// beside the output, handed to <c>beforeCommit</c> complete, and renamed into place; on failure or cancellation the
 /// temporary folder is removed and the output left as it was. "Training" scales layer 0's o_proj by (1 + learning
-/// rate), so the weights depend on the recipe. <see cref="DivergesAtStep"/> makes a run fail like a diverging loss.
+/// rate), so the weights depend on the recipe. Like the real one, it rejects a text shorter than one window
+/// (<see cref="WindowSize"/> characters here) with QCQA050 naming the file. <see cref="DivergesAtStep"/> makes a run
+/// fail like a diverging loss.
 /// </summary>
 internal sealed class FakeFineTuner : IFineTuner
 {
     /// <summary>The tensor training changes.</summary>
     internal static readonly string TrainedTensor = LlamaTensorNames.OutputWeight(0);
+
+    internal const int WindowSize = 8;
 
     private readonly List<string> _trained = [];
 
@@ -39,6 +43,9 @@ internal sealed class FakeFineTuner : IFineTuner
         Action<string> beforeCommit, IProgress<FineTuneStep>? progress, CancellationToken cancellation)
     {
         lock (_trained) _trained.Add(label);
+        var text = File.ReadAllText(spec.TextPath);
+        if (text.Length < WindowSize)
+            throw new QcqaException(ErrorCodes.BadEvaluationInput, $"The text has {text.Length} tokens, fewer than one window of {WindowSize}.", spec.TextPath);
         var steps = spec.Steps ?? (int)((spec.Tokens!.Value + spec.BatchTokens - 1) / spec.BatchTokens);
         var folder = OutputFolder.Create(outputFolder, originalFolder, compressedFolder);
         try
