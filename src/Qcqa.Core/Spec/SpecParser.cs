@@ -31,8 +31,16 @@ internal sealed class SpecParser
         if (top["defaults"] is { } defaults) ParseDefaults(defaults);
         _calibration = top["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, "calibration") : null;
         if (_context.Options.CalibrationText is { } overridden)
-            _calibration = new CalibrationSpec(Path.GetFullPath(overridden), _calibration?.MaxTokens ?? CalibrationSpec.DefaultMaxTokens,
+        {
+            // Checked like the spec's own calibration.text (which it replaces), whether or not a variant uses it.
+            var full = Path.GetFullPath(overridden);
+            if (_context.Options.CheckPathsExist && !File.Exists(full))
+                _context.Report(ErrorCodes.BadEvaluationInput, new SourceLocation(overridden, 0, 0), Directory.Exists(full)
+                    ? $"The calibration text '{overridden}' (--calibration) is a folder; it must name a text file."
+                    : $"The calibration text file '{overridden}' (--calibration) does not exist.");
+            _calibration = new CalibrationSpec(full, _calibration?.MaxTokens ?? CalibrationSpec.DefaultMaxTokens,
                 _calibration?.ProbeTokens ?? CalibrationSpec.DefaultProbeTokens, new SourceLocation(overridden, 0, 0));
+        }
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0

@@ -38,6 +38,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
+        Recovery.CheckCalibrationText(_calibration);
         var budget = RequestedBudget();
         using var checkpoint = Checkpoint.Open(_model);
         var resolved = budget?.Resolve(checkpoint.KvHeadsPerLayer, _mode).GetOrThrow();
