@@ -51,7 +51,10 @@ internal sealed class PipelineFixture : IDisposable
     internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null) => Build(new BuildServices { Evaluator = evaluator }, cache);
 
     /// <summary>Runs the build with the given device math (fakes of Qcqa.Torch's), logging into <see cref="Messages"/>.</summary>
-    internal BuildResult Build(BuildServices services, string? cache = null)
+    /// <param name="services">The device math.</param>
+    /// <param name="cache">The cache folder (default: <c>cache</c> in the fixture's folder).</param>
+    /// <param name="calibrationText">The request's calibration text (the build's --calibration), or null.</param>
+    internal BuildResult Build(BuildServices services, string? cache = null, string? calibrationText = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -62,6 +65,7 @@ internal sealed class PipelineFixture : IDisposable
             CacheFolder = cache ?? Folder.Combine("cache"),
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
+            CalibrationText = calibrationText,
         }, logger, services);
     }
 

@@ -146,6 +146,35 @@ public sealed class RecoveryPipelineTests : IDisposable
     }
 
     [Fact]
+    public void GivenTheRequestsCalibrationTextItReplacesTheSpecsAndTheModelIsCalibratedOnIt()
+    {
+        var other = _fixture.Folder.Combine("other.txt");
+        File.WriteAllText(other, "Another calibration text, from the command line.");
+
+        var result = _fixture.Build(Services, calibrationText: other);
+
+        Assert.Equal([other], _calibrator.Texts);
+        Assert.All(result.Rows.Where(r => !r.IsOriginal), r => Assert.True(r.Recipe!.Calibrated, r.Variant));
+    }
+
+    [Theory]
+    [InlineData("aligned")]
+    [InlineData("mean")]
+    public void GivenTheRequestsCalibrationTextIsMissingTheBuildFailsNamingItWhateverTheMerge(string merge)
+    {
+        var missing = _fixture.Folder.Combine("typo.txt");
+        _fixture.WriteSpec(Calibrated + $"\ndefaults: {{ merge: {merge} }}\n");
+
+        QcqaException error = Assert.Throws<QcqaSpecException>(() => _fixture.Build(Services, calibrationText: missing));
+
+        var problem = Assert.Single(error.Diagnostics);
+        Assert.Equal((ErrorCodes.BadEvaluationInput, missing), (problem.Code, problem.Location.File));
+        Assert.Contains("does not exist", problem.Message);
+        Assert.Empty(_calibrator.Texts);
+        Assert.False(Directory.Exists(_fixture.Output));
+    }
+
+    [Fact]
     public void GivenNoCalibratorACalibratedAlignedVariantIsAQcqa060ErrorAtTheCalibrationSection()
     {
         var error = Assert.Throws<QcqaException>(() => _fixture.Build(new BuildServices { Alignment = _alignment }));
