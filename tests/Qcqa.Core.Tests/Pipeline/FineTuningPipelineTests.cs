@@ -117,6 +117,71 @@ public sealed class FineTuningPipelineTests : IDisposable
     }
 
     [Fact]
+    public void GivenTheTrainingTextsContentChangedEveryTunedVariantIsTrainedAgainAndThePlainOneIsNot()
+    {
+        _fixture.Build(Services);
+        var before = FolderSnapshot.Take(Path.Combine(_fixture.Output, "tiny"));
+        _fineTuner.Reset();
+
+        File.AppendAllText(_fixture.Folder.Combine("train.txt"), " And a second sentence.");
+        var result = _fixture.Build(Services);
+
+        Assert.Equal(["tiny/tuned-a", "tiny/tuned-b"], _fineTuner.Trained);
+        Assert.Equal(["tuned-a", "tuned-b"], result.Rows.Where(r => r.Rebuilt).Select(r => r.Variant));
+        Assert.DoesNotContain(FolderSnapshot.Take(Path.Combine(_fixture.Output, "tiny")).ChangedSince(before), p => p.StartsWith("plain/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void GivenEvaluationATunedVariantIsEvaluatedOnItsTrainedWeightsOnceAndAgainOnlyWhenRetrained()
+    {
+        _fixture.WriteSpec(Spec + "\nevaluation: { text: held.txt }\n");
+        File.WriteAllText(_fixture.Folder.Combine("held.txt"), "In the beginning was the word.");
+        var evaluator = new CountingEvaluator();
+        var services = Services with { Evaluator = evaluator };
+
+        _fixture.Build(services);
+        var afterFirst = evaluator.Evaluated.Count;
+        _fixture.Build(services);
+        var afterNoOp = evaluator.Evaluated.Count;
+        _fixture.WriteSpec(Spec.Replace("learning_rate: 0.5", "learning_rate: 0.125") + "\nevaluation: { text: held.txt }\n");
+        _fixture.Build(services);
+
+        Assert.Equal(["model", "plain", "tuned-a", "tuned-b"], evaluator.Evaluated.Take(afterFirst));
+        Assert.Equal(afterFirst, afterNoOp);
+        Assert.Equal(["tuned-a"], evaluator.Evaluated.Skip(afterNoOp));
+    }
+
+    [Fact]
+    public void GivenACalibratedAlignedVariantANewCalibrationTextRetrainsItFromTheNewMerge()
+    {
+        // The whole recovery chain: calibration → aligned fitness and measured costs → aligned merge → fine-tuning.
+        _fixture.WriteSpec("""
+            calibration: { text: calib.txt }
+            models:
+              - name: tiny
+                path: model
+                variants:
+                  - name: tuned
+                    mode: equal
+                    budget: 0.5
+                    finetune: { text: train.txt, steps: 2, learning_rate: 0.5 }
+            """);
+        File.WriteAllText(_fixture.Folder.Combine("calib.txt"), "A calibration text from the training split.");
+        var services = Services with { Calibrator = new FakeCalibrator(), Alignment = new FakeAlignmentEngine() };
+        _fixture.Build(services);
+        var first = FolderSnapshot.HashFile(Path.Combine(VariantFolder("tuned"), Checkpoint.SingleFileName));
+        _fineTuner.Reset();
+
+        // A longer text: more calibration tokens, so the (fake) aligned merge writes other key weights.
+        File.WriteAllText(_fixture.Folder.Combine("calib.txt"), "A longer calibration text from the training split of the data.");
+        var result = _fixture.Build(services);
+
+        Assert.Equal(["tiny/tuned"], _fineTuner.Trained);
+        Assert.True(result.Rows.Single(r => r.Variant == "tuned").Recipe!.Calibrated);
+        Assert.NotEqual(first, FolderSnapshot.HashFile(Path.Combine(VariantFolder("tuned"), Checkpoint.SingleFileName)));
+    }
+
+    [Fact]
     public void GivenATunedVariantsWeightsDeletedTheNextBuildTrainsThatVariantAgainToTheSameBytes()
     {
         _fixture.Build(Services);
