@@ -1,6 +1,7 @@
 using Qcqa.Core.Alignment;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Alignment;
 using Qcqa.Torch.Calibration;
 using Serilog;
@@ -14,8 +15,21 @@ namespace Qcqa.Cli.Infrastructure;
 /// </summary>
 internal static class Recovery
 {
+    /// <summary>
+    /// Checks a <c>--calibration</c> text before any work, whatever the method or fitness: a misspelt path is reported
+    /// even when the chosen merge would not read it, as a spec's calibration.text and the build's --calibration are.
+    /// </summary>
+    /// <exception cref="QcqaException">QCQA050 naming the file when it does not exist or is a folder.</exception>
+    internal static void CheckCalibrationText(string? calibrationText)
+    {
+        if (calibrationText is null || File.Exists(calibrationText)) return;
+        throw new QcqaException(ErrorCodes.BadEvaluationInput, Directory.Exists(calibrationText)
+            ? "The calibration text is a folder; it must name a text file."
+            : "The calibration text file does not exist.", calibrationText);
+    }
+
     /// <summary>Calibrates <paramref name="checkpoint"/> on <paramref name="calibrationText"/> (null: weights alone) and opens its aligned merge.</summary>
-    /// <exception cref="Core.Diagnostics.QcqaException">The text is unusable (QCQA050 naming it) or libtorch cannot load.</exception>
+    /// <exception cref="QcqaException">The text is unusable (QCQA050 naming it) or libtorch cannot load.</exception>
     internal static (IAlignedModel Model, string CalibrationIdentity) OpenAligned(Checkpoint checkpoint, string? calibrationText, string device, ILogger log,
         CancellationToken cancellation)
     {

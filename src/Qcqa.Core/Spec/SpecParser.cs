@@ -31,8 +31,16 @@ internal sealed class SpecParser
         if (top["defaults"] is { } defaults) ParseDefaults(defaults);
         _calibration = top["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, "calibration") : null;
         if (_context.Options.CalibrationText is { } overridden)
-            _calibration = new CalibrationSpec(Path.GetFullPath(overridden), _calibration?.MaxTokens ?? CalibrationSpec.DefaultMaxTokens,
+        {
+            // Checked like the spec's own calibration.text (which it replaces), whether or not a variant uses it.
+            var full = Path.GetFullPath(overridden);
+            if (_context.Options.CheckPathsExist && !File.Exists(full))
+                _context.Report(ErrorCodes.BadEvaluationInput, new SourceLocation(overridden, 0, 0), Directory.Exists(full)
+                    ? $"The calibration text '{overridden}' (--calibration) is a folder; it must name a text file."
+                    : $"The calibration text file '{overridden}' (--calibration) does not exist.");
+            _calibration = new CalibrationSpec(full, _calibration?.MaxTokens ?? CalibrationSpec.DefaultMaxTokens,
                 _calibration?.ProbeTokens ?? CalibrationSpec.DefaultProbeTokens, new SourceLocation(overridden, 0, 0));
+        }
         var evaluation = top["evaluation"] is { } evaluationNode ? ParseEvaluation(evaluationNode) : null;
         var models = top.Required("models", "a list of models, each with a 'path' and 'variants'") is { } modelsNode ? ParseModels(modelsNode) : [];
         return _context.Diagnostics.Count == 0
@@ -102,14 +110,14 @@ internal sealed class SpecParser
         var rate = finetune["learning_rate"] is { } r ? _context.PositiveNumber(r, $"{what}.learning_rate") : null;
         var batch = finetune["batch_tokens"] is { } b ? _context.Integer(b, $"{what}.batch_tokens", 1, 1 << 24) : null;
         var length = finetune["sequence_length"] is { } l ? _context.Integer(l, $"{what}.sequence_length", 2, 1 << 20) : null;
-        if ((batch ?? FineTuneSpec.DefaultBatchTokens) % (length ?? FineTuneSpec.DefaultSequenceLength) != 0 && batch is not null)
-            _context.Report(ErrorCodes.SpecBadValue, finetune.KeyNode("batch_tokens"),
-                $"{what}.batch_tokens ({batch}) must be a multiple of sequence_length ({length ?? FineTuneSpec.DefaultSequenceLength}): a batch is a whole number of windows.");
+        // Whether batch_tokens is a whole number of windows is checked once layered (ParseRecipe): either may come from defaults.
+        var windowAt = finetune.Has("batch_tokens") ? _context.At(finetune.KeyNode("batch_tokens"))
+            : finetune.Has("sequence_length") ? _context.At(finetune.KeyNode("sequence_length")) : (SourceLocation?)null;
         var loss = finetune["loss"] is { } lossNode ? _context.Choice(lossNode, $"{what}.loss", FineTuneNames.Losses) : null;
         var parameters = finetune["params"] is { } p ? _context.Choice(p, $"{what}.params", FineTuneNames.Parameters) : null;
         var seed = finetune["seed"] is { } seedNode ? _context.Integer(seedNode, $"{what}.seed", 0, int.MaxValue) : null;
         if (_context.Diagnostics.Count > before) return null;
-        return new FineTuneOverride(text, steps, tokens, rate, batch, length, loss, parameters, seed, _context.At(node));
+        return new FineTuneOverride(text, steps, tokens, rate, batch, length, loss, parameters, seed, _context.At(node), windowAt);
     }
 
     private SearchSettingsOverride ParseSearch(YamlNode node)
@@ -320,7 +328,13 @@ internal sealed class SpecParser
         var disabled = false;
         var own = variant["finetune"] is { } t ? ParseFineTune(t, $"the finetune of {what}", out disabled) : null;
         var layered = disabled ? null : own?.Over(_defaultFineTune) ?? (variant["finetune"] is null ? _defaultFineTune : null);
-        if (layered is not null)
+        if (layered is not null && layered.EffectiveBatchTokens % layered.EffectiveSequenceLength != 0)
+        {
+            _context.Report(ErrorCodes.SpecBadValue, layered.WindowAt ?? layered.Location,
+                $"{Capitalise(what)}: finetune.batch_tokens ({layered.EffectiveBatchTokens}) must be a multiple of sequence_length " +
+                $"({layered.EffectiveSequenceLength}): a batch is a whole number of windows.");
+        }
+        else if (layered is not null)
         {
             fineTune = layered.Resolve(calibration?.TextPath);
             if (fineTune is null)

@@ -50,6 +50,14 @@ internal sealed class PipelineFixture : IDisposable
     internal void WriteSpec(string yaml) => File.WriteAllText(SpecPath, yaml);
 
     internal BuildResult Build(string? cache = null, IModelEvaluator? evaluator = null, IProgress<BuildProgressEvent>? progress = null)
+        => Build(new BuildServices { Evaluator = evaluator }, cache, progress: progress);
+
+    /// <summary>Runs the build with the given device math (fakes of Qcqa.Torch's), logging into <see cref="Messages"/>.</summary>
+    /// <param name="services">The device math.</param>
+    /// <param name="cache">The cache folder (default: <c>cache</c> in the fixture's folder).</param>
+    /// <param name="calibrationText">The request's calibration text (the build's --calibration), or null.</param>
+    /// <param name="progress">Receives the build's progress events, or null.</param>
+    internal BuildResult Build(BuildServices services, string? cache = null, string? calibrationText = null, IProgress<BuildProgressEvent>? progress = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -60,7 +68,8 @@ internal sealed class PipelineFixture : IDisposable
             CacheFolder = cache ?? Folder.Combine("cache"),
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
-        }, logger, evaluator, progress: progress);
+            CalibrationText = calibrationText,
+        }, logger, services, progress: progress);
     }
 
     public void Dispose() => Folder.Dispose();

@@ -21,6 +21,7 @@ internal sealed class MergeCommand(ParseResult parseResult, ILogger log)
 
     internal int Execute(CancellationToken cancellation)
     {
+        Recovery.CheckCalibrationText(_calibration);
         using var checkpoint = Checkpoint.Open(_model);
         var grouping = GroupingFile.Read(_groupingPath, checkpoint.KvHeadsPerLayer);
         WarningCodes.LogNonFinite(log, checkpoint);

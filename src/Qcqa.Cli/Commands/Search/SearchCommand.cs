@@ -39,6 +39,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
 
     internal int Execute(TextWriter output, CancellationToken cancellation)
     {
+        Recovery.CheckCalibrationText(_calibration);
         var budget = RequestedBudget();
         var timings = new SearchTimings { StartUp = SearchTimings.SinceProcessStart() };
         var total = Stopwatch.StartNew();
