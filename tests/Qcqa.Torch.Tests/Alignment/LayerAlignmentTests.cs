@@ -103,6 +103,41 @@ public sealed class LayerAlignmentTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheMergedWeightsKeepTheHeadsScaleValueMapsOrthonormalOnAverageKeyFactorsOfUnitMeanModulus(bool planted)
+    {
+        // The maps are a gauge choice (any M_u G⁻¹, G B fits as well); the merge picks the balanced one, so that no direction
+        // of the shared head is shrunk while o_proj and q_proj grow to compensate (fine-tuning diverged on such weights).
+        int[][] groups = [[0, 2, 3], [1, 4]];
+        using var layer = planted ? AlignedLayers.Planted(groups, D, Hidden, seed: 5) : AlignedLayers.Random(5, D, Hidden, seed: 5);
+        using var metric = AlignmentMetric.Create(layer, null);
+        using var alignment = new LayerAlignment(layer, metric);
+
+        using var merged = alignment.Merge(LayerGrouping.FromGroups(5, groups));
+
+        foreach (var group in groups)
+        {
+            // o'_h = o_h M_h, so M_h = o_h⁺ o'_h (o_h has full column rank).
+            var second = zeros(D, D, ScalarType.Float64);
+            var modulus = zeros(D / 2, ScalarType.Float64);
+            foreach (var h in group)
+            {
+                var map = linalg.lstsq(layer.Output.narrow(1, h * D, D), merged.Output.narrow(1, h * D, D)).Solution;
+                second += map.t().matmul(map);
+                // q'_r = α q_r + β q_i and q'_i = α q_i − β q_r per rotary pair: |c|² = α² + β² = |q'|² / |q|².
+                var before = layer.Query.narrow(0, h * D, D);
+                var after = merged.Query.narrow(0, h * D, D);
+                var pairBefore = before.narrow(0, 0, D / 2).square().sum(1) + before.narrow(0, D / 2, D / 2).square().sum(1);
+                var pairAfter = after.narrow(0, 0, D / 2).square().sum(1) + after.narrow(0, D / 2, D / 2).square().sum(1);
+                modulus += pairAfter / pairBefore;
+            }
+            AssertClose(eye(D, dtype: ScalarType.Float64), second / group.Length, 1e-9);
+            AssertClose(ones(D / 2, ScalarType.Float64), modulus / group.Length, 1e-9);
+        }
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);
