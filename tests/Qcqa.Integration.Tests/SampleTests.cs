@@ -1,5 +1,8 @@
+using Qcqa.Core.Allocation;
 using System.Text.Json;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Search;
+using Qcqa.Core.Merge;
 using Qcqa.Core.Spec;
 using Qcqa.Integration.Tests.TestSupport;
 using Qcqa.Tests.Shared;
@@ -12,7 +15,7 @@ public sealed class SampleTests
     private static string SampleFolder => RepositoryLayout.Combine("samples", "QcqaSample");
 
     [Fact]
-    public void TheSampleSpecDeclaresGqaEcAndAcVariantsAtTheirBudgetsOnTheReferenceModel()
+    public void TheSampleSpecComparesThePapersRecipeTheAlignedMergeAndFineTuningAcrossModesAndBudgets()
     {
         // The reference model may not be there yet: check the spec itself, not the files it names.
         var read = SpecReader.Read(Path.Combine(SampleFolder, "qcqa.yaml"), new SpecReaderOptions { CheckPathsExist = false });
@@ -23,15 +26,34 @@ public sealed class SampleTests
         Assert.Equal("tiny-llama-kjv", model.Name);
         Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv"), Path.GetFullPath(model.Path));
         Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv", "heldout.txt"), Path.GetFullPath(spec.Evaluation!.TextPath));
-        var expected = new (GroupingMode Mode, double[] Budgets)[]
+        // Calibration and fine-tuning read the training slice, never the held-out text.
+        Assert.Equal(RepositoryLayout.Combine("samples", "ReferenceModel", "tiny-llama-kjv", "calibration.txt"), Path.GetFullPath(model.Calibration!.TextPath));
+        Assert.All(model.Variants.Where(v => v.FineTune is not null), v => Assert.Equal(model.Calibration.TextPath, v.FineTune!.TextPath));
+
+        GroupingMode[] modes = [GroupingMode.Gqa, GroupingMode.Equal, GroupingMode.Arbitrary];
+        double[] budgets = [0.75, 0.5, 0.375, 0.25];
+        var plain = model.Variants.Where(v => v.FineTune is null && v.Budget!.GlobalFraction is not null).ToList();
+        foreach (var mode in modes)
         {
-            (GroupingMode.Gqa, [0.75, 0.5, 0.375, 0.25]),
-            (GroupingMode.Equal, [0.75, 0.5, 0.375, 0.25]),
-            (GroupingMode.Arbitrary, [0.75, 0.5, 0.375, 0.25]),
-        };
-        Assert.Equal(
-            expected.SelectMany(e => e.Budgets.Select(b => (e.Mode, b))),
-            model.Variants.Select(v => (v.Mode, v.Budget!.GlobalFraction!.Value)));
+            foreach (var budget in budgets)
+            {
+                // The paper's recipe and QcqaBuild's default at every mode and size, side by side.
+                Assert.Single(plain, v => v.Mode == mode && v.Budget!.GlobalFraction == budget && v.Merge == MergeMethod.Mean
+                    && v.Fitness == FitnessKind.Wse && v.Allocation == AllocationMethod.Wse);
+                Assert.Single(plain, v => v.Mode == mode && v.Budget!.GlobalFraction == budget && v.Merge == MergeMethod.Aligned
+                    && v.Fitness == FitnessKind.Aligned && v.Allocation == AllocationMethod.Measured);
+            }
+            // Fine-tuned at 50 %: the same recipe for every mode, at most 5 % of the pretraining tokens.
+            var tuned = Assert.Single(model.Variants, v => v.Mode == mode && v.FineTune is not null);
+            Assert.Equal(0.5, tuned.Budget!.GlobalFraction);
+            Assert.Equal(MergeMethod.Aligned, tuned.Merge);
+            Assert.True(tuned.FineTune!.Tokens <= 122_470, $"{tuned.Name} trains on {tuned.FineTune.Tokens} tokens");
+        }
+        Assert.Single(model.Variants.Select(v => v.FineTune?.Identity).OfType<string>().Distinct());
+        // Stage 2 compared at 50 %: measured cost against the paper's WSE DP and a uniform budget; and AC at 30 %.
+        Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.5 && v.Merge == MergeMethod.Aligned && v.Allocation == AllocationMethod.Wse);
+        Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.5 && v.Merge == MergeMethod.Aligned && v.Allocation == AllocationMethod.Uniform);
+        Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.3);
     }
 
     [Fact]
