@@ -47,6 +47,32 @@ public sealed class BuildProgressOutputTests
     }
 
     [Fact]
+    public void GivenALongStageItsAdvancesAreShownEveryHalfMinuteWhereOnlyFinishedStagesAre()
+    {
+        BuildProgressEvent Step(string detail, double seconds) => BuildProgressEvent.Advanced(BuildStages.FineTuning, "tiny/ac-ft", detail, TimeSpan.FromSeconds(seconds));
+        var started = BuildProgressEvent.Started(BuildStages.FineTuning, "tiny/ac-ft", "30 steps");
+        BuildProgressEvent[] run = [started, Step("step 3/30", 10), Step("step 9/30", 31), Step("step 12/30", 45), Step("step 21/30", 62),
+            BuildProgressEvent.Finished(BuildStages.FineTuning, "tiny/ac-ft", "30 steps", TimeSpan.FromSeconds(90)),
+            // The same subject's next run starts its clock again.
+            started, Step("step 12/30", 31)];
+        var text = new StringWriter();
+        var plain = new PlainProgress(text);
+        var msbuild = new StringWriter();
+        var protocol = new ProtocolProgress(new EngineProtocolWriter(msbuild));
+
+        foreach (var e in run)
+        {
+            plain.Report(e);
+            protocol.Report(e);
+        }
+
+        string[] shown = [run[2].ToString(), run[4].ToString(), run[5].ToString(), run[7].ToString()];
+        Assert.Equal(shown, Lines(text));
+        Assert.Equal(shown.Select(l => "progress: " + l), Lines(msbuild).Where(l => l.StartsWith("progress: ", StringComparison.Ordinal)));
+        Assert.Equal(4, Lines(msbuild).Count(l => l.StartsWith("info: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void GivenATerminalTheStageInProgressIsAStatusLineThatAFinishedLineReplaces()
     {
         var terminal = new StringWriter();
