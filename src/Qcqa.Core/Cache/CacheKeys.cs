@@ -73,15 +73,17 @@ public static class CacheKeys
     {
         var attention = checkpoint.Attention(layer);
         var builder = new CacheKeyBuilder("attention").AddHash(kvContent);
-        foreach (var tensor in new[] { attention.Query, attention.QueryBias, attention.Output })
+        foreach (var rows in new[] { attention.Query, attention.QueryBias })
         {
-            if (tensor is null)
+            if (rows is null)
             {
                 builder.Add("absent");
                 continue;
             }
-            builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape)).AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+            builder.Add(rows.Dtype.Name()).Add(string.Join("x", rows.Shape)).AddHash(ContentHash.Compute(rows));
         }
+        var output = attention.Output;
+        builder.Add(output.Dtype.Name()).Add(string.Join("x", output.Shape)).AddHash(ContentHash.Compute(output.File.GetBytes(output.Info)));
         return builder.Build().Hash;
     }
 

@@ -1,3 +1,4 @@
+using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,6 +33,11 @@ public sealed class LayerAlignment : IDisposable
     {
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
         _metric = metric ?? throw new ArgumentNullException(nameof(metric));
+        // The key maps commute with RoPE only over whole heads' rotary pairs (i, i + d/2).
+        if (layer.RotaryDimensions != layer.HeadDim)
+            throw new QcqaException(ErrorCodes.BadModelConfig,
+                $"The aligned merge needs RoPE over whole heads, but this model rotates {layer.RotaryDimensions} of each head's {layer.HeadDim} dimensions " +
+                "(partial rotary). Use the mean merge (merge: mean, or --method mean) and the WSE fitness (fitness: wse, or --fitness wse).");
         _d = layer.HeadDim;
         _half = _d / 2;
         _units = layer.Units;
