@@ -65,8 +65,9 @@ public static class CacheKeys
     }
 
     /// <summary>
-    /// A content hash of one layer's whole attention (q/k/v/o weights and biases): the aligned merge's error depends on
-    /// the query and output projections too (they weigh the key pairs and the value directions). <paramref name="kvContent"/>
+    /// A content hash of one layer's whole attention (q/k/v/o weights and biases, and the rotated dimensions when RoPE
+    /// is partial): the aligned merge's error depends on the query and output projections too (they weigh the key pairs
+    /// and the value directions). <paramref name="kvContent"/>
     /// is the layer's <see cref="LayerContent"/>, computed once by the statistics stage.
     /// </summary>
     internal static string AttentionContent(Checkpoint checkpoint, int layer, string kvContent)
@@ -84,6 +85,10 @@ public static class CacheKeys
         }
         var output = attention.Output;
         builder.Add(output.Dtype.Name()).Add(string.Join("x", output.Shape)).AddHash(ContentHash.Compute(output.File.GetBytes(output.Info)));
+        // The aligned merge pairs key dimensions by RoPE's rotation, so a partial rotary (set in config.json, not in the
+        // tensors) is part of what its error depends on; whole-head RoPE keeps the keys it always had.
+        var rotary = checkpoint.Family.RotaryDimensions(checkpoint.Config);
+        if (rotary != checkpoint.Config.HeadDim) builder.Add("rotary").Add(rotary);
         return builder.Build().Hash;
     }
 
