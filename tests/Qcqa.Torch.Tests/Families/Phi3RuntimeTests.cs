@@ -130,4 +130,26 @@ public sealed class Phi3RuntimeTests
 
         TensorAssert.Identical(ModelRuns.Logits(input, tokens), ModelRuns.Logits(output, tokens));
     }
+
+    [Fact]
+    public void DecodingWithTheKvCacheGivesTheLogitsOfAFullPassInsideAndBeyondTheSlidingWindow()
+    {
+        using var scope = NewDisposeScope();
+        using var temp = new TempFolder();
+        using var checkpoint = Checkpoint.Open(Model(temp, kvHeads: 3, rotary: 0.5, window: 4));
+        using var model = CheckpointModelLoader.Load(checkpoint);
+        var tokens = ModelRuns.Tokens(64, 1, 10, seed: 9);
+        using var noGrad = no_grad();
+
+        var full = model.forward(tokens);
+        using var cache = model.CreateKvCache();
+        // A prefill longer than the window, a second chunk, then single steps.
+        var prefill = model.Forward(tokens.narrow(1, 0, 5), cache);
+        var chunk = model.Forward(tokens.narrow(1, 5, 2), cache);
+        var steps = Enumerable.Range(7, 3).Select(i => model.Forward(tokens.narrow(1, i, 1), cache)).ToArray();
+
+        TensorAssert.Close(full.narrow(1, 0, 5), prefill, 1e-5);
+        TensorAssert.Close(full.narrow(1, 5, 2), chunk, 1e-5);
+        for (var i = 0; i < 3; i++) TensorAssert.Close(full.narrow(1, 7 + i, 1), steps[i], 1e-5);
+    }
 }
