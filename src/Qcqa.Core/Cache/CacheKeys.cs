@@ -65,23 +65,30 @@ public static class CacheKeys
     }
 
     /// <summary>
-    /// A content hash of one layer's whole attention (q/k/v/o weights and biases): the aligned merge's error depends on
-    /// the query and output projections too (they weigh the key pairs and the value directions). <paramref name="kvContent"/>
+    /// A content hash of one layer's whole attention (q/k/v/o weights and biases, and the rotated dimensions when RoPE
+    /// is partial): the aligned merge's error depends on the query and output projections too (they weigh the key pairs
+    /// and the value directions). <paramref name="kvContent"/>
     /// is the layer's <see cref="LayerContent"/>, computed once by the statistics stage.
     /// </summary>
     internal static string AttentionContent(Checkpoint checkpoint, int layer, string kvContent)
     {
         var attention = checkpoint.Attention(layer);
         var builder = new CacheKeyBuilder("attention").AddHash(kvContent);
-        foreach (var tensor in new[] { attention.Query, attention.QueryBias, attention.Output })
+        foreach (var rows in new[] { attention.Query, attention.QueryBias })
         {
-            if (tensor is null)
+            if (rows is null)
             {
                 builder.Add("absent");
                 continue;
             }
-            builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape)).AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+            builder.Add(rows.Dtype.Name()).Add(string.Join("x", rows.Shape)).AddHash(ContentHash.Compute(rows));
         }
+        var output = attention.Output;
+        builder.Add(output.Dtype.Name()).Add(string.Join("x", output.Shape)).AddHash(ContentHash.Compute(output.File.GetBytes(output.Info)));
+        // The aligned merge pairs key dimensions by RoPE's rotation, so a partial rotary (set in config.json, not in the
+        // tensors) is part of what its error depends on; whole-head RoPE keeps the keys it always had.
+        var rotary = checkpoint.Family.RotaryDimensions(checkpoint.Config);
+        if (rotary != checkpoint.Config.HeadDim) builder.Add("rotary").Add(rotary);
         return builder.Build().Hash;
     }
 

@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using Qcqa.Core.Checkpoints;
 
 namespace Qcqa.Core.Cache;
 
@@ -29,6 +30,21 @@ public static class ContentHash
         Preconditions.CheckNotNull(parts);
         var hash = new XxHash128();
         foreach (var part in parts) hash.Append(part.Span);
+        return ToHex(hash);
+    }
+
+    /// <summary>
+    /// Hashes a projection's stored bytes head after head, as if it were its own tensor: a Llama projection hashes
+    /// exactly like its whole tensor, and the rows of a fused tensor hash like the same rows stored alone.
+    /// </summary>
+    /// <returns>32 lowercase hex digits.</returns>
+    public static string Compute(ProjectionRows rows)
+    {
+        Preconditions.CheckNotNull(rows);
+        var hash = new XxHash128();
+        foreach (var (offset, length) in rows.ByteRanges())
+            for (long start = 0; start < length; start += int.MaxValue)
+                hash.Append(rows.Tensor.File.GetBytes(rows.Tensor.Info, offset + start, (int)Math.Min(int.MaxValue, length - start)));
         return ToHex(hash);
     }
 

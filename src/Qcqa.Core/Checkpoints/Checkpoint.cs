@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Families;
 
 namespace Qcqa.Core.Checkpoints;
 
@@ -28,7 +29,7 @@ public sealed class Checkpoint : IDisposable
         _files = files;
         _tensors = tensors;
         _attention = attention;
-        _checkedAttention = attention.Select(a => new Lazy<AttentionTensors>(() => CheckFinite(a), LazyThreadSafetyMode.ExecutionAndPublication)).ToArray();
+        _checkedAttention = attention.Select(a => new Lazy<AttentionTensors>(() => Check(a), LazyThreadSafetyMode.ExecutionAndPublication)).ToArray();
         _nonFiniteElsewhere = new Lazy<IReadOnlyList<NonFiniteTensor>>(ScanOutsideAttention, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -37,6 +38,9 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>The validated <c>config.json</c>.</summary>
     public ModelConfig Config { get; }
+
+    /// <summary>The tensor layout of the model (<see cref="ModelConfig.Family"/>).</summary>
+    public IModelFamily Family => Config.Family;
 
     /// <summary>The shard index, or null for a single-file checkpoint.</summary>
     public ShardIndex? Index { get; }
@@ -112,7 +116,7 @@ public sealed class Checkpoint : IDisposable
             var attention = new List<AttentionTensors>();
             var weightsPath = index?.Path ?? single;
             for (var layer = 0; layer < config.NumHiddenLayers; layer++)
-                attention.Add(ValidateLayer(config, tensors, layer, weightsPath));
+                attention.Add(AttentionLocator.Locate(config, tensors, layer, weightsPath));
             return new Checkpoint(folder, config, index, files.ToArray(), tensors, attention.ToArray());
         }
         catch
@@ -134,9 +138,13 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>
     /// The validated attention tensors of layer <paramref name="layer"/>. This is the one door to a layer's weights for
-    /// statistics, merging and loading: the first access checks that every Q/K/V/O weight and bias is finite.
+    /// statistics, merging and loading: the first access checks that every Q/K/V/O weight and bias is finite (and, for
+    /// a family that stores a copy of a KV head per query head, that the copies agree).
     /// </summary>
-    /// <exception cref="QcqaException">QCQA016 when a tensor of the layer holds NaN or ±Inf (the tensor, layer and count are named).</exception>
+    /// <exception cref="QcqaException">
+    /// QCQA016 when a tensor of the layer holds NaN or ±Inf (the tensor, layer and count are named); QCQA013 when copies
+    /// of a KV head differ.
+    /// </exception>
     public AttentionTensors Attention(int layer) => _checkedAttention[Preconditions.CheckRange(layer, 0, LayerCount - 1)].Value;
 
     /// <summary>Checks every layer's attention tensors (see <see cref="Attention"/>) at once.</summary>
@@ -164,30 +172,23 @@ public sealed class Checkpoint : IDisposable
         foreach (var file in _files) file.Dispose();
     }
 
-    private static AttentionTensors CheckFinite(AttentionTensors attention)
+    private AttentionTensors Check(AttentionTensors attention)
     {
-        var roles = new (CheckpointTensor? Tensor, string Role)[]
+        foreach (var (tensor, role) in attention.StoredTensors())
         {
-            (attention.Query, "query projection"), (attention.Key, "key projection"), (attention.Value, "value projection"),
-            (attention.Output, "output projection"), (attention.QueryBias, "query bias"), (attention.KeyBias, "key bias"),
-            (attention.ValueBias, "value bias"),
-        };
-        foreach (var (tensor, role) in roles)
-        {
-            if (tensor is null) continue;
             var count = NonFiniteScan.Count(tensor);
             if (count > 0)
                 throw new QcqaException(ErrorCodes.NonFiniteWeights,
                     $"Layer {attention.Layer}'s {role} '{tensor.Name}' holds {count:N0} non-finite value(s) (NaN or infinity) out of {tensor.Info.ElementCount:N0}; " +
                     "the checkpoint is damaged (check how it was trained, converted or downloaded).", tensor.File.Path);
         }
+        AttentionLocator.CheckCopies(Config, attention, Config.Path);
         return attention;
     }
 
     private IReadOnlyList<NonFiniteTensor> ScanOutsideAttention()
     {
-        var attentionNames = _attention.SelectMany(a => new[] { a.Query, a.Key, a.Value, a.Output, a.QueryBias, a.KeyBias, a.ValueBias })
-            .Where(t => t is not null).Select(t => t!.Name).ToHashSet(StringComparer.Ordinal);
+        var attentionNames = _attention.SelectMany(a => a.StoredTensors()).Select(t => t.Tensor.Name).ToHashSet(StringComparer.Ordinal);
         var found = new List<NonFiniteTensor>();
         foreach (var tensor in Tensors)
         {
@@ -234,56 +235,5 @@ public sealed class Checkpoint : IDisposable
             if (!tensors.ContainsKey(name))
                 throw new QcqaException(ErrorCodes.BadShardIndex, $"The index places tensor '{name}' in {shard}, but that shard does not contain it.", index.Path);
         return tensors;
-    }
-
-    private static AttentionTensors ValidateLayer(ModelConfig config, Dictionary<string, CheckpointTensor> tensors, int layer, string weightsPath)
-    {
-        var h = (long)config.NumAttentionHeads;
-        var g = (long)config.KeyValueHeads(layer);
-        var d = (long)config.HeadDim;
-        var width = (long)config.HiddenSize;
-
-        CheckpointTensor Required(string name, string role, long rows, long columns, bool numeric)
-        {
-            if (!tensors.TryGetValue(name, out var tensor))
-                throw new QcqaException(ErrorCodes.MissingTensor, $"Layer {layer} has no {role} '{name}'.", weightsPath);
-            CheckShape(tensor, [rows, columns], role, config, layer);
-            if (numeric) CheckFloat(tensor);
-            return tensor;
-        }
-
-        CheckpointTensor? Optional(string name, string role, long length)
-        {
-            if (!tensors.TryGetValue(name, out var tensor)) return null;
-            CheckShape(tensor, [length], role, config, layer);
-            CheckFloat(tensor);
-            return tensor;
-        }
-
-        return new AttentionTensors(
-            layer,
-            Required(LlamaTensorNames.QueryWeight(layer), "query projection", h * d, width, false),
-            Required(LlamaTensorNames.KeyWeight(layer), "key projection", g * d, width, true),
-            Required(LlamaTensorNames.ValueWeight(layer), "value projection", g * d, width, true),
-            Required(LlamaTensorNames.OutputWeight(layer), "output projection", width, h * d, false),
-            Optional(LlamaTensorNames.QueryBias(layer), "query bias", h * d),
-            Optional(LlamaTensorNames.KeyBias(layer), "key bias", g * d),
-            Optional(LlamaTensorNames.ValueBias(layer), "value bias", g * d));
-    }
-
-    private static void CheckShape(CheckpointTensor tensor, long[] expected, string role, ModelConfig config, int layer)
-    {
-        if (!TensorInfo.ShapesEqual(tensor.Shape, expected))
-            throw new QcqaException(ErrorCodes.ShapeMismatch,
-                $"Tensor '{tensor.Name}' ({role}) has shape {TensorInfo.FormatShape(tensor.Shape)} but config.json implies {TensorInfo.FormatShape(expected)} " +
-                $"(num_attention_heads {config.NumAttentionHeads}, KV heads {config.KeyValueHeads(layer)}, head_dim {config.HeadDim}, hidden_size {config.HiddenSize}).",
-                tensor.File.Path);
-    }
-
-    private static void CheckFloat(CheckpointTensor tensor)
-    {
-        if (!tensor.Dtype.IsConvertible())
-            throw new QcqaException(ErrorCodes.UnsupportedDtype,
-                $"Tensor '{tensor.Name}' has dtype {tensor.Dtype.Name()}; key and value projections must be F32, F16, BF16 or F64 to be merged.", tensor.File.Path);
     }
 }

@@ -1,6 +1,10 @@
 namespace Qcqa.Core.Checkpoints;
 
-/// <summary>Tensor names of Llama-family checkpoints in Hugging Face layout (Llama, Mistral, Qwen2 with biases).</summary>
+/// <summary>
+/// Tensor names of Llama-family checkpoints in Hugging Face layout (Llama, Mistral, Qwen2 with biases). They are also
+/// the parameter names of QcqaBuild's runtime for every family (<see cref="Families.DecoderArchitecture.Weights"/>),
+/// which adds the biases a LayerNorm/GELU family needs (<see cref="InputLayerNormBias"/> and the others below).
+/// </summary>
 public static class LlamaTensorNames
 {
     /// <summary><c>model.embed_tokens.weight</c>, [vocab, D].</summary>
@@ -53,6 +57,21 @@ public static class LlamaTensorNames
 
     /// <summary><c>mlp.down_proj.weight</c>, [D, intermediate].</summary>
     public static string DownWeight(int layer) => LayerPrefix(layer) + "mlp.down_proj.weight";
+
+    /// <summary>The runtime's <c>input_layernorm.bias</c>, [D] (LayerNorm families).</summary>
+    public static string InputLayerNormBias(int layer) => LayerPrefix(layer) + "input_layernorm.bias";
+
+    /// <summary>The runtime's <c>post_attention_layernorm.bias</c>, [D] (LayerNorm families).</summary>
+    public static string PostAttentionLayerNormBias(int layer) => LayerPrefix(layer) + "post_attention_layernorm.bias";
+
+    /// <summary>The runtime's <c>mlp.up_proj.bias</c>, [intermediate] (GELU MLP families).</summary>
+    public static string UpBias(int layer) => LayerPrefix(layer) + "mlp.up_proj.bias";
+
+    /// <summary>The runtime's <c>mlp.down_proj.bias</c>, [D] (GELU MLP families).</summary>
+    public static string DownBias(int layer) => LayerPrefix(layer) + "mlp.down_proj.bias";
+
+    /// <summary>The runtime's <c>model.norm.bias</c>, [D] (LayerNorm families).</summary>
+    public const string FinalNormBias = "model.norm.bias";
 
     private static string Attention(int layer, string suffix) => $"{LayerPrefix(layer)}self_attn.{suffix}";
 }

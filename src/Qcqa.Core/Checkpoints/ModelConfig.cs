@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Families;
 using Qcqa.Core.Input;
 
 namespace Qcqa.Core.Checkpoints;
@@ -25,7 +26,8 @@ public sealed class ModelConfig
     private readonly JsonObject _json;
     private readonly Lazy<QcqaLayerMap> _standardMap;
 
-    private ModelConfig(string path, JsonObject json, int heads, int kvHeads, bool declaresKvHeads, int hidden, int headDim, int layers, string? modelType, QcqaConfigBlock? qcqa)
+    private ModelConfig(string path, JsonObject json, int heads, int kvHeads, bool declaresKvHeads, int hidden, int headDim, int layers, string? modelType,
+        IReadOnlyList<string> architectures, IModelFamily family, QcqaConfigBlock? qcqa)
     {
         Path = path;
         _json = json;
@@ -36,6 +38,8 @@ public sealed class ModelConfig
         HeadDim = headDim;
         NumHiddenLayers = layers;
         ModelType = modelType;
+        Architectures = architectures;
+        Family = family;
         Qcqa = qcqa;
         // Nothing sized by the config is allocated here: the numbers are not yet checked against the tensors
         // (a config may claim 2^31 layers or 10^9 heads). The one standard map is built when first asked for.
@@ -66,6 +70,12 @@ public sealed class ModelConfig
     /// <summary><c>model_type</c>, e.g. <c>llama</c>; null when absent.</summary>
     public string? ModelType { get; }
 
+    /// <summary><c>architectures</c>, e.g. <c>["LlamaForCausalLM"]</c>; empty when absent.</summary>
+    public IReadOnlyList<string> Architectures { get; }
+
+    /// <summary>The tensor layout the config names (<see cref="ModelFamilies.TryFind"/>): Llama, Phi-3 or GPT-NeoX.</summary>
+    public IModelFamily Family { get; }
+
     /// <summary>The <c>qcqa</c> block of a checkpoint QcqaBuild already compressed, or null.</summary>
     public QcqaConfigBlock? Qcqa { get; }
 
@@ -91,7 +101,10 @@ public sealed class ModelConfig
 
     /// <summary>Reads and validates a <c>config.json</c>.</summary>
     /// <param name="path">The file.</param>
-    /// <exception cref="QcqaException">QCQA013 when the file is missing, not valid UTF-8 JSON, or inconsistent.</exception>
+    /// <exception cref="QcqaException">
+    /// QCQA013 when the file is missing, not valid UTF-8 JSON, inconsistent, or names an architecture QcqaBuild does
+    /// not support (the message lists the supported ones).
+    /// </exception>
     public static ModelConfig Load(string path)
     {
         Preconditions.CheckNotNull(path);
@@ -104,7 +117,7 @@ public sealed class ModelConfig
     /// <summary>Parses and validates config JSON.</summary>
     /// <param name="utf8">The file's bytes.</param>
     /// <param name="path">The file, for errors.</param>
-    /// <exception cref="QcqaException">QCQA013 when the JSON is invalid or inconsistent.</exception>
+    /// <exception cref="QcqaException">QCQA013 when the JSON is invalid, inconsistent or names an unsupported architecture.</exception>
     public static ModelConfig Parse(ReadOnlySpan<byte> utf8, string path)
         => Parse(JsonInput.Parse(utf8, path, ErrorCodes.BadModelConfig, "config.json"), path);
 
@@ -129,13 +142,29 @@ public sealed class ModelConfig
             return n;
         }
 
+        string? modelType = null;
+        if (root["model_type"] is { } typeNode && typeNode.Kind != JsonInputKind.Null && !typeNode.TryGetString(out modelType!))
+            throw Bad("model_type", $"\"model_type\" must be a string, found {typeNode.Describe()}.");
+        var architectures = ReadArchitectures(root, path);
+        if (!ModelFamilies.TryFind(architectures, modelType, out var family))
+        {
+            var named = architectures.Count > 0 ? $"architecture {string.Join(", ", architectures.Select(a => $"'{a}'"))}" : $"model_type '{modelType}'";
+            throw Bad(architectures.Count > 0 ? "architectures" : "model_type",
+                $"The model's {named} is not supported. QcqaBuild reads these architectures: {ModelFamilies.Supported}.");
+        }
+
         var heads = Integer("num_attention_heads", true)!.Value;
         var hidden = Integer("hidden_size", true)!.Value;
         var layers = Integer("num_hidden_layers", true)!.Value;
         var declaredKv = Integer("num_key_value_heads", false);
+        var hasBlock = root[QcqaConfigBlock.PropertyName] is not null;
+        // A family without a KV-head count (GPT-NeoX) gives every query head its own K/V rows; a count that says
+        // otherwise would make QcqaBuild read another model than the family's own loader runs.
+        if (!family.HasKeyValueHeadCount && declaredKv is { } stray && stray != heads && !hasBlock)
+            throw Bad("num_key_value_heads", $"\"num_key_value_heads\" ({stray}) does not apply to {family.Name} models, whose loader gives every query head its own key and value heads.");
         var kvHeads = declaredKv ?? heads;
         // With per-layer maps num_key_value_heads is the largest layer's count and need not divide the heads.
-        if (heads % kvHeads != 0 && root[QcqaConfigBlock.PropertyName] is null)
+        if (heads % kvHeads != 0 && !hasBlock)
             throw Bad("num_key_value_heads", $"num_attention_heads ({heads}) is not divisible by num_key_value_heads ({kvHeads}).");
         if (kvHeads > heads)
             throw Bad("num_key_value_heads", $"num_key_value_heads ({kvHeads}) is larger than num_attention_heads ({heads}).");
@@ -143,15 +172,13 @@ public sealed class ModelConfig
         if (headDim is null && hidden % heads != 0)
             throw Bad("hidden_size", $"hidden_size ({hidden}) is not divisible by num_attention_heads ({heads}) and there is no \"head_dim\".");
 
-        string? modelType = null;
-        if (root["model_type"] is { } typeNode && !typeNode.TryGetString(out modelType!))
-            throw Bad("model_type", $"\"model_type\" must be a string, found {typeNode.Describe()}.");
-
         QcqaConfigBlock? qcqa = null;
         if (root.Property(QcqaConfigBlock.PropertyName) is { } blockProperty)
         {
             qcqa = QcqaConfigBlock.Parse(blockProperty.Value, heads, layers, path);
             var widest = qcqa.Layers.Max(l => l.NumKeyValueHeads);
+            // Families without the key (GPT-NeoX) take the count from the block.
+            if (declaredKv is null && !family.HasKeyValueHeadCount) kvHeads = widest;
             if (widest != kvHeads)
                 throw Bad("num_key_value_heads", $"num_key_value_heads ({kvHeads}) must equal the largest per-layer count in the \"qcqa\" block ({widest}).");
             if (qcqa.Form == QcqaConfigBlock.GqaForm && !qcqa.IsStandardGqa(kvHeads))
@@ -160,6 +187,24 @@ public sealed class ModelConfig
                     path, blockProperty.Line, blockProperty.Column);
         }
 
-        return new ModelConfig(path, (JsonObject)root.ToJsonNode()!, heads, kvHeads, declaredKv is not null, hidden, headDim ?? hidden / heads, layers, modelType, qcqa);
+        return new ModelConfig(path, (JsonObject)root.ToJsonNode()!, heads, kvHeads, declaredKv is not null, hidden, headDim ?? hidden / heads, layers, modelType,
+            architectures, family, qcqa);
+    }
+
+    // "architectures": a list of strings; null or absent means none.
+    private static IReadOnlyList<string> ReadArchitectures(JsonInputNode root, string path)
+    {
+        var node = root["architectures"];
+        if (node is null || node.Kind == JsonInputKind.Null) return [];
+        if (!node.IsArray)
+            throw node.Error(ErrorCodes.BadModelConfig, $"\"architectures\" must be a list of strings, found {node.Describe()}.", path);
+        var names = new List<string>();
+        foreach (var item in node.Items)
+        {
+            if (!item.TryGetString(out var name))
+                throw item.Error(ErrorCodes.BadModelConfig, $"\"architectures\" must be a list of strings, found {item.Describe()}.", path);
+            names.Add(name);
+        }
+        return names;
     }
 }

@@ -28,6 +28,8 @@ public static class ModelInspector
         return new ModelInspection(
             checkpoint.Folder,
             config.ModelType,
+            checkpoint.Family.Name,
+            checkpoint.Family.Description,
             checkpoint.LayerCount,
             config.NumAttentionHeads,
             config.NumKeyValueHeads,

@@ -9,7 +9,8 @@ namespace Qcqa.Core.Merge;
 
 /// <summary>
 /// Writes a compressed checkpoint: each group of a layer's KV heads becomes one KV head whose K/V weights (and
-/// biases) are the mean of the group's. See the Merge README for the two output forms and the config block.
+/// biases) are the mean of the group's. The model's family (<see cref="Checkpoint.Family"/>) says where the Q/K/V rows
+/// live, so fused tensors are rewritten in their own layout. See the Merge README for the output forms and the config block.
 /// </summary>
 /// <remarks>
 /// <para>When the grouping has equal groups and the same G in every layer
@@ -61,7 +62,7 @@ public static class CheckpointMerger
         }
     }
 
-    private static MergeResult Write(Checkpoint input, MergePlan plan, Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles,
+    private static MergeResult Write(Checkpoint input, MergePlan plan, Dictionary<string, AttentionRewrite> roles,
         OutputFolder folder, string outputFolder, MergeOptions options)
     {
         long weightBytes = 0, tensorBytes = 0;
@@ -91,30 +92,29 @@ public static class CheckpointMerger
             before, after, weightBytes, copied, skipped);
     }
 
-    private static Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> MapRoles(Checkpoint input, MergePlan plan)
+    // Every stored tensor of every layer's attention, with how it is written: the family lays out the Q/K/V tensors for
+    // the output map (so a fused tensor shrinks to its G_l KV heads, or keeps a copy per query head for GPT-NeoX).
+    private static Dictionary<string, AttentionRewrite> MapRoles(Checkpoint input, MergePlan plan)
     {
-        var roles = new Dictionary<string, (AttentionRole, LayerMergePlan)>(StringComparer.Ordinal);
+        var roles = new Dictionary<string, AttentionRewrite>(StringComparer.Ordinal);
         foreach (var layer in plan.Layers)
         {
             var a = input.Attention(layer.Layer);
-            roles[a.Query.Name] = (AttentionRole.QueryWeight, layer);
-            roles[a.Key.Name] = (AttentionRole.KeyWeight, layer);
-            roles[a.Value.Name] = (AttentionRole.ValueWeight, layer);
-            roles[a.Output.Name] = (AttentionRole.OutputWeight, layer);
-            if (a.QueryBias is { } qb) roles[qb.Name] = (AttentionRole.QueryBias, layer);
-            if (a.KeyBias is { } kb) roles[kb.Name] = (AttentionRole.KeyBias, layer);
-            if (a.ValueBias is { } vb) roles[vb.Name] = (AttentionRole.ValueBias, layer);
+            foreach (var stored in input.Family.QkvTensors(layer.Layer, layer.OutputMap))
+                if (input.TryGetTensor(stored.Name, out _))
+                    roles[stored.Name] = new AttentionRewrite(layer, a, stored);
+            roles[a.Output.Name] = new AttentionRewrite(layer, a, null);
         }
         return roles;
     }
 
     // One output file per input file, same name, same tensors in the same data order, same metadata.
     private static (long FileBytes, long TensorBytes) WriteWeights(SafetensorsFile file, string path,
-        Dictionary<string, (AttentionRole Role, LayerMergePlan Plan)> roles, ProjectionMemo projections, MergeOptions options)
+        Dictionary<string, AttentionRewrite> roles, ProjectionMemo projections, MergeOptions options)
     {
         var ordered = file.Tensors.OrderBy(t => t.DataBegin).ToArray();
         var declarations = ordered.Select(t => roles.TryGetValue(t.Name, out var r)
-            ? TensorRewriter.Declare(t, r.Role, r.Plan)
+            ? TensorRewriter.Declare(t, r)
             : TensorDeclaration.Of(t)).ToArray();
         using var writer = new SafetensorsWriter(path, declarations, file.Metadata);
         foreach (var tensor in ordered)
@@ -123,9 +123,9 @@ public static class CheckpointMerger
             options.BeforeTensor?.Invoke(tensor.Name);
             var source = new CheckpointTensor(file, tensor);
             if (roles.TryGetValue(tensor.Name, out var r))
-                TensorRewriter.Write(writer, source, r.Role, r.Plan, r.Plan.KeepsKeyValues ? null : projections.For(r.Plan.Layer, r.Role));
+                TensorRewriter.Write(writer, source, r, r.Plan.KeepsKeyValues ? null : projections.For(r.Plan.Layer));
             else
-                TensorRewriter.Write(writer, source, null, null, null);
+                writer.CopyTensor(file, tensor);
         }
         writer.Complete(options.FlushToDisk);
         return (writer.FileLength, declarations.Sum(d => d.ByteLength));
@@ -142,7 +142,8 @@ public static class CheckpointMerger
     private static string RewriteConfig(ModelConfig config, MergePlan plan)
     {
         var json = config.ToJsonObject();
-        json["num_key_value_heads"] = plan.DeclaredKeyValueHeads;
+        // GPT-NeoX has no such key (its stock loader would ignore it); the qcqa block carries the counts.
+        if (config.Family.HasKeyValueHeadCount) json["num_key_value_heads"] = plan.DeclaredKeyValueHeads;
         json[QcqaConfigBlock.PropertyName] = plan.ConfigBlock.ToJson();
         return ModelConfig.Serialize(json);
     }

@@ -49,11 +49,12 @@ internal sealed class MergePlan
                     $"Layer {layer}: the grouping partitions {heads} KV heads but the model's layer has {units} (the units a grouping works on are the model's KV heads).", file);
         }
 
-        // A standard GQA output needs equal groups, the same G everywhere, and input KV heads that each serve the
-        // same number of query heads (always so unless the input itself has per-layer maps).
+        // A standard GQA output needs equal groups, the same G everywhere, input KV heads that each serve the same
+        // number of query heads (always so unless the input itself has per-layer maps), and a family whose config
+        // has num_key_value_heads (GPT-NeoX's has none: its output always carries the per-layer map).
         var uniformUnits = Enumerable.Range(0, config.NumHiddenLayers)
             .All(l => config.LayerMap(l).QueryHeadsByKv().Select(q => q.Count).Distinct().Count() == 1);
-        var form = grouping.IsUniformEqualCardinality && uniformUnits ? MergeForm.StandardGqa : MergeForm.PerLayerMap;
+        var form = grouping.IsUniformEqualCardinality && uniformUnits && checkpoint.Family.HasKeyValueHeadCount ? MergeForm.StandardGqa : MergeForm.PerLayerMap;
 
         var layers = new LayerMergePlan[config.NumHiddenLayers];
         for (var layer = 0; layer < layers.Length; layer++)

@@ -1,3 +1,5 @@
+using Qcqa.Core.Families;
+
 namespace Qcqa.Core.Merge;
 
 /// <summary>
@@ -6,28 +8,27 @@ namespace Qcqa.Core.Merge;
 /// each head's map already folded in), merged K/V heads in the order of the layer grouping's groups. The writer only
 /// reorders query heads (for a standard GQA output) and rounds once to each tensor's dtype.
 /// </summary>
-/// <param name="Query"><c>q_proj.weight</c>, [H·d · D].</param>
-/// <param name="QueryBias"><c>q_proj.bias</c>, [H·d], or null when the input has none.</param>
-/// <param name="Key"><c>k_proj.weight</c>, [G·d · D].</param>
-/// <param name="KeyBias"><c>k_proj.bias</c>, [G·d], or null.</param>
-/// <param name="Value"><c>v_proj.weight</c>, [G·d · D].</param>
-/// <param name="ValueBias"><c>v_proj.bias</c>, [G·d], or null.</param>
-/// <param name="Output"><c>o_proj.weight</c>, [D · H·d].</param>
+/// <param name="Query">The query weight rows (<c>q_proj.weight</c>), [H·d · D].</param>
+/// <param name="QueryBias">The query bias, [H·d], or null when the input has none.</param>
+/// <param name="Key">The key weight rows, [G·d · D].</param>
+/// <param name="KeyBias">The key bias, [G·d], or null.</param>
+/// <param name="Value">The value weight rows, [G·d · D].</param>
+/// <param name="ValueBias">The value bias, [G·d], or null.</param>
+/// <param name="Output">The output projection (<c>o_proj.weight</c>), [D · H·d].</param>
 public sealed record MergedProjections(
     double[] Query, double[]? QueryBias, double[] Key, double[]? KeyBias, double[] Value, double[]? ValueBias, double[] Output)
 {
-    /// <summary>The values that replace the tensor of <paramref name="role"/>.</summary>
+    /// <summary>The values that replace the input's <paramref name="part"/> rows (weight or bias), heads in merge order.</summary>
     /// <exception cref="InvalidOperationException">The input has a bias that the merged projections lack.</exception>
-    internal double[] For(AttentionRole role) => role switch
+    internal double[] Rows(QkvPart part, bool bias) => (part, bias) switch
     {
-        AttentionRole.QueryWeight => Query,
-        AttentionRole.QueryBias => QueryBias ?? throw Missing("q_proj.bias"),
-        AttentionRole.KeyWeight => Key,
-        AttentionRole.KeyBias => KeyBias ?? throw Missing("k_proj.bias"),
-        AttentionRole.ValueWeight => Value,
-        AttentionRole.ValueBias => ValueBias ?? throw Missing("v_proj.bias"),
-        AttentionRole.OutputWeight => Output,
-        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+        (QkvPart.Query, false) => Query,
+        (QkvPart.Key, false) => Key,
+        (QkvPart.Value, false) => Value,
+        (QkvPart.Query, true) => QueryBias ?? throw Missing("query bias"),
+        (QkvPart.Key, true) => KeyBias ?? throw Missing("key bias"),
+        (QkvPart.Value, true) => ValueBias ?? throw Missing("value bias"),
+        _ => throw new ArgumentOutOfRangeException(nameof(part), part, null),
     };
 
     private static InvalidOperationException Missing(string tensor) => new($"The merged projections have no {tensor} but the input does.");

@@ -9,15 +9,15 @@ internal sealed class ProjectionMemo(Func<int, MergedProjections?>? compute)
 {
     private readonly List<(int Layer, MergedProjections? Projections)> _recent = [];
 
-    /// <summary>The replacement values for <paramref name="role"/> of <paramref name="layer"/>, or null to mean-pool.</summary>
-    internal double[]? For(int layer, AttentionRole role)
+    /// <summary>The replacement projections of <paramref name="layer"/>, or null to mean-pool.</summary>
+    internal MergedProjections? For(int layer)
     {
         if (compute is null) return null;
         foreach (var (known, projections) in _recent)
-            if (known == layer) return projections?.For(role);
+            if (known == layer) return projections;
         var computed = compute(layer);
         _recent.Add((layer, computed));
         if (_recent.Count > 2) _recent.RemoveAt(0);
-        return computed?.For(role);
+        return computed;
     }
 }

@@ -1,98 +1,91 @@
 using System.Buffers;
 using System.Numerics;
 using Qcqa.Core.Checkpoints;
+using Qcqa.Core.Families;
 
 namespace Qcqa.Core.Merge;
 
 /// <summary>
-/// Produces one output tensor of a merge, streaming: permuted blocks are copied straight from the input mapping,
-/// merged heads are pooled in float64 over bounded slices and converted once to the tensor's dtype.
+/// Produces one output tensor of a merge, streaming: a Q/K/V tensor is written block by block in the family's output
+/// layout — query blocks copied straight from the input mapping in π order, each merged K/V head pooled in float64
+/// over bounded slices and converted once to the tensor's dtype — and the output projection's column blocks follow π.
 /// </summary>
 internal static class TensorRewriter
 {
     private const int SliceElements = 1 << 16;
     private const int RowBufferBytes = 4 << 20;
 
-    /// <summary>The output declaration of an input tensor: K/V tensors shrink to the layer's G heads.</summary>
-    internal static TensorDeclaration Declare(TensorInfo input, AttentionRole? role, LayerMergePlan? plan)
+    /// <summary>The output declaration of an input tensor: a Q/K/V tensor has one block of d rows per output block.</summary>
+    internal static TensorDeclaration Declare(TensorInfo input, AttentionRewrite rewrite)
     {
-        if (role is not (AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias))
-            return TensorDeclaration.Of(input);
-        var units = plan!.Grouping.HeadCount;
-        var shape = input.Shape.ToArray();
-        shape[0] = shape[0] / units * plan.Grouping.GroupCount;
-        return new TensorDeclaration(input.Name, input.Dtype, shape);
+        if (rewrite.Output is not { } output) return TensorDeclaration.Of(input);
+        var rows = (long)output.Blocks.Count * rewrite.Rows(output.Blocks[0].Part, output.IsBias).RowsPerHead;
+        return new TensorDeclaration(input.Name, input.Dtype, output.IsBias ? [rows] : [rows, input.Shape[1]]);
     }
 
     /// <summary>Writes the output data of <paramref name="input"/> as the writer's current tensor.</summary>
     /// <param name="writer">The output file, positioned at this tensor.</param>
     /// <param name="input">The input tensor.</param>
-    /// <param name="role">Its attention role, or null for a tensor the merge copies.</param>
-    /// <param name="plan">Its layer's plan, or null.</param>
-    /// <param name="replacement">The aligned merge's values for it (in merge order), or null to permute/pool the input.</param>
-    internal static void Write(SafetensorsWriter writer, CheckpointTensor input, AttentionRole? role, LayerMergePlan? plan, double[]? replacement)
+    /// <param name="rewrite">How the tensor is written.</param>
+    /// <param name="replacement">The aligned merge's projections of the layer, or null to permute/pool the input.</param>
+    internal static void Write(SafetensorsWriter writer, CheckpointTensor input, AttentionRewrite rewrite, MergedProjections? replacement)
     {
-        if (replacement is not null)
+        var plan = rewrite.Plan;
+        if (rewrite.Output is null)
         {
-            WriteReplacement(writer, input, role!.Value, plan!, replacement);
+            if (replacement is not null) WriteOutputReplacement(writer, input, plan, replacement.Output);
+            else if (plan.PermutesQueries) PermuteColumnBlocks(writer, input, plan.QueryOrder);
+            else writer.CopyTensor(input.File, input.Info);
             return;
         }
-        switch (role)
+
+        var output = rewrite.Output;
+        foreach (var block in output.Blocks)
         {
-            case AttentionRole.QueryWeight or AttentionRole.QueryBias when plan!.PermutesQueries:
-                PermuteRowBlocks(writer, input, plan.QueryOrder);
-                break;
-            case AttentionRole.OutputWeight when plan!.PermutesQueries:
-                PermuteColumnBlocks(writer, input, plan.QueryOrder);
-                break;
-            case AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias when !plan!.KeepsKeyValues:
-                PoolHeads(writer, input, plan.Grouping.Groups, plan.Grouping.HeadCount);
-                break;
-            default:
-                writer.CopyTensor(input.File, input.Info);
-                break;
+            var rows = rewrite.Rows(block.Part, output.IsBias);
+            var values = replacement?.Rows(block.Part, output.IsBias);
+            // Query block p is input query head π(p); key/value block g is the layer grouping's group g.
+            var head = block.Part == QkvPart.Query ? plan.QueryOrder[block.Head] : block.Head;
+            if (values is not null)
+                WriteReplacementBlock(writer, rows, values, head);
+            else if (block.Part == QkvPart.Query)
+                writer.CopyRange(rows.Tensor.File, rows.Tensor.Info, rows.HeadByteOffset(head), rows.HeadByteLength);
+            else
+                PoolHeads(writer, rows, plan.Grouping.Groups[head]);
         }
     }
 
-    // The aligned merge's values: K/V (and biases) are already one head per group in group order; q rows and o columns
-    // are in input query order and move by π exactly as the input's would.
-    private static void WriteReplacement(SafetensorsWriter writer, CheckpointTensor input, AttentionRole role, LayerMergePlan plan, double[] values)
+    // The aligned merge's values hold the query heads in input order and the merged K/V heads in group order, each
+    // block of the same size as the input's.
+    private static void WriteReplacementBlock(SafetensorsWriter writer, ProjectionRows rows, double[] values, int head)
     {
-        var expected = role is AttentionRole.KeyWeight or AttentionRole.KeyBias or AttentionRole.ValueWeight or AttentionRole.ValueBias
-            ? input.Info.ElementCount / plan.Grouping.HeadCount * plan.Grouping.GroupCount
-            : input.Info.ElementCount;
-        if (values.LongLength != expected)
-            throw new InvalidOperationException($"The merged values of '{input.Name}' have {values.LongLength} elements; expected {expected}.");
+        var length = rows.HeadElements;
+        if ((head + 1) * length > values.LongLength)
+            throw new InvalidOperationException($"The merged values for '{rows.Name}' have {values.LongLength} elements; block {head} needs {(head + 1) * length}.");
+        writer.WriteDoubles(values.AsSpan((int)(head * length), (int)length));
+    }
+
+    // The aligned merge's o_proj is in input query order; its column blocks move by π exactly as the input's would.
+    private static void WriteOutputReplacement(SafetensorsWriter writer, CheckpointTensor input, LayerMergePlan plan, double[] values)
+    {
+        if (values.LongLength != input.Info.ElementCount)
+            throw new InvalidOperationException($"The merged values of '{input.Name}' have {values.LongLength} elements; expected {input.Info.ElementCount}.");
+        if (!plan.PermutesQueries)
+        {
+            writer.WriteDoubles(values);
+            return;
+        }
         var order = plan.QueryOrder;
-        switch (role)
+        var rows = (int)input.Shape[0];
+        var width = values.Length / rows;
+        var columns = width / order.Length;
+        var row = new double[width];
+        for (var r = 0; r < rows; r++)
         {
-            case AttentionRole.QueryWeight or AttentionRole.QueryBias when plan.PermutesQueries:
-                var block = values.Length / order.Length;
-                foreach (var source in order) writer.WriteDoubles(values.AsSpan(source * block, block));
-                break;
-            case AttentionRole.OutputWeight when plan.PermutesQueries:
-                var rows = (int)input.Shape[0];
-                var width = values.Length / rows;
-                var columns = width / order.Length;
-                var row = new double[width];
-                for (var r = 0; r < rows; r++)
-                {
-                    var source = values.AsSpan(r * width, width);
-                    for (var p = 0; p < order.Length; p++) source.Slice(order[p] * columns, columns).CopyTo(row.AsSpan(p * columns, columns));
-                    writer.WriteDoubles(row);
-                }
-                break;
-            default:
-                writer.WriteDoubles(values);
-                break;
+            var source = values.AsSpan(r * width, width);
+            for (var p = 0; p < order.Length; p++) source.Slice(order[p] * columns, columns).CopyTo(row.AsSpan(p * columns, columns));
+            writer.WriteDoubles(row);
         }
-    }
-
-    // Output block p (of H equal blocks along the first axis) is input block order[p].
-    private static void PermuteRowBlocks(SafetensorsWriter writer, CheckpointTensor input, int[] order)
-    {
-        var blockBytes = input.Info.ByteLength / order.Length;
-        foreach (var source in order) writer.CopyRange(input.File, input.Info, source * blockBytes, blockBytes);
     }
 
     // o_proj is [D, H·d]: in every row, output column block p is input column block order[p]. Rows are gathered
@@ -126,38 +119,34 @@ internal static class TensorRewriter
         }
     }
 
-    // Output head g = mean of the input heads of group g, summed in float64 in ascending head order, then divided
+    // The merged head of a group = mean of its input heads, summed in float64 in ascending head order, then divided
     // once; a single-head group is copied as bytes (the mean of one value is the value).
-    private static void PoolHeads(SafetensorsWriter writer, CheckpointTensor input, IReadOnlyList<IReadOnlyList<int>> groups, int units)
+    private static void PoolHeads(SafetensorsWriter writer, ProjectionRows rows, IReadOnlyList<int> group)
     {
-        var headLength = input.Info.ElementCount / units;
-        var headBytes = input.Info.ByteLength / units;
+        if (group.Count == 1)
+        {
+            writer.CopyRange(rows.Tensor.File, rows.Tensor.Info, rows.HeadByteOffset(group[0]), rows.HeadByteLength);
+            return;
+        }
+        var headLength = rows.HeadElements;
         var slice = (int)Math.Min(SliceElements, headLength);
         var sum = ArrayPool<double>.Shared.Rent(slice);
         var values = ArrayPool<double>.Shared.Rent(slice);
         try
         {
-            foreach (var group in groups)
+            for (long start = 0; start < headLength; start += slice)
             {
-                if (group.Count == 1)
+                var length = (int)Math.Min(slice, headLength - start);
+                var total = sum.AsSpan(0, length);
+                var next = values.AsSpan(0, length);
+                rows.ReadHeadDoubles(group[0], start, total);
+                for (var i = 1; i < group.Count; i++)
                 {
-                    writer.CopyRange(input.File, input.Info, group[0] * headBytes, headBytes);
-                    continue;
+                    rows.ReadHeadDoubles(group[i], start, next);
+                    Add(total, next);
                 }
-                for (long start = 0; start < headLength; start += slice)
-                {
-                    var length = (int)Math.Min(slice, headLength - start);
-                    var total = sum.AsSpan(0, length);
-                    var next = values.AsSpan(0, length);
-                    input.ReadDoubles(group[0] * headLength + start, total);
-                    for (var i = 1; i < group.Count; i++)
-                    {
-                        input.ReadDoubles(group[i] * headLength + start, next);
-                        Add(total, next);
-                    }
-                    Divide(total, group.Count);
-                    writer.WriteDoubles(total);
-                }
+                Divide(total, group.Count);
+                writer.WriteDoubles(total);
             }
         }
         finally

@@ -13,7 +13,7 @@ public sealed class LayerKv
     /// <summary>The number of parts: K, V, K bias, V bias, in that order (<see cref="Tensor"/>, <see cref="Bytes"/>).</summary>
     public const int PartCount = 4;
 
-    private readonly CheckpointTensor?[] _tensors; // K, V, K bias, V bias; null when absent
+    private readonly ProjectionRows?[] _tensors; // K, V, K bias, V bias; null when absent
     private readonly (int Offset, int Length)[] _parts; // where each part's bytes are in _buffer; length −1 when absent
 
     internal LayerKv(AttentionTensors attention, int heads, long headElements, byte[] buffer, (int Offset, int Length)[] parts)
@@ -38,16 +38,16 @@ public sealed class LayerKv
     /// <summary>Elements of one head's block of K (or V): head_dim · hidden size.</summary>
     public long HeadElements { get; }
 
-    /// <summary>The stored bytes of <c>k_proj.weight</c> ([G·d, D], head after head).</summary>
+    /// <summary>The stored bytes of the key rows ([G·d, D], head after head, whatever the family's layout).</summary>
     public ReadOnlySpan<byte> Key => Bytes(0);
 
-    /// <summary>The stored bytes of <c>v_proj.weight</c>.</summary>
+    /// <summary>The stored bytes of the value rows.</summary>
     public ReadOnlySpan<byte> Value => Bytes(1);
 
-    /// <summary>The stored bytes of <c>k_proj.bias</c>, empty when absent.</summary>
+    /// <summary>The stored bytes of the key bias, empty when absent.</summary>
     public ReadOnlySpan<byte> KeyBias => Bytes(2);
 
-    /// <summary>The stored bytes of <c>v_proj.bias</c>, empty when absent.</summary>
+    /// <summary>The stored bytes of the value bias, empty when absent.</summary>
     public ReadOnlySpan<byte> ValueBias => Bytes(3);
 
     /// <summary>Total bytes held (what was read for this layer).</summary>
@@ -56,9 +56,9 @@ public sealed class LayerKv
     /// <summary>The buffer holding the bytes (returned to the reader's pool after use).</summary>
     internal byte[] Buffer { get; }
 
-    /// <summary>The tensor of part <paramref name="part"/> (0 K, 1 V, 2 K bias, 3 V bias), null when the layer has none.</summary>
+    /// <summary>The rows of part <paramref name="part"/> (0 K, 1 V, 2 K bias, 3 V bias), null when the layer has none.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="part"/> is not in [0, <see cref="PartCount"/>).</exception>
-    public CheckpointTensor? Tensor(int part) => _tensors[Preconditions.CheckRange(part, 0, PartCount - 1)];
+    public ProjectionRows? Tensor(int part) => _tensors[Preconditions.CheckRange(part, 0, PartCount - 1)];
 
     /// <summary>The stored bytes of part <paramref name="part"/> (0 K, 1 V, 2 K bias, 3 V bias), empty when absent.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="part"/> is not in [0, <see cref="PartCount"/>).</exception>
@@ -69,6 +69,6 @@ public sealed class LayerKv
     }
 
     /// <summary>The tensors in part order (null when absent).</summary>
-    internal static CheckpointTensor?[] TensorsOf(AttentionTensors attention)
+    internal static ProjectionRows?[] TensorsOf(AttentionTensors attention)
         => [attention.Key, attention.Value, attention.KeyBias, attention.ValueBias];
 }

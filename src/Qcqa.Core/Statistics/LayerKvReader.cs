@@ -125,10 +125,10 @@ public static class LayerKvReader
                 parts[p] = (0, -1);
                 continue;
             }
-            Preconditions.CheckArgument(tensor.Info.ByteLength <= Array.MaxLength - total,
+            Preconditions.CheckArgument(tensor.ByteLength <= Array.MaxLength - total,
                 $"Layer {layer}'s K/V tensors are too large to hold in memory at once ({tensor.Name}).");
-            parts[p] = ((int)total, (int)tensor.Info.ByteLength);
-            total += tensor.Info.ByteLength;
+            parts[p] = ((int)total, (int)tensor.ByteLength);
+            total += tensor.ByteLength;
         }
 
         // Buffers are taken from the pool when large enough; layers of one model usually all have the same size.
@@ -137,7 +137,7 @@ public static class LayerKvReader
         buffer ??= GC.AllocateUninitializedArray<byte>((int)total);
         for (var p = 0; p < tensors.Length; p++)
             if (tensors[p] is { } tensor)
-                tensor.File.ReadBytes(tensor.Info, 0, buffer.AsSpan(parts[p].Offset, parts[p].Length));
+                tensor.ReadBytes(buffer.AsSpan(parts[p].Offset, parts[p].Length));
         var config = checkpoint.Config;
         return new LayerKv(attention, config.KeyValueHeads(layer), (long)config.HeadDim * config.HiddenSize, buffer, parts);
     }

@@ -15,22 +15,27 @@ namespace Qcqa.Torch.Alignment;
 /// rotation phase and independent query/key tokens, its square is ½ E|q̂_i|² E|Δk̂_i x|² / d, and a softmax whose
 /// logits move by σ moves the output by about σ² κ_h (κ_h: the head's attended output spread, from calibration).
 /// So pair i of unit u is weighted by w_{u,i} = Σ_{h reads u} κ_h E|q̂_{h,i}|² / (2d).</para>
+/// <para>Key dimensions RoPE leaves unrotated (partial rotary: d − r of them) move the logit by q_pᵀ Δk_p / √d with no
+/// rotation to average over, so unit u's error there is ‖R^K_u ΔK_p C̃^½‖² with (R^K_u)² = Σ_{h reads u} κ_h E[q_p q_pᵀ] / d,
+/// E[q_p q_pᵀ] = Q_{h,p} C̃ Q_{h,p}ᵀ: the same form as the values' error.</para>
 /// <para>Without calibration C̃ = I and κ_h = ‖O_h Ṽ_u‖²_F (the output energy of white input).</para>
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor moment, Tensor pairWeights, Tensor root, Tensor rootPlus)
+    private AlignmentMetric(Tensor moment, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
     {
         Moment = moment;
         PairWeights = pairWeights;
         ValueWeight = root;
         ValueWeightPlus = rootPlus;
+        KeyPassWeight = keyRoot;
+        KeyPassWeightPlus = keyRootPlus;
     }
 
     /// <summary>C̃, [D+1, D+1].</summary>
     public Tensor Moment { get; }
 
-    /// <summary>w_{u,i}, [U, d/2].</summary>
+    /// <summary>w_{u,i} of the rotary pairs (i, i + r/2), [U, r/2] (r = d unless RoPE is partial).</summary>
     public Tensor PairWeights { get; }
 
     /// <summary>R_u = (Σ_{h reads u} O_hᵀO_h)^½, [U, d, d].</summary>
@@ -39,6 +44,12 @@ public sealed class AlignmentMetric : IDisposable
     /// <summary>The pseudo-inverse of <see cref="ValueWeight"/>, [U, d, d] (directions o_proj ignores are left alone).</summary>
     public Tensor ValueWeightPlus { get; }
 
+    /// <summary>R^K_u for the unrotated key dimensions, [U, d−r, d−r]; null when RoPE rotates whole heads.</summary>
+    public Tensor? KeyPassWeight { get; }
+
+    /// <summary>The pseudo-inverse of <see cref="KeyPassWeight"/>, or null.</summary>
+    public Tensor? KeyPassWeightPlus { get; }
+
     /// <summary>Builds the metric of <paramref name="layer"/>.</summary>
     /// <param name="layer">The layer's projections.</param>
     /// <param name="calibration">The layer's calibration statistics, or null to measure on weights alone.</param>
@@ -46,7 +57,7 @@ public sealed class AlignmentMetric : IDisposable
     public static AlignmentMetric Create(AttentionMatrices layer, LayerCalibration? calibration)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        int d = layer.HeadDim, half = d / 2, heads = layer.QueryHeads, units = layer.Units, hidden = layer.HiddenSize;
+        int d = layer.HeadDim, r = layer.RotaryDimensions, half = r / 2, pass = d - r, heads = layer.QueryHeads, units = layer.Units, hidden = layer.HiddenSize;
         var device = layer.Query.device;
         if (calibration is not null && (calibration.HiddenSize != hidden || calibration.QueryHeads != heads))
             throw new ArgumentException($"The calibration describes {calibration.HiddenSize} inputs and {calibration.QueryHeads} heads; the layer has {hidden} and {heads}.", nameof(calibration));
@@ -74,21 +85,36 @@ public sealed class AlignmentMetric : IDisposable
             spread = (perHeadGram * valueGram).sum(new long[] { 1, 2 });
         }
 
-        // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+d/2} C̃ Q_{h,i+d/2}ᵀ.
+        // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
         var queryEnergy = (layer.Query.matmul(moment) * layer.Query).sum(1).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
         var gram = zeros(units, d, d, ScalarType.Float64, device);
+        var keyGram = pass > 0 ? zeros(units, pass, pass, ScalarType.Float64, device) : null;
         for (var u = 0; u < units; u++)
         {
             foreach (var h in layer.QueriesOfUnit[u])
             {
                 pairWeights[u].add_(perQuery[h]);
                 gram[u].add_(perHeadGram[h]);
+                if (keyGram is null) continue;
+                // κ_h E[q_p q_pᵀ] / d over the unrotated dimensions of head h.
+                var rows = layer.Query.narrow(0, (long)h * d + r, pass);
+                keyGram[u].add_(rows.matmul(moment).matmul(rows.t()) * (spread[h] / d));
             }
         }
 
+        var (root, rootPlus) = RootAndPseudoInverse(gram);
+        (Tensor? keyRoot, Tensor? keyRootPlus) = keyGram is null ? (null, null) : RootAndPseudoInverse(keyGram);
+        return new AlignmentMetric(moment.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
+            root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope(), keyRoot?.DetachFromDisposeScope(), keyRootPlus?.DetachFromDisposeScope());
+    }
+
+    // The symmetric square root of a batch of positive semidefinite matrices and its pseudo-inverse (directions below
+    // 1e-12 of the largest eigenvalue are left out).
+    private static (Tensor Root, Tensor RootPlus) RootAndPseudoInverse(Tensor gram)
+    {
         var (eigenvalues, eigenvectors) = linalg.eigh((gram + gram.transpose(1, 2)) * 0.5);
         var largest = eigenvalues.amax(new long[] { 1 }, keepdim: true);
         var kept = eigenvalues > largest * 1e-12;
@@ -96,8 +122,7 @@ public sealed class AlignmentMetric : IDisposable
         var inverseRoots = where(kept, roots.reciprocal(), zeros_like(roots));
         var root = eigenvectors.matmul(diag_embed(roots)).matmul(eigenvectors.transpose(1, 2));
         var rootPlus = eigenvectors.matmul(diag_embed(inverseRoots)).matmul(eigenvectors.transpose(1, 2));
-        return new AlignmentMetric(moment.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
-            root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope());
+        return (root, rootPlus);
     }
 
     /// <summary>Releases the tensors.</summary>
@@ -107,5 +132,7 @@ public sealed class AlignmentMetric : IDisposable
         PairWeights.Dispose();
         ValueWeight.Dispose();
         ValueWeightPlus.Dispose();
+        KeyPassWeight?.Dispose();
+        KeyPassWeightPlus?.Dispose();
     }
 }

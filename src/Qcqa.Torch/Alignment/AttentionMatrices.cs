@@ -16,8 +16,9 @@ namespace Qcqa.Torch.Alignment;
 public sealed class AttentionMatrices : IDisposable
 {
     private AttentionMatrices(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToUnit, int headDim,
-        bool queryBias, bool keyBias, bool valueBias)
+        bool queryBias, bool keyBias, bool valueBias, int rotaryDimensions)
     {
+        RotaryDimensions = rotaryDimensions;
         Query = query;
         Key = key;
         Value = value;
@@ -50,6 +51,9 @@ public sealed class AttentionMatrices : IDisposable
 
     /// <summary>d.</summary>
     public int HeadDim { get; }
+
+    /// <summary>r: the leading dimensions of each head RoPE rotates (d, or fewer with partial rotary).</summary>
+    public int RotaryDimensions { get; }
 
     /// <summary>D.</summary>
     public int HiddenSize => (int)Output.shape[0];
@@ -84,20 +88,31 @@ public sealed class AttentionMatrices : IDisposable
         var value = Augmented(a.Value, a.ValueBias, device);
         var output = Matrix(a.Output, device);
         return new AttentionMatrices(query.DetachFromDisposeScope(), key.DetachFromDisposeScope(), value.DetachFromDisposeScope(),
-            output.DetachFromDisposeScope(), map.QueryToKv.ToArray(), d, a.QueryBias is not null, a.KeyBias is not null, a.ValueBias is not null);
+            output.DetachFromDisposeScope(), map.QueryToKv.ToArray(), d, a.QueryBias is not null, a.KeyBias is not null, a.ValueBias is not null,
+            checkpoint.Family.RotaryDimensions(checkpoint.Config));
     }
 
     /// <summary>Wraps tensors (ownership passes to the new object); for tests and in-memory models.</summary>
+    /// <param name="query">[H·d, D+1].</param>
+    /// <param name="key">[U·d, D+1].</param>
+    /// <param name="value">[U·d, D+1].</param>
+    /// <param name="output">[D, H·d].</param>
+    /// <param name="queryToUnit">The unit each query head reads.</param>
+    /// <param name="headDim">d.</param>
+    /// <param name="queryBias">Whether the last column of <paramref name="query"/> is a stored bias.</param>
+    /// <param name="keyBias">Whether the last column of <paramref name="key"/> is a stored bias.</param>
+    /// <param name="valueBias">Whether the last column of <paramref name="value"/> is a stored bias.</param>
+    /// <param name="rotaryDimensions">r, the rotated leading dimensions of each head; null for all d.</param>
     public static AttentionMatrices FromTensors(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToUnit, int headDim,
-        bool queryBias = false, bool keyBias = false, bool valueBias = false)
-        => new(query, key, value, output, queryToUnit.ToArray(), headDim, queryBias, keyBias, valueBias);
+        bool queryBias = false, bool keyBias = false, bool valueBias = false, int? rotaryDimensions = null)
+        => new(query, key, value, output, queryToUnit.ToArray(), headDim, queryBias, keyBias, valueBias, rotaryDimensions ?? headDim);
 
     private static Tensor Matrix(CheckpointTensor tensor, Device device)
         => torch.tensor(tensor.ReadAllDoubles(), ScalarType.Float64, device).reshape(tensor.Shape[0], tensor.Shape[1]);
 
-    private static Tensor Augmented(CheckpointTensor weight, CheckpointTensor? bias, Device device)
+    private static Tensor Augmented(ProjectionRows weight, ProjectionRows? bias, Device device)
     {
-        var w = Matrix(weight, device);
+        var w = torch.tensor(weight.ReadAllDoubles(), ScalarType.Float64, device).reshape(weight.Shape[0], weight.Shape[1]);
         var b = bias is null
             ? zeros(w.shape[0], 1, ScalarType.Float64, device)
             : torch.tensor(bias.ReadAllDoubles(), ScalarType.Float64, device).reshape(w.shape[0], 1);

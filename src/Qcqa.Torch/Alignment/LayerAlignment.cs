@@ -9,19 +9,20 @@ namespace Qcqa.Torch.Alignment;
 /// grouping. See <c>README.md</c> beside this file for the mathematics.
 /// </summary>
 /// <remarks>
-/// Construction precomputes everything a group needs (one pass over the layer's weights): the value Gram
-/// T = Z C̃ Zᵀ over the weighted value rows Z_u = R_u Ṽ_u, [U·d, U·d], and per rotary pair i the complex key Gram
-/// P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. A group's error then costs one small eigenproblem per part.
+/// Construction precomputes everything a group needs (one pass over the layer's weights): for the values, and for the key
+/// dimensions RoPE leaves unrotated (partial rotary), a <see cref="LinearFit"/>; per rotary pair i (i, i + r/2) the
+/// complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. A group's error then costs one small eigenproblem per part.
 /// </remarks>
 public sealed class LayerAlignment : IDisposable
 {
     private readonly AttentionMatrices _layer;
     private readonly AlignmentMetric _metric;
-    private readonly Tensor _weightedValues; // Z, [U, d, D+1]
-    private readonly Tensor _valueGram;      // T, [U·d, U·d]
-    private readonly Tensor _keyGramReal;    // Re P, [d/2, U, U]
-    private readonly Tensor _keyGramImag;    // Im P, [d/2, U, U]
+    private readonly LinearFit _values;
+    private readonly LinearFit? _keyPass;    // the d − r unrotated key dimensions; null when RoPE rotates whole heads
+    private readonly Tensor _keyGramReal;    // Re P, [r/2, U, U]
+    private readonly Tensor _keyGramImag;    // Im P, [r/2, U, U]
     private readonly int _d;
+    private readonly int _rotary;
     private readonly int _half;
     private readonly int _units;
 
@@ -33,23 +34,21 @@ public sealed class LayerAlignment : IDisposable
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
         _metric = metric ?? throw new ArgumentNullException(nameof(metric));
         _d = layer.HeadDim;
-        _half = _d / 2;
+        _rotary = layer.RotaryDimensions;
+        _half = _rotary / 2;
         _units = layer.Units;
         var width = layer.HiddenSize + 1;
         using var scope = NewDisposeScope();
-        var values = layer.Value.view(_units, _d, width);
-        var z = metric.ValueWeight.matmul(values);
-        var flat = z.reshape(_units * _d, width);
-        var gram = flat.matmul(metric.Moment).matmul(flat.t());
-        _valueGram = ((gram + gram.t()) * 0.5).DetachFromDisposeScope();
-        _weightedValues = z.DetachFromDisposeScope();
+        _values = new LinearFit(layer.Value.view(_units, _d, width), metric.ValueWeight, metric.ValueWeightPlus, metric.Moment);
+        if (_rotary < _d)
+            _keyPass = new LinearFit(layer.Key.view(_units, _d, width).narrow(1, _rotary, _d - _rotary), metric.KeyPassWeight!, metric.KeyPassWeightPlus!, metric.Moment);
 
-        var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [d/2, U, D+1] each
+        var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [r/2, U, D+1] each
         var reC = re.matmul(metric.Moment);
         var imC = im.matmul(metric.Moment);
         var real = reC.matmul(re.transpose(1, 2)) + imC.matmul(im.transpose(1, 2));
         var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
-        var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [d/2, U]
+        var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [r/2, U]
         var outer = root.unsqueeze(2) * root.unsqueeze(1);
         _keyGramReal = (real * outer).DetachFromDisposeScope();
         _keyGramImag = (imag * outer).DetachFromDisposeScope();
@@ -62,9 +61,9 @@ public sealed class LayerAlignment : IDisposable
     public double[] UnitEnergies()
     {
         using var scope = NewDisposeScope();
-        var values = _valueGram.diagonal().view(_units, _d).sum(1);
-        var keys = _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
-        return (values + keys).cpu().data<double>().ToArray();
+        var energies = _values.UnitEnergies() + _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
+        if (_keyPass is not null) energies += _keyPass.UnitEnergies();
+        return energies.cpu().data<double>().ToArray();
     }
 
     /// <summary>The error the aligned merge of <paramref name="group"/> leaves (keys plus values).</summary>
@@ -73,7 +72,8 @@ public sealed class LayerAlignment : IDisposable
         ArgumentNullException.ThrowIfNull(group);
         if (group.Count <= 1) return 0.0;
         using var scope = NewDisposeScope();
-        return Math.Max(0, ValueError(group)) + Math.Max(0, KeyError(group));
+        var error = Math.Max(0, ValueError(group)) + Math.Max(0, KeyError(group));
+        return _keyPass is null ? error : error + Math.Max(0, _keyPass.Error(group));
     }
 
     /// <summary>Σ over the grouping's groups of <see cref="GroupError"/>.</summary>
@@ -85,7 +85,8 @@ public sealed class LayerAlignment : IDisposable
 
     /// <summary>
     /// The error of merging every pair of units, [U, U] row-major (0 on the diagonal), computed for all pairs at once:
-    /// the value part from batched 2d×2d eigenproblems, the key part from 2×2 Hermitian eigenvalues in closed form.
+    /// the value part (and that of unrotated key dimensions) from batched eigenproblems, the rotary key part from 2×2
+    /// Hermitian eigenvalues in closed form.
     /// </summary>
     public double[] PairErrors()
     {
@@ -97,19 +98,13 @@ public sealed class LayerAlignment : IDisposable
         var result = new double[_units * _units];
         if (pairs.Count == 0) return result;
 
-        // Values: the 2d×2d Gram of each pair; the error is the sum of its d smallest eigenvalues.
-        var blocks = _valueGram.view(_units, _d, _units, _d).permute(0, 2, 1, 3).reshape(_units * _units, _d, _d); // block (i, j) at i·U + j
-        var first = tensor(pairs.Select(p => (long)p.Item1).ToArray(), ScalarType.Int64, _valueGram.device);
-        var second = tensor(pairs.Select(p => (long)p.Item2).ToArray(), ScalarType.Int64, _valueGram.device);
-        Tensor Block(Tensor rows, Tensor columns) => blocks.index_select(0, rows * _units + columns);
-        var top = cat(new[] { Block(first, first), Block(first, second) }, 2);
-        var bottom = cat(new[] { Block(second, first), Block(second, second) }, 2);
-        var pairGram = cat(new[] { top, bottom }, 1);
-        var eigenvalues = linalg.eigvalsh((pairGram + pairGram.transpose(1, 2)) * 0.5);
-        var valueErrors = eigenvalues.narrow(1, 0, _d).sum(1).clamp_min(0);
+        var first = tensor(pairs.Select(p => (long)p.Item1).ToArray(), ScalarType.Int64, _keyGramReal.device);
+        var second = tensor(pairs.Select(p => (long)p.Item2).ToArray(), ScalarType.Int64, _keyGramReal.device);
+        var linear = _values.PairErrors(first, second);
+        if (_keyPass is not null) linear += _keyPass.PairErrors(first, second);
 
         // Keys: λ_min of [[a, p], [p*, b]] = (a+b)/2 − √(((a−b)/2)² + |p|²), summed over the pairs i.
-        var diagonal = _keyGramReal.diagonal(0, 1, 2); // [d/2, U]
+        var diagonal = _keyGramReal.diagonal(0, 1, 2); // [r/2, U]
         var a = diagonal.index_select(1, first);
         var b = diagonal.index_select(1, second);
         var index = first * _units + second;
@@ -117,7 +112,7 @@ public sealed class LayerAlignment : IDisposable
         var pi = _keyGramImag.reshape(_half, -1).index_select(1, index);
         var keyErrors = ((a + b) * 0.5 - ((a - b).square() * 0.25 + pr.square() + pi.square()).sqrt()).clamp_min(0).sum(new long[] { 0 });
 
-        var total = (valueErrors + keyErrors).cpu().data<double>().ToArray();
+        var total = (linear + keyErrors).cpu().data<double>().ToArray();
         for (var p = 0; p < pairs.Count; p++)
         {
             var (i, j) = pairs[p];
@@ -147,14 +142,15 @@ public sealed class LayerAlignment : IDisposable
                 continue;
             }
             var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
-            var (sharedValue, maps) = FitValues(group);
-            keys.Add(sharedKey);
+            var (sharedValue, maps) = _values.Fit(group);
+            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
+            keys.Add(sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0));
             values.Add(sharedValue);
             for (var m = 0; m < group.Count; m++)
             {
                 foreach (var h in _layer.QueriesOfUnit[group[m]])
                 {
-                    // q̂' = q̂ · conj(c): rows (i, i+d/2) of head h become (α q_i + β q_{i+d/2}, α q_{i+d/2} − β q_i).
+                    // q̂' = q̂ · conj(c): rows (i, i+r/2) of head h become (α q_i + β q_{i+r/2}, α q_{i+r/2} − β q_i).
                     var rows = query.narrow(0, (long)h * _d, _d);
                     var qr = rows.narrow(0, 0, _half).clone();
                     var qi = rows.narrow(0, _half, _half).clone();
@@ -162,6 +158,12 @@ public sealed class LayerAlignment : IDisposable
                     var beta = coefficientsImag[m].unsqueeze(1);
                     rows.narrow(0, 0, _half).copy_(alpha * qr + beta * qi);
                     rows.narrow(0, _half, _half).copy_(alpha * qi - beta * qr);
+                    // Unrotated dimensions: k_p ≈ N_u b_p, so q_pᵀ k_p = (N_uᵀ q_p)ᵀ b_p.
+                    if (passMaps is not null)
+                    {
+                        var pass = rows.narrow(0, _rotary, _d - _rotary);
+                        pass.copy_(passMaps[m].t().matmul(pass.clone()));
+                    }
                     var columns = output.narrow(1, (long)h * _d, _d);
                     columns.copy_(columns.matmul(maps[m]));
                 }
@@ -173,13 +175,7 @@ public sealed class LayerAlignment : IDisposable
             value.contiguous().DetachFromDisposeScope(), output.DetachFromDisposeScope());
     }
 
-    internal double ValueError(IReadOnlyList<int> group)
-    {
-        var gram = GroupValueGram(group);
-        var eigenvalues = linalg.eigvalsh(gram);
-        var n = group.Count * _d;
-        return gram.trace().item<double>() - eigenvalues.narrow(0, n - _d, _d).sum().item<double>();
-    }
+    internal double ValueError(IReadOnlyList<int> group) => _values.Error(group);
 
     internal double KeyError(IReadOnlyList<int> group)
     {
@@ -187,49 +183,6 @@ public sealed class LayerAlignment : IDisposable
         var embedded = Embed(real, imag);
         var largest = linalg.eigvalsh(embedded).select(1, 2L * group.Count - 1);
         return (real.diagonal(0, 1, 2).sum(1) - largest).sum().item<double>();
-    }
-
-    // The best rank-d fit of the stacked weighted rows: B = Uᵀ Z_S with U the top-d eigenvectors of T_S, and per unit
-    // M_u = R_u⁺ U_u; then the gauge that makes B closest to the group's mean value head (so identical heads give
-    // exactly their mean and M = I), kept only when it is well conditioned.
-    private (Tensor Shared, Tensor[] Maps) FitValues(IReadOnlyList<int> group)
-    {
-        var gram = GroupValueGram(group);
-        var (_, eigenvectors) = linalg.eigh(gram);
-        var n = group.Count * _d;
-        var basis = eigenvectors.narrow(1, n - _d, _d); // [n·d, d]
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, gram.device);
-        var z = _weightedValues.index_select(0, members).reshape(n, -1);
-        var shared = basis.t().matmul(z);
-        var maps = group.Select((u, m) => _metric.ValueWeightPlus[u].matmul(basis.narrow(0, (long)m * _d, _d))).ToArray();
-
-        var mean = _layer.Value.view(_units, _d, -1).index_select(0, members).mean(new long[] { 0 });
-        var moment = _metric.Moment;
-        var gauge = mean.matmul(moment).matmul(shared.t()).matmul(linalg.pinv(shared.matmul(moment).matmul(shared.t())));
-        var condition = linalg.cond(gauge).item<double>();
-        if (double.IsFinite(condition) && condition < 1e8)
-        {
-            var inverse = linalg.inv(gauge);
-            shared = gauge.matmul(shared);
-            maps = maps.Select(m => m.matmul(inverse)).ToArray();
-        }
-        return Balance(shared, maps);
-    }
-
-    // The gauge that leaves the maps orthonormal on average (Σ_u M_uᵀ M_u = n·I): M_u ← M_u G⁻¹, B ← G B with
-    // G = (Σ_u M_uᵀ M_u / n)^½. The function is the same, but no direction of the shared head is shrunk while its readers'
-    // o_proj columns grow to compensate, so the weights keep the original's scale: they round well to the checkpoint's
-    // dtype and fine-tune stably. Maps that already are orthonormal on average (identical heads: M = I) are unchanged.
-    private (Tensor Shared, Tensor[] Maps) Balance(Tensor shared, Tensor[] maps)
-    {
-        var second = maps.Select(m => m.t().matmul(m)).Aggregate((a, b) => a + b) / maps.Length;
-        var (eigenvalues, eigenvectors) = linalg.eigh((second + second.t()) * 0.5);
-        var largest = eigenvalues.max().item<double>();
-        if (!(largest > 0) || !double.IsFinite(largest)) return (shared, maps);
-        var floor = eigenvalues.clamp_min(largest * 1e-12);
-        var root = (eigenvectors * floor.sqrt().unsqueeze(0)).matmul(eigenvectors.t());
-        var inverseRoot = (eigenvectors * floor.rsqrt().unsqueeze(0)).matmul(eigenvectors.t());
-        return (root.matmul(shared), maps.Select(m => m.matmul(inverseRoot)).ToArray());
     }
 
     // Per rotary pair i, the best rank-1 complex fit K̂_u ≈ c_u b̂ (weighted by w and C̃): b̂ from the top eigenvector e
@@ -240,13 +193,13 @@ public sealed class LayerAlignment : IDisposable
         var n = group.Count;
         var (real, imag) = GroupKeyGrams(group);
         var (_, eigenvectors) = linalg.eigh(Embed(real, imag));
-        var top = eigenvectors.select(2, 2 * n - 1); // [d/2, 2n]
+        var top = eigenvectors.select(2, 2 * n - 1); // [r/2, 2n]
         var x = top.narrow(1, 0, n);
         var y = top.narrow(1, n, n);
         var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, real.device);
         var width = _layer.HiddenSize + 1;
-        var (re, im) = KeyParts(_layer.Key.view(_units, _d, width).index_select(0, members)); // [d/2, n, D+1]
-        var root = _metric.PairWeights.index_select(0, members).t().clamp_min(0).sqrt(); // [d/2, n]
+        var (re, im) = KeyParts(_layer.Key.view(_units, _d, width).index_select(0, members)); // [r/2, n, D+1]
+        var root = _metric.PairWeights.index_select(0, members).t().clamp_min(0).sqrt(); // [r/2, n]
         var sx = (root * x).unsqueeze(2);
         var sy = (root * y).unsqueeze(2);
         var br = (sx * re + sy * im).sum(1);
@@ -270,20 +223,20 @@ public sealed class LayerAlignment : IDisposable
         bi = where(empty.unsqueeze(1), meanIm, bi);
         (norm, brC, biC) = Norm(br, bi, moment);
         safe = norm.clamp_min(1e-300).unsqueeze(1);
-        var cr = ((re * brC.unsqueeze(1)).sum(2) + (im * biC.unsqueeze(1)).sum(2)) / safe; // [d/2, n]
+        var cr = ((re * brC.unsqueeze(1)).sum(2) + (im * biC.unsqueeze(1)).sum(2)) / safe; // [r/2, n]
         var ci = ((im * brC.unsqueeze(1)).sum(2) - (re * biC.unsqueeze(1)).sum(2)) / safe;
         cr = where(empty.unsqueeze(1), ones_like(cr), cr);
         ci = where(empty.unsqueeze(1), zeros_like(ci), ci);
         // Balance each pair's scale as for the values: mean |c_u|² = 1, so the shared key keeps the heads' scale and the
         // query rows the coefficients fold into are not inflated (identical heads: c = 1, unchanged).
-        var scale = (cr.square() + ci.square()).mean(new long[] { 1 }).sqrt(); // [d/2]
+        var scale = (cr.square() + ci.square()).mean(new long[] { 1 }).sqrt(); // [r/2]
         scale = where(scale > 1e-150, scale, ones_like(scale));
         cr = cr / scale.unsqueeze(1);
         ci = ci / scale.unsqueeze(1);
         br = br * scale.unsqueeze(1);
         bi = bi * scale.unsqueeze(1);
 
-        var shared = cat(new[] { br, bi }, 0); // [d, D+1]: rows i, then rows i + d/2
+        var shared = cat(new[] { br, bi }, 0); // [r, D+1]: rows i, then rows i + r/2
         return (shared, Enumerable.Range(0, n).Select(m => cr.select(1, m)).ToArray(), Enumerable.Range(0, n).Select(m => ci.select(1, m)).ToArray());
     }
 
@@ -292,12 +245,6 @@ public sealed class LayerAlignment : IDisposable
         var reC = re.matmul(moment);
         var imC = im.matmul(moment);
         return ((reC * re).sum(1) + (imC * im).sum(1), reC, imC);
-    }
-
-    private Tensor GroupValueGram(IReadOnlyList<int> group)
-    {
-        var rows = tensor(group.SelectMany(u => Enumerable.Range(u * _d, _d)).Select(i => (long)i).ToArray(), ScalarType.Int64, _valueGram.device);
-        return _valueGram.index_select(0, rows).index_select(1, rows);
     }
 
     private (Tensor Real, Tensor Imag) GroupKeyGrams(IReadOnlyList<int> group)
@@ -313,15 +260,15 @@ public sealed class LayerAlignment : IDisposable
         return (embedded + embedded.transpose(1, 2)) * 0.5;
     }
 
-    // Rows i < d/2 are the real parts of the rotary pairs, rows i + d/2 the imaginary parts: [d/2, U, D+1] each.
+    // Rows i < r/2 are the real parts of the rotary pairs, rows i + r/2 the imaginary parts: [r/2, U, D+1] each.
     private (Tensor Real, Tensor Imag) KeyParts(Tensor perUnit) =>
         (perUnit.narrow(1, 0, _half).permute(1, 0, 2), perUnit.narrow(1, _half, _half).permute(1, 0, 2));
 
     /// <summary>Releases the precomputed Grams.</summary>
     public void Dispose()
     {
-        _weightedValues.Dispose();
-        _valueGram.Dispose();
+        _values.Dispose();
+        _keyPass?.Dispose();
         _keyGramReal.Dispose();
         _keyGramImag.Dispose();
     }

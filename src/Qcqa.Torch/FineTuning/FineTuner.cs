@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Families;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
@@ -28,8 +29,8 @@ public static class FineTuner
     /// <param name="cancellation">Checked before every step.</param>
     /// <returns>The trained model and the run's figures; the caller disposes it.</returns>
     /// <exception cref="QcqaException">
-    /// QCQA003 for bad settings (or a distillation run without a teacher); QCQA080 when the text is shorter than one
-    /// window or holds ids outside the vocabulary, or the teacher does not fit the model; QCQA081 naming the step when
+    /// QCQA003 for bad settings (or a distillation run without a teacher); QCQA080 for a checkpoint outside the Llama
+    /// family, or when the text is shorter than one window or holds ids outside the vocabulary, or the teacher does not fit the model; QCQA081 naming the step when
     /// the loss or gradient norm becomes NaN or infinite; QCQA060 when the device or libtorch is unavailable; the
     /// checkpoint errors of <see cref="CheckpointModelLoader.Load"/> and QCQA016 for non-finite attention weights.
     /// </exception>
@@ -47,6 +48,12 @@ public static class FineTuner
             throw new QcqaException(ErrorCodes.BadArgument, $"{settings.Subject}: distillation needs the original model as teacher; give its folder.");
 
         using var checkpoint = Checkpoint.Open(checkpointFolder);
+        // The trained weights are written back under the runtime's parameter names, which are the checkpoint's own
+        // only for the Llama family; a fused Phi-3 or GPT-NeoX tensor would need its rows put back together.
+        if (checkpoint.Family is not LlamaFamily)
+            throw new QcqaException(ErrorCodes.BadFineTuningInput,
+                $"{settings.Subject}: fine-tuning supports Llama-family checkpoints only; this is a {checkpoint.Family.Name} checkpoint. Build the variant without fine-tuning.",
+                checkpoint.Config.Path);
         checkpoint.CheckAttentionFinite();
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
         CheckText(tokens, settings, config, checkpoint.Config.Path);

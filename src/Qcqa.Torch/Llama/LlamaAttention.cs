@@ -17,6 +17,7 @@ public sealed class LlamaAttention : nn.Module
     private readonly Projection _o;
     private readonly int _heads;
     private readonly int _headDim;
+    private readonly int? _window;
 
     /// <summary>Allocates the projections (uninitialised) for layer <paramref name="layer"/>.</summary>
     public LlamaAttention(string name, LlamaConfig config, int layer, Device device) : base(name)
@@ -24,6 +25,7 @@ public sealed class LlamaAttention : nn.Module
         Layout = config.LayoutOf(layer);
         _heads = config.NumAttentionHeads;
         _headDim = config.ResolvedHeadDim;
+        _window = config.SlidingWindow;
         long queryWidth = (long)_heads * _headDim, kvWidth = (long)Layout.KvHeads * _headDim;
         _q = new Projection("q_proj", config.HiddenSize, queryWidth, config.AttentionBias, device);
         _k = new Projection("k_proj", config.HiddenSize, kvWidth, config.AttentionBias, device);
@@ -91,23 +93,30 @@ public sealed class LlamaAttention : nn.Module
         var values = v.index_select(1, QueryToKv);
 
         Tensor attended;
-        if (past == 0)
+        if (_window is { } window && past + seq > window)
+            // Only a sliding window is visible: the mask must be explicit.
+            attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: CausalMask(seq, past, hidden.device, window));
+        else if (past == 0)
             attended = nn.functional.scaled_dot_product_attention(q, keys, values, is_casual: seq > 1);
         else if (seq == 1)
             attended = nn.functional.scaled_dot_product_attention(q, keys, values); // one new token sees everything cached
         else
             // is_causal aligns the triangle to the top-left; with a cached prefix it must align to the bottom-right.
-            attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: CausalMask(seq, past, hidden.device));
+            attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: CausalMask(seq, past, hidden.device, null));
 
         var merged = attended.transpose(1, 2).reshape(batch, seq, (long)_heads * _headDim);
         return _o.forward(merged).MoveToOuterDisposeScope();
     }
 
-    /// <summary>True where query i (at position past+i) may attend to key j: j ≤ past + i. Shape [seq, past+seq].</summary>
-    private static Tensor CausalMask(long seq, long past, Device device)
+    /// <summary>
+    /// True where query i (at position past+i) may attend to key j: j ≤ past + i, and with a sliding window w also
+    /// j &gt; past + i − w (Transformers' sliding-window mask). Shape [seq, past+seq].
+    /// </summary>
+    private static Tensor CausalMask(long seq, long past, Device device, int? window)
     {
         var queryPositions = Scalars.Range(past, past + seq, device).unsqueeze(1);
         var keyPositions = Scalars.Range(0, past + seq, device).unsqueeze(0);
-        return keyPositions.le(queryPositions);
+        var mask = keyPositions.le(queryPositions);
+        return window is { } w ? mask.logical_and(keyPositions.gt(queryPositions - w)) : mask;
     }
 }

@@ -1,12 +1,15 @@
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Families;
 
 namespace Qcqa.Torch.Llama;
 
 /// <summary>
 /// The Hugging Face Llama hyper-parameters the reference model needs (names follow <c>config.json</c>), plus an
-/// optional per-layer attention layout for checkpoints whose layers keep different numbers of KV heads.
+/// optional per-layer attention layout for checkpoints whose layers keep different numbers of KV heads, and the few
+/// switches that make the same decoder run Phi-3 (partial rotary, sliding window) and GPT-NeoX (LayerNorm, GELU MLP with
+/// biases, parallel residual, partial rotary). The defaults are Llama's.
 /// </summary>
-/// <remarks>RoPE scaling (<c>rope_scaling</c>, e.g. Llama 3.1's) and MLP biases are not supported.</remarks>
+/// <remarks>RoPE scaling (<c>rope_scaling</c>, e.g. Llama 3.1's) is not supported.</remarks>
 public sealed record LlamaConfig
 {
     /// <summary><c>vocab_size</c>.</summary>
@@ -30,8 +33,23 @@ public sealed record LlamaConfig
     /// <summary><c>head_dim</c>; null means <see cref="HiddenSize"/> / <see cref="NumAttentionHeads"/>.</summary>
     public int? HeadDim { get; init; }
 
-    /// <summary><c>rms_norm_eps</c>.</summary>
+    /// <summary>The norms' epsilon: <c>rms_norm_eps</c> (or <c>layer_norm_eps</c> when <see cref="Norm"/> is LayerNorm).</summary>
     public double RmsNormEps { get; init; } = 1e-6;
+
+    /// <summary>RMSNorm (Llama, Phi-3) or LayerNorm with a bias (GPT-NeoX), for every norm of the model.</summary>
+    public NormKind Norm { get; init; } = NormKind.Rms;
+
+    /// <summary>Llama's gated SiLU MLP without biases, or GPT-NeoX's GELU MLP with biases.</summary>
+    public MlpKind Mlp { get; init; } = MlpKind.GatedSilu;
+
+    /// <summary>GPT-NeoX's parallel residual: x + attn(norm₁(x)) + mlp(norm₂(x)).</summary>
+    public bool ParallelResidual { get; init; }
+
+    /// <summary>The leading dimensions of each head that RoPE rotates (even); null rotates all of them.</summary>
+    public int? RotaryDimensions { get; init; }
+
+    /// <summary>Each token attends to at most this many positions, itself included (Phi-3's <c>sliding_window</c>); null for none.</summary>
+    public int? SlidingWindow { get; init; }
 
     /// <summary><c>rope_theta</c>, the RoPE base.</summary>
     public double RopeTheta { get; init; } = 10000.0;
@@ -60,6 +78,9 @@ public sealed record LlamaConfig
     /// <summary>The head size d actually used.</summary>
     public int ResolvedHeadDim => HeadDim ?? HiddenSize / NumAttentionHeads;
 
+    /// <summary>The rotated dimensions actually used.</summary>
+    public int ResolvedRotaryDimensions => RotaryDimensions ?? ResolvedHeadDim;
+
     /// <summary>The attention layout of layer <paramref name="layer"/>.</summary>
     public AttentionLayout LayoutOf(int layer)
     {
@@ -81,7 +102,9 @@ public sealed record LlamaConfig
         if (HeadDim is null && HiddenSize % NumAttentionHeads != 0)
             Fail($"hidden_size ({HiddenSize}) is not divisible by num_attention_heads ({NumAttentionHeads}); set head_dim.");
         Positive(ResolvedHeadDim, "head_dim");
-        if (ResolvedHeadDim % 2 != 0) Fail($"head_dim ({ResolvedHeadDim}) must be even for rotary embeddings.");
+        if (ResolvedRotaryDimensions % 2 != 0 || ResolvedRotaryDimensions <= 0 || ResolvedRotaryDimensions > ResolvedHeadDim)
+            Fail($"RoPE must rotate an even, positive number of each head's {ResolvedHeadDim} dimensions (got {ResolvedRotaryDimensions}).");
+        if (SlidingWindow is <= 0) Fail($"sliding_window ({SlidingWindow}) must be positive.");
         if (!(RmsNormEps > 0) || !double.IsFinite(RmsNormEps)) Fail($"rms_norm_eps ({RmsNormEps}) must be a positive number.");
         if (!(RopeTheta > 0) || !double.IsFinite(RopeTheta)) Fail($"rope_theta ({RopeTheta}) must be a positive number.");
 

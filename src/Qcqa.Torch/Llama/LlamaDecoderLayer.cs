@@ -1,24 +1,30 @@
+using Qcqa.Core.Families;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Qcqa.Torch.Llama;
 
-/// <summary>One pre-norm transformer block: h = x + attn(norm₁(x)); out = h + mlp(norm₂(h)).</summary>
+/// <summary>
+/// One pre-norm transformer block: h = x + attn(norm₁(x)); out = h + mlp(norm₂(h)); or, with a parallel residual
+/// (GPT-NeoX), out = x + attn(norm₁(x)) + mlp(norm₂(x)).
+/// </summary>
 public sealed class LlamaDecoderLayer : nn.Module
 {
-    private readonly RmsNorm _inputNorm;
+    private readonly nn.Module<Tensor, Tensor> _inputNorm;
     private readonly LlamaAttention _attention;
-    private readonly RmsNorm _postAttentionNorm;
-    private readonly LlamaMlp _mlp;
+    private readonly nn.Module<Tensor, Tensor> _postAttentionNorm;
+    private readonly nn.Module<Tensor, Tensor> _mlp;
+    private readonly bool _parallel;
 
     /// <summary>Allocates layer <paramref name="layer"/>.</summary>
     public LlamaDecoderLayer(string name, LlamaConfig config, int layer, Device device) : base(name)
     {
         Index = layer;
-        _inputNorm = new RmsNorm("input_layernorm", config.HiddenSize, config.RmsNormEps, device);
+        _parallel = config.ParallelResidual;
+        _inputNorm = Norms.Create("input_layernorm", config, device);
         _attention = new LlamaAttention("self_attn", config, layer, device);
-        _postAttentionNorm = new RmsNorm("post_attention_layernorm", config.HiddenSize, config.RmsNormEps, device);
-        _mlp = new LlamaMlp("mlp", config, device);
+        _postAttentionNorm = Norms.Create("post_attention_layernorm", config, device);
+        _mlp = config.Mlp == MlpKind.Gelu ? new GeluMlp("mlp", config, device) : new LlamaMlp("mlp", config, device);
         register_module("input_layernorm", _inputNorm);
         register_module("self_attn", _attention);
         register_module("post_attention_layernorm", _postAttentionNorm);
@@ -28,8 +34,8 @@ public sealed class LlamaDecoderLayer : nn.Module
     /// <summary>The layer's index in the stack.</summary>
     public int Index { get; }
 
-    /// <summary>The norm before the attention block.</summary>
-    public RmsNorm InputNorm => _inputNorm;
+    /// <summary>The norm before the attention block (<see cref="RmsNorm"/> or <see cref="LayerNorm"/>).</summary>
+    public nn.Module<Tensor, Tensor> InputNorm => _inputNorm;
 
     /// <summary>The attention block.</summary>
     public LlamaAttention Attention => _attention;
@@ -48,6 +54,9 @@ public sealed class LlamaDecoderLayer : nn.Module
         observer?.AttentionInput(Index, normalized);
         var attended = _attention.Forward(normalized, cos, sin, cache);
         if (observer is not null) attended = observer.AttentionOutput(Index, attended);
+        if (_parallel)
+            // Transformers' order of the sums: mlp + attn + x.
+            return Scalars.Add(Scalars.Add(_mlp.forward(_postAttentionNorm.forward(hidden)), attended), hidden).MoveToOuterDisposeScope();
         var h = Scalars.Add(hidden, attended);
         return Scalars.Add(h, _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
     }

@@ -12,7 +12,7 @@ public sealed class LlamaDecoderStack : nn.Module
 {
     private readonly TokenEmbedding _embedding;
     private readonly LlamaDecoderLayer[] _layers;
-    private readonly RmsNorm _norm;
+    private readonly nn.Module<Tensor, Tensor> _norm;
     private readonly RotaryEmbedding _rotary;
 
     /// <summary>Allocates the stack.</summary>
@@ -22,8 +22,8 @@ public sealed class LlamaDecoderStack : nn.Module
         _layers = Enumerable.Range(0, config.NumHiddenLayers)
             .Select(l => new LlamaDecoderLayer(l.ToString(System.Globalization.CultureInfo.InvariantCulture), config, l, device))
             .ToArray();
-        _norm = new RmsNorm("norm", config.HiddenSize, config.RmsNormEps, device);
-        _rotary = new RotaryEmbedding("rotary_emb", config.ResolvedHeadDim, config.RopeTheta, device);
+        _norm = Norms.Create("norm", config, device);
+        _rotary = new RotaryEmbedding("rotary_emb", config.ResolvedRotaryDimensions, config.RopeTheta, device);
         register_module("embed_tokens", _embedding);
         register_module("layers", new ModuleList<LlamaDecoderLayer>(_layers));
         register_module("norm", _norm);

@@ -7,13 +7,15 @@ namespace Qcqa.Torch.Llama;
 /// Rotary position embeddings in Transformers' convention: inv_freq_i = 1 / θ^(2i/d) for i &lt; d/2, angles
 /// pos · inv_freq duplicated over both halves of the head, and x·cos + rotate_half(x)·sin where
 /// rotate_half([x₁, x₂]) = [−x₂, x₁] (halves, not interleaved pairs). Computed in float32 with the same operations
-/// as Transformers so the tables agree bit for bit on the same libtorch.
+/// as Transformers so the tables agree bit for bit on the same libtorch. With partial rotary (GPT-NeoX's
+/// <c>rotary_pct</c>, Phi-3's <c>partial_rotary_factor</c>) the tables cover the first r &lt; d dimensions of a head,
+/// d being replaced by r above, and the other d − r dimensions pass through unrotated.
 /// </summary>
 public sealed class RotaryEmbedding : nn.Module
 {
     /// <summary>Creates the table generator for one head size.</summary>
     /// <param name="name">Module name.</param>
-    /// <param name="headDim">Head size d (even).</param>
+    /// <param name="headDim">The dimensions rotated: the head size d, or r &lt; d for partial rotary (even).</param>
     /// <param name="theta">RoPE base θ (<c>rope_theta</c>).</param>
     /// <param name="device">Where the tables are produced.</param>
     public RotaryEmbedding(string name, int headDim, double theta, Device device) : base(name)
@@ -26,7 +28,7 @@ public sealed class RotaryEmbedding : nn.Module
         register_buffer("inv_freq", inverse.DetachFromDisposeScope(), persistent: false);
     }
 
-    /// <summary>Head size d.</summary>
+    /// <summary>The dimensions rotated (the head size, or fewer with partial rotary).</summary>
     public int HeadDim { get; }
 
     /// <summary>1 / θ^(2i/d), [d/2].</summary>
@@ -44,15 +46,19 @@ public sealed class RotaryEmbedding : nn.Module
         return (both.cos().MoveToOuterDisposeScope(), both.sin().MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates queries or keys by their positions.</summary>
+    /// <summary>Rotates queries or keys by their positions: the first r dimensions of each head, r being the tables' width.</summary>
     /// <param name="x">[batch, heads, seq, head_dim]</param>
-    /// <param name="cos">[seq, head_dim]</param>
-    /// <param name="sin">[seq, head_dim]</param>
+    /// <param name="cos">[seq, r]</param>
+    /// <param name="sin">[seq, r]</param>
     /// <returns>[batch, heads, seq, head_dim]</returns>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        return Scalars.Add(x * cos, RotateHalf(x) * sin).MoveToOuterDisposeScope();
+        var rotary = cos.shape[^1];
+        if (rotary == x.shape[^1]) return Scalars.Add(x * cos, RotateHalf(x) * sin).MoveToOuterDisposeScope();
+        var rotated = x.narrow(-1, 0, rotary);
+        var passed = x.narrow(-1, rotary, x.shape[^1] - rotary);
+        return cat(new[] { Scalars.Add(rotated * cos, RotateHalf(rotated) * sin), passed }, -1).MoveToOuterDisposeScope();
     }
 
     /// <summary>[x₁, x₂] → [−x₂, x₁] over the last dimension split in halves.</summary>

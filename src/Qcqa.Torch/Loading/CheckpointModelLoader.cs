@@ -72,21 +72,18 @@ public static class CheckpointModelLoader
         for (var layer = 0; layer < config.NumHiddenLayers; layer++)
         {
             var groups = grouping.Layers[layer].Grouping.Groups;
-            var units = config.LayoutOf(layer).KvHeads;
-            foreach (var name in KeyValueNames(layer))
+            var a = checkpoint.Attention(layer);
+            var parts = new (string Name, ProjectionRows? Rows)[]
             {
-                if (checkpoint.TryGetTensor(name, out var tensor) && sources.ContainsKey(name))
-                    sources[name] = WeightSource.FromValues(name, MergedKeyValues.Pool(tensor, groups, units));
-            }
+                (LlamaTensorNames.KeyWeight(layer), a.Key), (LlamaTensorNames.KeyBias(layer), a.KeyBias),
+                (LlamaTensorNames.ValueWeight(layer), a.Value), (LlamaTensorNames.ValueBias(layer), a.ValueBias),
+            };
+            foreach (var (name, rows) in parts)
+                if (rows is not null && sources.ContainsKey(name))
+                    sources[name] = WeightSource.FromValues(name, MergedKeyValues.Pool(rows, groups));
         }
         return Build(MergedConfig(config, grouping), sources, options?.Device);
     }
-
-    private static IEnumerable<string> KeyValueNames(int layer) =>
-    [
-        LlamaTensorNames.KeyWeight(layer), LlamaTensorNames.KeyBias(layer),
-        LlamaTensorNames.ValueWeight(layer), LlamaTensorNames.ValueBias(layer),
-    ];
 
     private static void CheckGrouping(LlamaConfig config, ModelGrouping grouping)
     {

@@ -11,13 +11,12 @@ namespace Qcqa.Torch.Loading;
 internal static class MergedKeyValues
 {
     /// <summary>Pools the heads of <paramref name="tensor"/>.</summary>
-    /// <param name="tensor">A K or V weight [units·d, D] or bias [units·d].</param>
+    /// <param name="tensor">A K or V weight [units·d, D] or bias [units·d] (rows of a fused tensor for Phi-3 and GPT-NeoX).</param>
     /// <param name="groups">The groups of units, in output order; each ascending.</param>
-    /// <param name="units">Number of heads stored in <paramref name="tensor"/>.</param>
     /// <returns>[groups·d, D] (or [groups·d]) values, row-major.</returns>
-    public static float[] Pool(CheckpointTensor tensor, IReadOnlyList<IReadOnlyList<int>> groups, int units)
+    public static float[] Pool(ProjectionRows tensor, IReadOnlyList<IReadOnlyList<int>> groups)
     {
-        var headLength = checked((int)(tensor.Info.ElementCount / units));
+        var headLength = checked((int)tensor.HeadElements);
         var result = new float[checked(groups.Count * headLength)];
         var sum = new double[headLength];
         var next = new double[headLength];
@@ -28,13 +27,13 @@ internal static class MergedKeyValues
             var destination = result.AsSpan(g * headLength, headLength);
             if (group.Count == 1)
             {
-                tensor.ReadSingles((long)group[0] * headLength, destination);
+                tensor.ReadHeadSingles(group[0], 0, destination);
                 continue;
             }
-            tensor.ReadDoubles((long)group[0] * headLength, sum);
+            tensor.ReadHeadDoubles(group[0], 0, sum);
             for (var i = 1; i < group.Count; i++)
             {
-                tensor.ReadDoubles((long)group[i] * headLength, next);
+                tensor.ReadHeadDoubles(group[i], 0, next);
                 for (var j = 0; j < sum.Length; j++) sum[j] += next[j];
             }
             for (var j = 0; j < sum.Length; j++) sum[j] /= group.Count;

@@ -51,7 +51,7 @@ public sealed class Search7BBenchmark : IBenchmark
         var cat = Median(Enumerable.Range(0, runs).Select(_ => Cat(weights)).ToList());
         long kvBytes;
         using (var checkpoint = Checkpoint.Open(model))
-            kvBytes = Enumerable.Range(0, checkpoint.LayerCount).Sum(l => checkpoint.Attention(l).Key.Info.ByteLength + checkpoint.Attention(l).Value.Info.ByteLength);
+            kvBytes = Enumerable.Range(0, checkpoint.LayerCount).Sum(l => checkpoint.Attention(l).Key.ByteLength + checkpoint.Attention(l).Value.ByteLength);
         var catKv = TimeSpan.FromSeconds(cat.TotalSeconds * kvBytes / fileBytes);
         Console.WriteLine($"cat of the weight files ({fileBytes / 1e9:F2} GB) > /dev/null: {cat.TotalSeconds:F2} s, {fileBytes / 1e9 / cat.TotalSeconds:F1} GB/s " +
                           $"-> the K/V bytes ({kvBytes / 1e9:F2} GB) at that speed: {catKv.TotalSeconds:F2} s");

@@ -88,4 +88,39 @@ public sealed class InspectCommandTests : IDisposable
         Assert.Contains($"{missing}: error QCQA001:", Assert.Single(run.ErrorLines));
         Assert.Empty(run.Output);
     }
+
+    [Fact]
+    public async Task TheTableAndTheJsonNameTheModelsFamily()
+    {
+        var neox = FamilyFixtures.WriteGptNeox(_temp.Combine("neox"), new FamilyFixtureOptions { Heads = 4, HeadDim = 8 });
+        var phi3 = FamilyFixtures.WritePhi3(_temp.Combine("phi3"), new FamilyFixtureOptions { Heads = 4, KvHeads = 2, HeadDim = 8 });
+
+        var llamaRun = await CliRun.InvokeAsync("inspect", _model);
+        var neoxRun = await CliRun.InvokeAsync("inspect", neox);
+        var phi3Run = await CliRun.InvokeAsync("inspect", phi3, "--json");
+
+        Assert.True(neoxRun.ExitCode == 0, neoxRun.Error);
+        Assert.Contains("family         llama: separate q_proj/k_proj/v_proj/o_proj", llamaRun.Output);
+        Assert.Contains("family         gpt_neox: fused query_key_value rows interleaved per head", neoxRun.Output);
+        Assert.Contains("heads          4 query, 4 KV, head size 8, width 32", neoxRun.Output);
+        var json = JsonNode.Parse(phi3Run.Output)!;
+        Assert.Equal("phi3", (string?)json["family"]);
+        Assert.Equal(2, (int)json["kv_heads"]!);
+    }
+
+    [Fact]
+    public async Task GivenAnUnsupportedArchitectureItFailsListingTheSupportedOnes()
+    {
+        var model = _temp.Combine("gpt2");
+        Directory.CreateDirectory(model);
+        File.WriteAllText(Path.Combine(model, "config.json"),
+            """{"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "num_attention_heads": 4, "hidden_size": 32, "num_hidden_layers": 2}""");
+
+        var run = await CliRun.InvokeAsync("inspect", model);
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.ErrorLines);
+        Assert.Contains("config.json(1,2): error QCQA013: The model's architecture 'GPT2LMHeadModel' is not supported.", line);
+        Assert.Contains("Phi3ForCausalLM (phi3); GPTNeoXForCausalLM (gpt_neox)", line);
+    }
 }

@@ -47,7 +47,7 @@ public sealed class LayerContentKeyTests : IDisposable
         using (var checkpoint = Checkpoint.Open(copy))
         {
             var bias = checkpoint.Attention(1).ValueBias!;
-            (file, position) = (bias.File.Path, bias.File.DataStart + bias.Info.DataBegin + 2);
+            (file, position) = (bias.Tensor.File.Path, bias.Tensor.File.DataStart + bias.Tensor.Info.DataBegin + 2);
         }
         using (var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite))
         {
@@ -79,7 +79,7 @@ public sealed class LayerContentKeyTests : IDisposable
                 continue;
             }
             builder.Add(tensor.Dtype.Name()).Add(string.Join("x", tensor.Shape));
-            builder.AddHash(ContentHash.Compute(tensor.File.GetBytes(tensor.Info)));
+            builder.AddHash(ContentHash.Compute(tensor.Tensor.File.GetBytes(tensor.Tensor.Info)));
         }
         return builder.Build().Hash;
     }

@@ -33,8 +33,8 @@ public sealed class LayerKvReaderTests : IDisposable
         {
             seen.Add(kv.Layer);
             var attention = checkpoint.Attention(kv.Layer);
-            Assert.Equal(attention.Key.File.GetBytes(attention.Key.Info).ToArray(), kv.Key.ToArray());
-            Assert.Equal(attention.Value.File.GetBytes(attention.Value.Info).ToArray(), kv.Value.ToArray());
+            Assert.Equal(attention.Key.Tensor.File.GetBytes(attention.Key.Tensor.Info).ToArray(), kv.Key.ToArray());
+            Assert.Equal(attention.Value.Tensor.File.GetBytes(attention.Value.Tensor.Info).ToArray(), kv.Value.ToArray());
             return kv.Layer;
         }, timings: timings);
 
@@ -83,7 +83,7 @@ public sealed class LayerKvReaderTests : IDisposable
         var weights = Path.Combine(_model, Checkpoint.SingleFileName);
         var lastKey = checkpoint.Attention(6).Key;
         using (var stream = new FileStream(weights, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-            stream.SetLength(lastKey.File.DataStart + lastKey.Info.DataBegin + 10);
+            stream.SetLength(lastKey.Tensor.File.DataStart + lastKey.Tensor.Info.DataBegin + 10);
 
         var error = Assert.Throws<QcqaException>(() => LayerKvReader.Compute(checkpoint, 2, kv => kv.Layer));
         Assert.Equal(ErrorCodes.MalformedSafetensors, error.Code);

@@ -8,13 +8,15 @@ internal static class AlignedLayers
 {
     /// <summary>
     /// An MHA layer whose units in each group differ exactly by the maps the aligned merge can absorb: per rotary pair a
-    /// complex factor on the keys (rotation and scale), an invertible d×d map on the values. Biases on q/k/v when asked.
+    /// complex factor on the keys (rotation and scale), an invertible map on the key dimensions RoPE leaves unrotated
+    /// (partial rotary: the last d − r), an invertible d×d map on the values. Biases on q/k/v when asked.
     /// </summary>
-    internal static AttentionMatrices Planted(int[][] groups, int d, int hidden, long seed, bool biases = false)
+    internal static AttentionMatrices Planted(int[][] groups, int d, int hidden, long seed, bool biases = false, int? rotary = null)
     {
         var generator = manual_seed(seed);
         var units = groups.Sum(g => g.Length);
-        int half = d / 2;
+        var r = rotary ?? d;
+        int half = r / 2, pass = d - r;
         var key = zeros(units * d, hidden + 1, ScalarType.Float64);
         var value = zeros(units * d, hidden + 1, ScalarType.Float64);
         foreach (var group in groups)
@@ -35,6 +37,11 @@ internal static class AlignedLayers
                 var im = baseKey.narrow(0, half, half);
                 key.narrow(0, unit * d, half).copy_(a * re - b * im);
                 key.narrow(0, unit * d + half, half).copy_(a * im + b * re);
+                if (pass > 0)
+                {
+                    var passMap = randn(pass, pass, ScalarType.Float64) * 0.5 + eye(pass, dtype: ScalarType.Float64);
+                    key.narrow(0, unit * d + r, pass).copy_(passMap.matmul(baseKey.narrow(0, r, pass)));
+                }
                 var map = randn(d, d, ScalarType.Float64) + eye(d, dtype: ScalarType.Float64) * 2;
                 value.narrow(0, unit * d, d).copy_(map.matmul(baseValue));
             }
@@ -42,11 +49,11 @@ internal static class AlignedLayers
         var query = randn(units * d, hidden + 1, ScalarType.Float64);
         if (!biases) query[.., hidden] = 0;
         var output = randn(hidden, units * d, ScalarType.Float64) / Math.Sqrt(units * d);
-        return AttentionMatrices.FromTensors(query * 0.3, key * 0.3, value, output, Enumerable.Range(0, units).ToArray(), d, biases, biases, biases);
+        return AttentionMatrices.FromTensors(query * 0.3, key * 0.3, value, output, Enumerable.Range(0, units).ToArray(), d, biases, biases, biases, r);
     }
 
-    /// <summary>A layer with independent random heads.</summary>
-    internal static AttentionMatrices Random(int units, int d, int hidden, long seed)
+    /// <summary>A layer with independent random heads (RoPE on the first <paramref name="rotary"/> dimensions, all when null).</summary>
+    internal static AttentionMatrices Random(int units, int d, int hidden, long seed, int? rotary = null)
     {
         manual_seed(seed);
         var query = randn(units * d, hidden + 1, ScalarType.Float64) * 0.3;
@@ -56,6 +63,6 @@ internal static class AlignedLayers
         key[.., hidden] = 0;
         value[.., hidden] = 0;
         var output = randn(hidden, units * d, ScalarType.Float64) / Math.Sqrt(units * d);
-        return AttentionMatrices.FromTensors(query, key, value, output, Enumerable.Range(0, units).ToArray(), d);
+        return AttentionMatrices.FromTensors(query, key, value, output, Enumerable.Range(0, units).ToArray(), d, rotaryDimensions: rotary);
     }
 }

@@ -32,6 +32,74 @@ public sealed class LayerAlignmentTests
         Assert.Equal([2 * D, Hidden + 1], merged.Key.shape);
     }
 
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(4, true)]
+    [InlineData(6, false)]
+    public void GivenPartialRotaryHeadsThatDifferByAbsorbableMapsTheAlignedMergeReproducesTheLayerExactly(int rotary, bool biases)
+    {
+        // GPT-NeoX-style: RoPE on the first r dimensions; the keys' other d − r dimensions differ by a general map.
+        int[][] groups = [[0, 2, 3], [1, 4]];
+        using var layer = AlignedLayers.Planted(groups, D, Hidden, seed: 13, biases, rotary);
+        using var metric = AlignmentMetric.Create(layer, null);
+        using var alignment = new LayerAlignment(layer, metric);
+        var grouping = LayerGrouping.FromGroups(5, groups);
+
+        using var merged = alignment.Merge(grouping);
+        var x = randn(12, Hidden, ScalarType.Float64, generator: manual_seed(3));
+        var original = ReferenceAttention.Forward(layer.Query, layer.Key, layer.Value, layer.Output, layer.QueryToUnit, D, x, rotary: rotary);
+        var map = Enumerable.Range(0, 5).Select(grouping.GroupOf).ToArray();
+        var after = ReferenceAttention.Forward(merged.Query, merged.Key, merged.Value, merged.Output, map, D, x, rotary: rotary);
+        // The merge that ignores the partial rotary (pairs over the whole head) is not exact on such a layer.
+        using var wholeHead = AttentionMatrices.FromTensors(layer.Query.clone(), layer.Key.clone(), layer.Value.clone(), layer.Output.clone(),
+            layer.QueryToUnit, D, biases, biases, biases);
+        using var wholeMetric = AlignmentMetric.Create(wholeHead, null);
+        using var wholeAlignment = new LayerAlignment(wholeHead, wholeMetric);
+        using var wrong = wholeAlignment.Merge(grouping);
+        var wrongAfter = ReferenceAttention.Forward(wrong.Query, wrong.Key, wrong.Value, wrong.Output, map, D, x, rotary: rotary);
+
+        var relative = ((after - original).norm() / original.norm()).item<double>();
+        Assert.True(relative <= 1e-9, $"relative change {relative:E3}");
+        Assert.Equal(0.0, alignment.GroupingError(grouping), 9);
+        Assert.True(((wrongAfter - original).norm() / original.norm()).item<double>() > 1e-3);
+    }
+
+    [Fact]
+    public void GivenPartialRotaryAndIdenticalHeadsItEqualsMeanPooling()
+    {
+        using var random = AlignedLayers.Random(3, D, Hidden, seed: 11, rotary: 4);
+        var key = cat(new[] { random.Key.narrow(0, 0, D), random.Key.narrow(0, 0, D), random.Key.narrow(0, 0, D) }, 0);
+        var value = cat(new[] { random.Value.narrow(0, 0, D), random.Value.narrow(0, 0, D), random.Value.narrow(0, 0, D) }, 0);
+        using var layer = AttentionMatrices.FromTensors(random.Query.clone(), key, value, random.Output.clone(), [0, 1, 2], D, rotaryDimensions: 4);
+        using var metric = AlignmentMetric.Create(layer, null);
+        using var alignment = new LayerAlignment(layer, metric);
+
+        using var merged = alignment.Merge(LayerGrouping.FromGroups(3, [[0, 1, 2]]));
+
+        AssertClose(layer.Key.narrow(0, 0, D), merged.Key, 1e-9);
+        AssertClose(layer.Value.narrow(0, 0, D), merged.Value, 1e-9);
+        AssertClose(layer.Query, merged.Query, 1e-9);
+        AssertClose(layer.Output, merged.Output, 1e-9);
+    }
+
+    [Fact]
+    public void GivenPartialRotaryPairErrorsEqualTheErrorOfEachPairMergedAlone()
+    {
+        using var layer = AlignedLayers.Random(5, D, Hidden, seed: 9, rotary: 2);
+        using var metric = AlignmentMetric.Create(layer, null);
+        using var alignment = new LayerAlignment(layer, metric);
+
+        var pairs = alignment.PairErrors();
+
+        for (var i = 0; i < 5; i++)
+            for (var j = i + 1; j < 5; j++)
+            {
+                var direct = alignment.GroupError([i, j]);
+                Assert.True(direct > 0);
+                Assert.Equal(direct, pairs[i * 5 + j], direct * 1e-9);
+            }
+    }
+
     [Fact]
     public void GivenTheSameHeadsMeanPoolingMovesTheLayerByOrderOne()
     {

@@ -5,23 +5,32 @@ using Qcqa.Tests.Shared;
 namespace Qcqa.Torch.Tests.Alignment;
 
 /// <summary>
-/// A synthetic Llama checkpoint whose KV heads inside each planted group differ exactly by the maps an aligned merge
-/// absorbs: per rotary pair a complex factor (rotation and scale) on the keys, an invertible d×d map on the values.
+/// A synthetic checkpoint whose KV heads inside each planted group differ exactly by the maps an aligned merge
+/// absorbs: per rotary pair a complex factor (rotation and scale) on the keys, an invertible map on the key dimensions
+/// RoPE leaves unrotated (partial rotary), an invertible d×d map on the values. Works on every family: the planted rows
+/// are written back where the family stores them (a fused tensor's K and V rows).
 /// </summary>
 internal static class PlantedCheckpoint
 {
-    /// <summary>Writes the model (F32 unless asked) and returns the grouping that merges it exactly.</summary>
+    /// <summary>Writes a Llama model (F32 unless asked), plants the groups and returns the grouping that merges it exactly.</summary>
     internal static ModelGrouping Write(string folder, int[][] groups, bool biases = false, ulong seed = 7)
     {
+        SyntheticModels.Write(folder, SyntheticModels.Options(biases: biases, heads: groups.Sum(g => g.Length), seed: seed));
+        return Plant(folder, groups, seed);
+    }
+
+    /// <summary>Plants the groups into the K/V rows of the model in <paramref name="folder"/> (any family) and returns the grouping that merges it exactly.</summary>
+    internal static ModelGrouping Plant(string folder, int[][] groups, ulong seed = 7)
+    {
         var heads = groups.Sum(g => g.Length);
-        SyntheticModels.Write(folder, SyntheticModels.Options(biases: biases, heads: heads, seed: seed));
         var random = new Random((int)seed);
         var replaced = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        int d, hidden, layers;
+        int layers;
         using (var checkpoint = Checkpoint.Open(folder))
         {
-            d = checkpoint.Config.HeadDim;
-            hidden = checkpoint.Config.HiddenSize;
+            var d = checkpoint.Config.HeadDim;
+            var hidden = checkpoint.Config.HiddenSize;
+            var rotary = checkpoint.Family.RotaryDimensions(checkpoint.Config);
             layers = checkpoint.LayerCount;
             for (var layer = 0; layer < layers; layer++)
             {
@@ -35,21 +44,30 @@ internal static class PlantedCheckpoint
                     var source = group[0];
                     foreach (var unit in group.Skip(1))
                     {
-                        var factors = Enumerable.Range(0, d / 2).Select(_ => RotationAndScale(random)).ToArray();
-                        PlantKey(key, hidden, d, source, unit, factors);
-                        if (keyBias is not null) PlantKey(keyBias, 1, d, source, unit, factors);
-                        PlantValue(value, valueBias, hidden, d, source, unit, random);
+                        var factors = Enumerable.Range(0, rotary / 2).Select(_ => RotationAndScale(random)).ToArray();
+                        PlantKey(key, hidden, d, rotary, source, unit, factors);
+                        if (keyBias is not null) PlantKey(keyBias, 1, d, rotary, source, unit, factors);
+                        if (rotary < d) PlantMap(key, keyBias, hidden, d, rotary, source, unit, random);
+                        PlantMap(value, valueBias, hidden, d, 0, source, unit, random);
                     }
                 }
-                replaced[attention.Key.Name] = key;
-                replaced[attention.Value.Name] = value;
-                if (keyBias is not null) replaced[attention.KeyBias!.Name] = keyBias;
-                if (valueBias is not null) replaced[attention.ValueBias!.Name] = valueBias;
+                Scatter(replaced, attention.Key, key);
+                Scatter(replaced, attention.Value, value);
+                if (keyBias is not null) Scatter(replaced, attention.KeyBias!, keyBias);
+                if (valueBias is not null) Scatter(replaced, attention.ValueBias!, valueBias);
             }
         }
         Rewrite(folder, replaced);
         var grouping = LayerGrouping.FromGroups(heads, groups);
         return ModelGrouping.Uniform(GroupingMode.Custom, layers, grouping);
+    }
+
+    // Puts a projection's values (head after head) back into the rows of its stored tensor.
+    private static void Scatter(Dictionary<string, double[]> replaced, ProjectionRows rows, double[] values)
+    {
+        if (!replaced.TryGetValue(rows.Name, out var stored)) replaced[rows.Name] = stored = rows.Tensor.ReadAllDoubles();
+        for (var head = 0; head < rows.Heads; head++)
+            Array.Copy(values, head * rows.HeadElements, stored, rows.FirstRow(head) * rows.Columns, rows.HeadElements);
     }
 
     private static (double Re, double Im) RotationAndScale(Random random)
@@ -59,10 +77,10 @@ internal static class PlantedCheckpoint
         return (scale * Math.Cos(angle), scale * Math.Sin(angle));
     }
 
-    // Unit's key pair i := c_i · source's key pair i (rows i and i + d/2 are its real and imaginary parts).
-    private static void PlantKey(double[] rows, int width, int d, int source, int unit, (double Re, double Im)[] factors)
+    // Unit's key pair i := c_i · source's key pair i (rows i and i + r/2 are its real and imaginary parts).
+    private static void PlantKey(double[] rows, int width, int d, int rotary, int source, int unit, (double Re, double Im)[] factors)
     {
-        var half = d / 2;
+        var half = rotary / 2;
         for (var i = 0; i < half; i++)
         {
             var (a, b) = factors[i];
@@ -76,25 +94,27 @@ internal static class PlantedCheckpoint
         }
     }
 
-    // Unit's value rows (and bias) := M · source's, M = I + 0.5·N(0, 1/d) (invertible with overwhelming probability).
-    private static void PlantValue(double[] rows, double[]? bias, int width, int d, int source, int unit, Random random)
+    // Unit's rows [first, d) of its head (and bias) := M · source's, M = I + 0.5·N(0, 1/m) with m = d − first
+    // (invertible with overwhelming probability): all of a value head, or the unrotated dimensions of a key head.
+    private static void PlantMap(double[] rows, double[]? bias, int width, int d, int first, int source, int unit, Random random)
     {
-        var map = new double[d * d];
-        for (var r = 0; r < d; r++)
-            for (var c = 0; c < d; c++)
-                map[r * d + c] = (r == c ? 1 : 0) + 0.5 * Gaussian(random) / Math.Sqrt(d);
-        for (var r = 0; r < d; r++)
+        var m = d - first;
+        var map = new double[m * m];
+        for (var r = 0; r < m; r++)
+            for (var c = 0; c < m; c++)
+                map[r * m + c] = (r == c ? 1 : 0) + 0.5 * Gaussian(random) / Math.Sqrt(m);
+        for (var r = 0; r < m; r++)
         {
             for (var x = 0; x < width; x++)
             {
                 double sum = 0;
-                for (var c = 0; c < d; c++) sum += map[r * d + c] * rows[(source * d + c) * width + x];
-                rows[(unit * d + r) * width + x] = sum;
+                for (var c = 0; c < m; c++) sum += map[r * m + c] * rows[(source * d + first + c) * width + x];
+                rows[(unit * d + first + r) * width + x] = sum;
             }
             if (bias is null) continue;
             double b = 0;
-            for (var c = 0; c < d; c++) b += map[r * d + c] * bias[source * d + c];
-            bias[unit * d + r] = b;
+            for (var c = 0; c < m; c++) b += map[r * m + c] * bias[source * d + first + c];
+            bias[unit * d + first + r] = b;
         }
     }
 

@@ -5,7 +5,8 @@ namespace Qcqa.Torch.Tests.Alignment;
 
 /// <summary>
 /// Causal multi-head attention in float64, written out from the definition (RoPE in Transformers' rotate-half
-/// convention, explicit softmax, per-head KV map), as the reference the aligned merge is held to.
+/// convention on the first r dimensions of each head, explicit softmax, per-head KV map), as the reference the aligned
+/// merge is held to.
 /// </summary>
 internal static class ReferenceAttention
 {
@@ -15,18 +16,21 @@ internal static class ReferenceAttention
     /// <param name="output">[D, H·d].</param>
     /// <param name="queryToKv">KV head of each query head.</param>
     /// <param name="x">[T, D] attention input.</param>
+    /// <param name="rotary">r, the rotated leading dimensions of each head (partial rotary); null for all d.</param>
     /// <returns>[T, D]</returns>
-    internal static Tensor Forward(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToKv, int d, Tensor x, double theta = 10000)
+    internal static Tensor Forward(Tensor query, Tensor key, Tensor value, Tensor output, IReadOnlyList<int> queryToKv, int d, Tensor x, double theta = 10000,
+        int? rotary = null)
     {
+        var r = rotary ?? d;
         using var scope = NewDisposeScope();
         long t = x.shape[0];
         var augmented = cat(new[] { x, ones(t, 1, ScalarType.Float64) }, 1);
         var q = augmented.matmul(query.t()).view(t, -1, d).transpose(0, 1);
         var k = augmented.matmul(key.t()).view(t, -1, d).transpose(0, 1);
         var v = augmented.matmul(value.t()).view(t, -1, d).transpose(0, 1);
-        var (cos, sin) = Tables(t, d, theta);
-        q = Rotate(q, cos, sin);
-        k = Rotate(k, cos, sin);
+        var (cos, sin) = Tables(t, r, theta);
+        q = cat(new[] { Rotate(q.narrow(2, 0, r), cos, sin), q.narrow(2, r, d - r) }, 2);
+        k = cat(new[] { Rotate(k.narrow(2, 0, r), cos, sin), k.narrow(2, r, d - r) }, 2);
         var index = tensor(queryToKv.Select(g => (long)g).ToArray(), ScalarType.Int64);
         k = k.index_select(0, index);
         v = v.index_select(0, index);

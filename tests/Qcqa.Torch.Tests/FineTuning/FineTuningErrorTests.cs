@@ -183,6 +183,22 @@ public sealed class FineTuningErrorTests
         Assert.Equal(ErrorCodes.RuntimeUnavailable, error.Code);
     }
 
+    [Fact]
+    public void AModelOutsideTheLlamaFamilyIsRefusedBeforeTrainingNamingItsFamily()
+    {
+        using var workspace = new FineTuningWorkspace();
+        var neox = FamilyFixtures.WriteGptNeox(workspace.Combine("neox"), new FamilyFixtureOptions { Heads = 4, HeadDim = 8, Vocab = FineTuningWorkspace.Vocab });
+        var before = Entries(workspace.Folder);
+
+        var error = Assert.Throws<QcqaException>(() => FineTuner.TrainAndWrite(neox, null, FineTuningWorkspace.Text,
+            FineTuningWorkspace.Quick, "cpu", workspace.Combine("tuned")));
+
+        Assert.Equal(ErrorCodes.BadFineTuningInput, error.Code);
+        Assert.Contains("Llama-family checkpoints only; this is a gpt_neox checkpoint", error.Message);
+        Assert.Equal(Path.Combine(neox, "config.json"), error.File);
+        Assert.Equal(before, Entries(workspace.Folder));
+    }
+
     private static string[] Entries(string folder)
         => Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
 }

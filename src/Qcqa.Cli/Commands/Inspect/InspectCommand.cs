@@ -22,6 +22,7 @@ internal sealed class InspectCommand(ParseResult parseResult)
             return 0;
         }
         output.WriteLine($"model          {inspection.Folder} ({inspection.ModelType ?? "unknown type"})");
+        output.WriteLine($"family         {inspection.Family}: {inspection.FamilyDescription}");
         output.WriteLine($"layers         {inspection.Layers}");
         output.WriteLine($"heads          {inspection.QueryHeads} query, {inspection.KvHeads} KV, head size {inspection.HeadDim}, width {inspection.HiddenSize}");
         output.WriteLine($"dtype          {inspection.AttentionDtype}");

@@ -125,7 +125,7 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
         }
 
         // The mean of each group's heads (blocks of the first axis), groups in the grouping's order, times a scale.
-        private static double[] Pool(CheckpointTensor tensor, LayerGrouping grouping, double scale)
+        private static double[] Pool(ProjectionRows tensor, LayerGrouping grouping, double scale)
         {
             var values = tensor.ReadAllDoubles();
             var head = values.Length / grouping.HeadCount;
