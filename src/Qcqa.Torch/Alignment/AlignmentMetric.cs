@@ -19,9 +19,10 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor moment, Tensor pairWeights, Tensor root, Tensor rootPlus)
+    private AlignmentMetric(Tensor moment, bool identity, Tensor pairWeights, Tensor root, Tensor rootPlus)
     {
         Moment = moment;
+        IsIdentity = identity;
         PairWeights = pairWeights;
         ValueWeight = root;
         ValueWeightPlus = rootPlus;
@@ -29,6 +30,9 @@ public sealed class AlignmentMetric : IDisposable
 
     /// <summary>C̃, [D+1, D+1].</summary>
     public Tensor Moment { get; }
+
+    /// <summary>Whether C̃ is the identity (no calibration): <see cref="TimesMoment"/> then skips the product.</summary>
+    public bool IsIdentity { get; }
 
     /// <summary>w_{u,i}, [U, d/2].</summary>
     public Tensor PairWeights { get; }
@@ -55,7 +59,7 @@ public sealed class AlignmentMetric : IDisposable
         var moment = calibration is null
             ? eye(hidden + 1, dtype: ScalarType.Float64, device: device)
             : tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
-        moment = (moment + moment.t()) * 0.5;
+        if (calibration is not null) moment = (moment + moment.t()) * 0.5;
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -75,7 +79,7 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+d/2} C̃ Q_{h,i+d/2}ᵀ.
-        var queryEnergy = (layer.Query.matmul(moment) * layer.Query).sum(1).view(heads, d);
+        var queryEnergy = ((calibration is null ? layer.Query : layer.Query.matmul(moment)) * layer.Query).sum(1).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -96,8 +100,18 @@ public sealed class AlignmentMetric : IDisposable
         var inverseRoots = where(kept, roots.reciprocal(), zeros_like(roots));
         var root = eigenvectors.matmul(diag_embed(roots)).matmul(eigenvectors.transpose(1, 2));
         var rootPlus = eigenvectors.matmul(diag_embed(inverseRoots)).matmul(eigenvectors.transpose(1, 2));
-        return new AlignmentMetric(moment.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
+        return new AlignmentMetric(moment.DetachFromDisposeScope(), calibration is null, pairWeights.DetachFromDisposeScope(),
             root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope());
+    }
+
+    /// <summary>
+    /// x C̃ for x [..., D+1]. Without calibration that is x itself (returned contiguous, as a product would be), bit for
+    /// bit what multiplying by the identity gives, without the D×D product that would dominate a 7B layer's preparation.
+    /// </summary>
+    public Tensor TimesMoment(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return IsIdentity ? x.contiguous() : x.matmul(Moment);
     }
 
     /// <summary>Releases the tensors.</summary>

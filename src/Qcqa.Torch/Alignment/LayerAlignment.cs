@@ -40,13 +40,13 @@ public sealed class LayerAlignment : IDisposable
         var values = layer.Value.view(_units, _d, width);
         var z = metric.ValueWeight.matmul(values);
         var flat = z.reshape(_units * _d, width);
-        var gram = flat.matmul(metric.Moment).matmul(flat.t());
+        var gram = metric.TimesMoment(flat).matmul(flat.t());
         _valueGram = ((gram + gram.t()) * 0.5).DetachFromDisposeScope();
         _weightedValues = z.DetachFromDisposeScope();
 
         var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [d/2, U, D+1] each
-        var reC = re.matmul(metric.Moment);
-        var imC = im.matmul(metric.Moment);
+        var reC = metric.TimesMoment(re);
+        var imC = metric.TimesMoment(im);
         var real = reC.matmul(re.transpose(1, 2)) + imC.matmul(im.transpose(1, 2));
         var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
         var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [d/2, U]
@@ -204,8 +204,7 @@ public sealed class LayerAlignment : IDisposable
         var maps = group.Select((u, m) => _metric.ValueWeightPlus[u].matmul(basis.narrow(0, (long)m * _d, _d))).ToArray();
 
         var mean = _layer.Value.view(_units, _d, -1).index_select(0, members).mean(new long[] { 0 });
-        var moment = _metric.Moment;
-        var gauge = mean.matmul(moment).matmul(shared.t()).matmul(linalg.pinv(shared.matmul(moment).matmul(shared.t())));
+        var gauge = _metric.TimesMoment(mean).matmul(shared.t()).matmul(linalg.pinv(_metric.TimesMoment(shared).matmul(shared.t())));
         var condition = linalg.cond(gauge).item<double>();
         if (double.IsFinite(condition) && condition < 1e8)
         {
@@ -252,8 +251,7 @@ public sealed class LayerAlignment : IDisposable
         var br = (sx * re + sy * im).sum(1);
         var bi = (sx * im - sy * re).sum(1);
 
-        var moment = _metric.Moment;
-        var (norm, brC, biC) = Norm(br, bi, moment);
+        var (norm, brC, biC) = Norm(br, bi, _metric);
         var meanRe = re.mean(new long[] { 1 });
         var meanIm = im.mean(new long[] { 1 });
         var safe = norm.clamp_min(1e-300);
@@ -268,7 +266,7 @@ public sealed class LayerAlignment : IDisposable
         bi = where(useGauge.unsqueeze(1), scaledIm, bi);
         br = where(empty.unsqueeze(1), meanRe, br);
         bi = where(empty.unsqueeze(1), meanIm, bi);
-        (norm, brC, biC) = Norm(br, bi, moment);
+        (norm, brC, biC) = Norm(br, bi, _metric);
         safe = norm.clamp_min(1e-300).unsqueeze(1);
         var cr = ((re * brC.unsqueeze(1)).sum(2) + (im * biC.unsqueeze(1)).sum(2)) / safe; // [d/2, n]
         var ci = ((im * brC.unsqueeze(1)).sum(2) - (re * biC.unsqueeze(1)).sum(2)) / safe;
@@ -287,10 +285,10 @@ public sealed class LayerAlignment : IDisposable
         return (shared, Enumerable.Range(0, n).Select(m => cr.select(1, m)).ToArray(), Enumerable.Range(0, n).Select(m => ci.select(1, m)).ToArray());
     }
 
-    private static (Tensor Norm, Tensor ReC, Tensor ImC) Norm(Tensor re, Tensor im, Tensor moment)
+    private static (Tensor Norm, Tensor ReC, Tensor ImC) Norm(Tensor re, Tensor im, AlignmentMetric metric)
     {
-        var reC = re.matmul(moment);
-        var imC = im.matmul(moment);
+        var reC = metric.TimesMoment(re);
+        var imC = metric.TimesMoment(im);
         return ((reC * re).sum(1) + (imC * im).sum(1), reC, imC);
     }
 
