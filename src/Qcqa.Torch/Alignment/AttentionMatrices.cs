@@ -93,15 +93,32 @@ public sealed class AttentionMatrices : IDisposable
         => new(query, key, value, output, queryToUnit.ToArray(), headDim, queryBias, keyBias, valueBias);
 
     private static Tensor Matrix(CheckpointTensor tensor, Device device)
-        => torch.tensor(tensor.ReadAllDoubles(), ScalarType.Float64, device).reshape(tensor.Shape[0], tensor.Shape[1]);
+    {
+        var result = empty(tensor.Shape[0], tensor.Shape[1], ScalarType.Float64, device: device);
+        Fill(result, tensor);
+        return result;
+    }
 
+    // The weight goes straight into the first D columns of the result (no concatenation copy).
     private static Tensor Augmented(CheckpointTensor weight, CheckpointTensor? bias, Device device)
     {
-        var w = Matrix(weight, device);
-        var b = bias is null
-            ? zeros(w.shape[0], 1, ScalarType.Float64, device)
-            : torch.tensor(bias.ReadAllDoubles(), ScalarType.Float64, device).reshape(w.shape[0], 1);
-        return cat(new[] { w, b }, 1);
+        var result = empty(weight.Shape[0], weight.Shape[1] + 1, ScalarType.Float64, device: device);
+        Fill(result.narrow(1, 0, weight.Shape[1]), weight);
+        var column = result.narrow(1, weight.Shape[1], 1);
+        if (bias is null) column.zero_();
+        else Fill(column, bias);
+        return result;
+    }
+
+    // 16- and 32-bit floats are read as float32 (exact, half the bytes of float64) and widened by libtorch on the copy,
+    // which is exact too; anything else is read as float64.
+    private static void Fill(Tensor destination, CheckpointTensor source)
+    {
+        using var scope = NewDisposeScope();
+        var values = source.Dtype is SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16
+            ? torch.tensor(source.ReadAllSingles(), ScalarType.Float32)
+            : torch.tensor(source.ReadAllDoubles(), ScalarType.Float64);
+        destination.copy_(values.view(destination.shape));
     }
 
     /// <summary>Releases the tensors.</summary>

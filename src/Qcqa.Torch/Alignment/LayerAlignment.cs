@@ -10,17 +10,17 @@ namespace Qcqa.Torch.Alignment;
 /// </summary>
 /// <remarks>
 /// Construction precomputes everything a group needs (one pass over the layer's weights): the value Gram
-/// T = Z C̃ Zᵀ over the weighted value rows Z_u = R_u Ṽ_u, [U·d, U·d], and per rotary pair i the complex key Gram
-/// P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. A group's error then costs one small eigenproblem per part.
+/// T = Z C̃ Zᵀ over the weighted value rows Z_u = R_u Ṽ_u, [U·d, U·d] (its upper half), and per rotary pair i the
+/// complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U], held by <see cref="GroupErrors"/>. A group's error then costs
+/// one small eigenproblem per part.
 /// </remarks>
 public sealed class LayerAlignment : IDisposable
 {
     private readonly AttentionMatrices _layer;
     private readonly AlignmentMetric _metric;
     private readonly Tensor _weightedValues; // Z, [U, d, D+1]
-    private readonly Tensor _valueGram;      // T, [U·d, U·d]
-    private readonly Tensor _keyGramReal;    // Re P, [d/2, U, U]
-    private readonly Tensor _keyGramImag;    // Im P, [d/2, U, U]
+    private readonly GroupErrors _errors;
+    private bool _ownsErrors;
     private readonly int _d;
     private readonly int _half;
     private readonly int _units;
@@ -28,7 +28,12 @@ public sealed class LayerAlignment : IDisposable
     /// <summary>Precomputes the layer's Grams.</summary>
     /// <param name="layer">The layer's projections (not owned).</param>
     /// <param name="metric">How errors are weighted (not owned).</param>
-    public LayerAlignment(AttentionMatrices layer, AlignmentMetric metric)
+    public LayerAlignment(AttentionMatrices layer, AlignmentMetric metric) : this(layer, metric, null)
+    {
+    }
+
+    /// <summary>Precomputes what <paramref name="errors"/> (when given: the same layer's, from an earlier alignment; not owned) does not hold.</summary>
+    internal LayerAlignment(AttentionMatrices layer, AlignmentMetric metric, GroupErrors? errors)
     {
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
         _metric = metric ?? throw new ArgumentNullException(nameof(metric));
@@ -39,10 +44,13 @@ public sealed class LayerAlignment : IDisposable
         using var scope = NewDisposeScope();
         var values = layer.Value.view(_units, _d, width);
         var z = metric.ValueWeight.matmul(values);
-        var flat = z.reshape(_units * _d, width);
-        var gram = metric.TimesMoment(flat).matmul(flat.t());
-        _valueGram = ((gram + gram.t()) * 0.5).DetachFromDisposeScope();
         _weightedValues = z.DetachFromDisposeScope();
+        if (errors is not null)
+        {
+            if (errors.Units != _units) throw new ArgumentException($"The errors describe {errors.Units} units; the layer has {_units}.", nameof(errors));
+            _errors = errors;
+            return;
+        }
 
         var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [d/2, U, D+1] each
         var reC = metric.TimesMoment(re);
@@ -51,80 +59,38 @@ public sealed class LayerAlignment : IDisposable
         var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
         var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [d/2, U]
         var outer = root.unsqueeze(2) * root.unsqueeze(1);
-        _keyGramReal = (real * outer).DetachFromDisposeScope();
-        _keyGramImag = (imag * outer).DetachFromDisposeScope();
+        var flat = z.reshape(_units * _d, width);
+        _errors = GroupErrors.Create(flat, metric.TimesMoment(flat), (real * outer).DetachFromDisposeScope(), (imag * outer).DetachFromDisposeScope(), _units, _d);
+        _ownsErrors = true;
     }
 
     /// <summary>U, the units a grouping partitions.</summary>
     public int Units => _units;
 
-    /// <summary>Error of a unit on its own: its weighted energy (keys and values), what a group's error is measured against.</summary>
-    public double[] UnitEnergies()
+    /// <summary>What a group's error needs (owned by this alignment unless it was given one or gave it away).</summary>
+    internal GroupErrors Errors => _errors;
+
+    /// <summary>Passes the ownership of <see cref="Errors"/> to the caller (they stay in use here; the caller disposes them after this).</summary>
+    internal GroupErrors TakeErrors()
     {
-        using var scope = NewDisposeScope();
-        var values = _valueGram.diagonal().view(_units, _d).sum(1);
-        var keys = _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
-        return (values + keys).cpu().data<double>().ToArray();
+        _ownsErrors = false;
+        return _errors;
     }
+
+    /// <summary>Error of a unit on its own: its weighted energy (keys and values), what a group's error is measured against.</summary>
+    public double[] UnitEnergies() => _errors.UnitEnergies();
 
     /// <summary>The error the aligned merge of <paramref name="group"/> leaves (keys plus values).</summary>
-    public double GroupError(IReadOnlyList<int> group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        if (group.Count <= 1) return 0.0;
-        using var scope = NewDisposeScope();
-        return Math.Max(0, ValueError(group)) + Math.Max(0, KeyError(group));
-    }
+    public double GroupError(IReadOnlyList<int> group) => _errors.GroupError(group);
 
     /// <summary>Σ over the grouping's groups of <see cref="GroupError"/>.</summary>
-    public double GroupingError(LayerGrouping grouping)
-    {
-        ArgumentNullException.ThrowIfNull(grouping);
-        return grouping.Groups.Sum(GroupError);
-    }
+    public double GroupingError(LayerGrouping grouping) => _errors.GroupingError(grouping);
 
     /// <summary>
     /// The error of merging every pair of units, [U, U] row-major (0 on the diagonal), computed for all pairs at once:
     /// the value part from batched 2d×2d eigenproblems, the key part from 2×2 Hermitian eigenvalues in closed form.
     /// </summary>
-    public double[] PairErrors()
-    {
-        using var scope = NewDisposeScope();
-        var pairs = new List<(int, int)>();
-        for (var i = 0; i < _units; i++)
-            for (var j = i + 1; j < _units; j++)
-                pairs.Add((i, j));
-        var result = new double[_units * _units];
-        if (pairs.Count == 0) return result;
-
-        // Values: the 2d×2d Gram of each pair; the error is the sum of its d smallest eigenvalues.
-        var blocks = _valueGram.view(_units, _d, _units, _d).permute(0, 2, 1, 3).reshape(_units * _units, _d, _d); // block (i, j) at i·U + j
-        var first = tensor(pairs.Select(p => (long)p.Item1).ToArray(), ScalarType.Int64, _valueGram.device);
-        var second = tensor(pairs.Select(p => (long)p.Item2).ToArray(), ScalarType.Int64, _valueGram.device);
-        Tensor Block(Tensor rows, Tensor columns) => blocks.index_select(0, rows * _units + columns);
-        var top = cat(new[] { Block(first, first), Block(first, second) }, 2);
-        var bottom = cat(new[] { Block(second, first), Block(second, second) }, 2);
-        var pairGram = cat(new[] { top, bottom }, 1);
-        var eigenvalues = linalg.eigvalsh((pairGram + pairGram.transpose(1, 2)) * 0.5);
-        var valueErrors = eigenvalues.narrow(1, 0, _d).sum(1).clamp_min(0);
-
-        // Keys: λ_min of [[a, p], [p*, b]] = (a+b)/2 − √(((a−b)/2)² + |p|²), summed over the pairs i.
-        var diagonal = _keyGramReal.diagonal(0, 1, 2); // [d/2, U]
-        var a = diagonal.index_select(1, first);
-        var b = diagonal.index_select(1, second);
-        var index = first * _units + second;
-        var pr = _keyGramReal.reshape(_half, -1).index_select(1, index);
-        var pi = _keyGramImag.reshape(_half, -1).index_select(1, index);
-        var keyErrors = ((a + b) * 0.5 - ((a - b).square() * 0.25 + pr.square() + pi.square()).sqrt()).clamp_min(0).sum(new long[] { 0 });
-
-        var total = (valueErrors + keyErrors).cpu().data<double>().ToArray();
-        for (var p = 0; p < pairs.Count; p++)
-        {
-            var (i, j) = pairs[p];
-            result[i * _units + j] = result[j * _units + i] = total[p];
-        }
-        return result;
-    }
+    public double[] PairErrors() => _errors.PairErrors();
 
     /// <summary>Merges the layer by <paramref name="grouping"/>: new q/k/v/o projections that keep every shape but K/V's.</summary>
     /// <returns>The merged projections; single-unit groups keep their unit's rows and their query heads' weights exactly.</returns>
@@ -173,28 +139,12 @@ public sealed class LayerAlignment : IDisposable
             value.contiguous().DetachFromDisposeScope(), output.DetachFromDisposeScope());
     }
 
-    internal double ValueError(IReadOnlyList<int> group)
-    {
-        var gram = GroupValueGram(group);
-        var eigenvalues = linalg.eigvalsh(gram);
-        var n = group.Count * _d;
-        return gram.trace().item<double>() - eigenvalues.narrow(0, n - _d, _d).sum().item<double>();
-    }
-
-    internal double KeyError(IReadOnlyList<int> group)
-    {
-        var (real, imag) = GroupKeyGrams(group);
-        var embedded = Embed(real, imag);
-        var largest = linalg.eigvalsh(embedded).select(1, 2L * group.Count - 1);
-        return (real.diagonal(0, 1, 2).sum(1) - largest).sum().item<double>();
-    }
-
     // The best rank-d fit of the stacked weighted rows: B = Uᵀ Z_S with U the top-d eigenvectors of T_S, and per unit
     // M_u = R_u⁺ U_u; then the gauge that makes B closest to the group's mean value head (so identical heads give
     // exactly their mean and M = I), kept only when it is well conditioned.
     private (Tensor Shared, Tensor[] Maps) FitValues(IReadOnlyList<int> group)
     {
-        var gram = GroupValueGram(group);
+        var gram = _errors.GroupValueGram(group);
         var (_, eigenvectors) = linalg.eigh(gram);
         var n = group.Count * _d;
         var basis = eigenvectors.narrow(1, n - _d, _d); // [n·d, d]
@@ -237,8 +187,8 @@ public sealed class LayerAlignment : IDisposable
     private (Tensor Shared, Tensor[] Real, Tensor[] Imag) FitKeys(IReadOnlyList<int> group)
     {
         var n = group.Count;
-        var (real, imag) = GroupKeyGrams(group);
-        var (_, eigenvectors) = linalg.eigh(Embed(real, imag));
+        var (real, imag) = _errors.GroupKeyGrams(group);
+        var (_, eigenvectors) = linalg.eigh(GroupErrors.Embed(real, imag));
         var top = eigenvectors.select(2, 2 * n - 1); // [d/2, 2n]
         var x = top.narrow(1, 0, n);
         var y = top.narrow(1, n, n);
@@ -292,35 +242,14 @@ public sealed class LayerAlignment : IDisposable
         return ((reC * re).sum(1) + (imC * im).sum(1), reC, imC);
     }
 
-    private Tensor GroupValueGram(IReadOnlyList<int> group)
-    {
-        var rows = tensor(group.SelectMany(u => Enumerable.Range(u * _d, _d)).Select(i => (long)i).ToArray(), ScalarType.Int64, _valueGram.device);
-        return _valueGram.index_select(0, rows).index_select(1, rows);
-    }
-
-    private (Tensor Real, Tensor Imag) GroupKeyGrams(IReadOnlyList<int> group)
-    {
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, _keyGramReal.device);
-        return (_keyGramReal.index_select(1, members).index_select(2, members), _keyGramImag.index_select(1, members).index_select(2, members));
-    }
-
-    // A Hermitian A + jB as the real symmetric [[A, −B], [B, A]]: same eigenvalues (each twice); eigenvector (x; y) ↔ x + jy.
-    private static Tensor Embed(Tensor real, Tensor imag)
-    {
-        var embedded = cat(new[] { cat(new[] { real, -imag }, 2), cat(new[] { imag, real }, 2) }, 1);
-        return (embedded + embedded.transpose(1, 2)) * 0.5;
-    }
-
     // Rows i < d/2 are the real parts of the rotary pairs, rows i + d/2 the imaginary parts: [d/2, U, D+1] each.
     private (Tensor Real, Tensor Imag) KeyParts(Tensor perUnit) =>
         (perUnit.narrow(1, 0, _half).permute(1, 0, 2), perUnit.narrow(1, _half, _half).permute(1, 0, 2));
 
-    /// <summary>Releases the precomputed Grams.</summary>
+    /// <summary>Releases the precomputed Grams (those of <see cref="Errors"/> only when this alignment made them).</summary>
     public void Dispose()
     {
         _weightedValues.Dispose();
-        _valueGram.Dispose();
-        _keyGramReal.Dispose();
-        _keyGramImag.Dispose();
+        if (_ownsErrors) _errors.Dispose();
     }
 }
