@@ -13,13 +13,18 @@ namespace Qcqa.Torch.Alignment;
 /// </summary>
 /// <remarks>
 /// Layers are read and prepared on demand; the most recent one is kept (callers go layer by layer), so memory stays
-/// at one layer's matrices.
+/// at one layer's matrices. Optionally the Grams that group errors need (<see cref="GroupErrors"/>, about an eighth of a
+/// layer's float64 projections) are kept for every prepared layer up to a memory budget, so that a second pass over the
+/// layers for errors only (the search's rescoring of its fronts after the fitness pass) reads and prepares nothing again.
 /// </remarks>
 public sealed class AlignedModelMerge : IDisposable
 {
     private readonly Checkpoint _checkpoint;
     private readonly CalibrationStatistics? _calibration;
     private readonly Device _device;
+    private readonly long _keepBytes;
+    private readonly Dictionary<int, GroupErrors> _kept = [];
+    private long _keptBytes;
     private (int Layer, AttentionMatrices Matrices, AlignmentMetric Metric, LayerAlignment Alignment)? _current;
 
     /// <summary>Prepares the merge of <paramref name="checkpoint"/>.</summary>
@@ -28,7 +33,14 @@ public sealed class AlignedModelMerge : IDisposable
     /// <param name="device">Where the float64 linear algebra runs; CPU when null.</param>
     /// <exception cref="ArgumentException">The calibration has a different number of layers.</exception>
     public AlignedModelMerge(Checkpoint checkpoint, CalibrationStatistics? calibration, Device? device = null)
+        : this(checkpoint, calibration, device, keepErrorBytes: 0)
     {
+    }
+
+    /// <summary>Prepares the merge of <paramref name="checkpoint"/>, keeping prepared layers' error Grams up to <paramref name="keepErrorBytes"/> bytes in all.</summary>
+    internal AlignedModelMerge(Checkpoint checkpoint, CalibrationStatistics? calibration, Device? device, long keepErrorBytes)
+    {
+        _keepBytes = keepErrorBytes;
         _checkpoint = checkpoint ?? throw new ArgumentNullException(nameof(checkpoint));
         if (calibration is not null && calibration.Layers.Count != checkpoint.LayerCount)
             throw new ArgumentException($"The calibration has {calibration.Layers.Count} layers; the model has {checkpoint.LayerCount}.", nameof(calibration));
@@ -41,6 +53,16 @@ public sealed class AlignedModelMerge : IDisposable
     {
         ArgumentNullException.ThrowIfNull(use);
         return use(Prepare(layer).Alignment);
+    }
+
+    /// <summary>
+    /// The error the aligned merge of <paramref name="grouping"/> leaves in layer <paramref name="layer"/>
+    /// (<see cref="LayerAlignment.GroupingError"/>), from the kept Grams when the layer's were kept.
+    /// </summary>
+    public double GroupingError(int layer, LayerGrouping grouping)
+    {
+        ArgumentNullException.ThrowIfNull(grouping);
+        return _kept.TryGetValue(layer, out var errors) ? errors.GroupingError(grouping) : WithLayer(layer, a => a.GroupingError(grouping));
     }
 
     /// <summary>Layer <paramref name="layer"/>'s merged projections for the writer, or null when its grouping keeps every unit.</summary>
@@ -64,8 +86,14 @@ public sealed class AlignedModelMerge : IDisposable
         return layer => Projections(layer, grouping.Layers[layer].Grouping);
     }
 
-    /// <summary>Releases the prepared layer.</summary>
-    public void Dispose() => Release();
+    /// <summary>Releases the prepared layer and the kept Grams.</summary>
+    public void Dispose()
+    {
+        Release();
+        foreach (var errors in _kept.Values) errors.Dispose();
+        _kept.Clear();
+        _keptBytes = 0;
+    }
 
     private (int Layer, AttentionMatrices Matrices, AlignmentMetric Metric, LayerAlignment Alignment) Prepare(int layer)
     {
@@ -73,7 +101,13 @@ public sealed class AlignedModelMerge : IDisposable
         Release();
         var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
         var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
-        var prepared = (layer, matrices, metric, new LayerAlignment(matrices, metric));
+        var alignment = new LayerAlignment(matrices, metric, _kept.GetValueOrDefault(layer));
+        if (!_kept.ContainsKey(layer) && _keptBytes + alignment.Errors.Bytes <= _keepBytes)
+        {
+            _kept[layer] = alignment.TakeErrors();
+            _keptBytes += alignment.Errors.Bytes;
+        }
+        var prepared = (layer, matrices, metric, alignment);
         _current = prepared;
         return prepared;
     }

@@ -22,9 +22,10 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor moment, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
+    private AlignmentMetric(Tensor moment, bool identity, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
     {
         Moment = moment;
+        IsIdentity = identity;
         PairWeights = pairWeights;
         ValueWeight = root;
         ValueWeightPlus = rootPlus;
@@ -34,6 +35,9 @@ public sealed class AlignmentMetric : IDisposable
 
     /// <summary>C̃, [D+1, D+1].</summary>
     public Tensor Moment { get; }
+
+    /// <summary>Whether C̃ is the identity (no calibration): <see cref="TimesMoment"/> then skips the product.</summary>
+    public bool IsIdentity { get; }
 
     /// <summary>w_{u,i} of the rotary pairs (i, i + r/2), [U, r/2] (r = d unless RoPE is partial).</summary>
     public Tensor PairWeights { get; }
@@ -66,7 +70,7 @@ public sealed class AlignmentMetric : IDisposable
         var moment = calibration is null
             ? eye(hidden + 1, dtype: ScalarType.Float64, device: device)
             : tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
-        moment = (moment + moment.t()) * 0.5;
+        if (calibration is not null) moment = (moment + moment.t()) * 0.5;
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -86,7 +90,7 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
-        var queryEnergy = (layer.Query.matmul(moment) * layer.Query).sum(1).view(heads, d);
+        var queryEnergy = ((calibration is null ? layer.Query : layer.Query.matmul(moment)) * layer.Query).sum(1).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -101,13 +105,13 @@ public sealed class AlignmentMetric : IDisposable
                 if (keyGram is null) continue;
                 // κ_h E[q_p q_pᵀ] / d over the unrotated dimensions of head h.
                 var rows = layer.Query.narrow(0, (long)h * d + r, pass);
-                keyGram[u].add_(rows.matmul(moment).matmul(rows.t()) * (spread[h] / d));
+                keyGram[u].add_((calibration is null ? rows : rows.matmul(moment)).matmul(rows.t()) * (spread[h] / d));
             }
         }
 
         var (root, rootPlus) = RootAndPseudoInverse(gram);
         (Tensor? keyRoot, Tensor? keyRootPlus) = keyGram is null ? (null, null) : RootAndPseudoInverse(keyGram);
-        return new AlignmentMetric(moment.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
+        return new AlignmentMetric(moment.DetachFromDisposeScope(), calibration is null, pairWeights.DetachFromDisposeScope(),
             root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope(), keyRoot?.DetachFromDisposeScope(), keyRootPlus?.DetachFromDisposeScope());
     }
 
@@ -123,6 +127,16 @@ public sealed class AlignmentMetric : IDisposable
         var root = eigenvectors.matmul(diag_embed(roots)).matmul(eigenvectors.transpose(1, 2));
         var rootPlus = eigenvectors.matmul(diag_embed(inverseRoots)).matmul(eigenvectors.transpose(1, 2));
         return (root, rootPlus);
+    }
+
+    /// <summary>
+    /// x C̃ for x [..., D+1]. Without calibration that is x itself (returned contiguous, as a product would be), bit for
+    /// bit what multiplying by the identity gives, without the D×D product that would dominate a 7B layer's preparation.
+    /// </summary>
+    public Tensor TimesMoment(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return IsIdentity ? x.contiguous() : x.matmul(Moment);
     }
 
     /// <summary>Releases the tensors.</summary>

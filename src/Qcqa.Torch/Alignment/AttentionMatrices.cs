@@ -108,15 +108,35 @@ public sealed class AttentionMatrices : IDisposable
         => new(query, key, value, output, queryToUnit.ToArray(), headDim, queryBias, keyBias, valueBias, rotaryDimensions ?? headDim);
 
     private static Tensor Matrix(CheckpointTensor tensor, Device device)
-        => torch.tensor(tensor.ReadAllDoubles(), ScalarType.Float64, device).reshape(tensor.Shape[0], tensor.Shape[1]);
+    {
+        var result = empty(tensor.Shape[0], tensor.Shape[1], ScalarType.Float64, device: device);
+        Fill(result, tensor);
+        return result;
+    }
 
+    // The weight goes straight into the first D columns of the result (no concatenation copy).
     private static Tensor Augmented(ProjectionRows weight, ProjectionRows? bias, Device device)
     {
-        var w = torch.tensor(weight.ReadAllDoubles(), ScalarType.Float64, device).reshape(weight.Shape[0], weight.Shape[1]);
-        var b = bias is null
-            ? zeros(w.shape[0], 1, ScalarType.Float64, device)
-            : torch.tensor(bias.ReadAllDoubles(), ScalarType.Float64, device).reshape(w.shape[0], 1);
-        return cat(new[] { w, b }, 1);
+        var result = empty(weight.Shape[0], weight.Shape[1] + 1, ScalarType.Float64, device: device);
+        Fill(result.narrow(1, 0, weight.Shape[1]), weight.Dtype, weight.ReadAllSingles, weight.ReadAllDoubles);
+        var column = result.narrow(1, weight.Shape[1], 1);
+        if (bias is null) column.zero_();
+        else Fill(column, bias.Dtype, bias.ReadAllSingles, bias.ReadAllDoubles);
+        return result;
+    }
+
+    private static void Fill(Tensor destination, CheckpointTensor source)
+        => Fill(destination, source.Dtype, source.ReadAllSingles, source.ReadAllDoubles);
+
+    // 16- and 32-bit floats are read as float32 (exact, half the bytes of float64) and widened by libtorch on the copy,
+    // which is exact too; anything else is read as float64.
+    private static void Fill(Tensor destination, SafetensorsDtype dtype, Func<float[]> readSingles, Func<double[]> readDoubles)
+    {
+        using var scope = NewDisposeScope();
+        var values = dtype is SafetensorsDtype.F32 or SafetensorsDtype.F16 or SafetensorsDtype.BF16
+            ? torch.tensor(readSingles(), ScalarType.Float32)
+            : torch.tensor(readDoubles(), ScalarType.Float64);
+        destination.copy_(values.view(destination.shape));
     }
 
     /// <summary>Releases the tensors.</summary>

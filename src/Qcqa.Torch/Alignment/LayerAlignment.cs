@@ -10,8 +10,9 @@ namespace Qcqa.Torch.Alignment;
 /// </summary>
 /// <remarks>
 /// Construction precomputes everything a group needs (one pass over the layer's weights): for the values, and for the key
-/// dimensions RoPE leaves unrotated (partial rotary), a <see cref="LinearFit"/>; per rotary pair i (i, i + r/2) the
-/// complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. A group's error then costs one small eigenproblem per part.
+/// dimensions RoPE leaves unrotated (partial rotary), a <see cref="LinearFit"/> and its Gram (the upper half of it); per
+/// rotary pair i (i, i + r/2) the complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. The Grams are held by
+/// <see cref="GroupErrors"/>. A group's error then costs one small eigenproblem per part.
 /// </remarks>
 public sealed class LayerAlignment : IDisposable
 {
@@ -19,8 +20,8 @@ public sealed class LayerAlignment : IDisposable
     private readonly AlignmentMetric _metric;
     private readonly LinearFit _values;
     private readonly LinearFit? _keyPass;    // the d − r unrotated key dimensions; null when RoPE rotates whole heads
-    private readonly Tensor _keyGramReal;    // Re P, [r/2, U, U]
-    private readonly Tensor _keyGramImag;    // Im P, [r/2, U, U]
+    private readonly GroupErrors _errors;
+    private bool _ownsErrors;
     private readonly int _d;
     private readonly int _rotary;
     private readonly int _half;
@@ -29,7 +30,12 @@ public sealed class LayerAlignment : IDisposable
     /// <summary>Precomputes the layer's Grams.</summary>
     /// <param name="layer">The layer's projections (not owned).</param>
     /// <param name="metric">How errors are weighted (not owned).</param>
-    public LayerAlignment(AttentionMatrices layer, AlignmentMetric metric)
+    public LayerAlignment(AttentionMatrices layer, AlignmentMetric metric) : this(layer, metric, null)
+    {
+    }
+
+    /// <summary>Precomputes what <paramref name="errors"/> (when given: the same layer's, from an earlier alignment; not owned) does not hold.</summary>
+    internal LayerAlignment(AttentionMatrices layer, AlignmentMetric metric, GroupErrors? errors)
     {
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
         _metric = metric ?? throw new ArgumentNullException(nameof(metric));
@@ -39,87 +45,57 @@ public sealed class LayerAlignment : IDisposable
         _units = layer.Units;
         var width = layer.HiddenSize + 1;
         using var scope = NewDisposeScope();
-        _values = new LinearFit(layer.Value.view(_units, _d, width), metric.ValueWeight, metric.ValueWeightPlus, metric.Moment);
+        _values = new LinearFit(layer.Value.view(_units, _d, width), metric.ValueWeight, metric.ValueWeightPlus, metric);
         if (_rotary < _d)
-            _keyPass = new LinearFit(layer.Key.view(_units, _d, width).narrow(1, _rotary, _d - _rotary), metric.KeyPassWeight!, metric.KeyPassWeightPlus!, metric.Moment);
+            _keyPass = new LinearFit(layer.Key.view(_units, _d, width).narrow(1, _rotary, _d - _rotary), metric.KeyPassWeight!, metric.KeyPassWeightPlus!, metric);
+        if (errors is not null)
+        {
+            if (errors.Units != _units) throw new ArgumentException($"The errors describe {errors.Units} units; the layer has {_units}.", nameof(errors));
+            if ((errors.KeyPass is null) != (_keyPass is null) || (_keyPass is not null && errors.KeyPass!.Rows != _d - _rotary))
+                throw new ArgumentException("The errors describe other unrotated key dimensions than the layer's.", nameof(errors));
+            _errors = errors;
+            return;
+        }
 
         var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [r/2, U, D+1] each
-        var reC = re.matmul(metric.Moment);
-        var imC = im.matmul(metric.Moment);
+        var reC = metric.TimesMoment(re);
+        var imC = metric.TimesMoment(im);
         var real = reC.matmul(re.transpose(1, 2)) + imC.matmul(im.transpose(1, 2));
         var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
         var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [r/2, U]
         var outer = root.unsqueeze(2) * root.unsqueeze(1);
-        _keyGramReal = (real * outer).DetachFromDisposeScope();
-        _keyGramImag = (imag * outer).DetachFromDisposeScope();
+        _errors = new GroupErrors(_values.Gram(), _keyPass?.Gram(), (real * outer).DetachFromDisposeScope(), (imag * outer).DetachFromDisposeScope(), _units);
+        _ownsErrors = true;
     }
 
     /// <summary>U, the units a grouping partitions.</summary>
     public int Units => _units;
 
-    /// <summary>Error of a unit on its own: its weighted energy (keys and values), what a group's error is measured against.</summary>
-    public double[] UnitEnergies()
+    /// <summary>What a group's error needs (owned by this alignment unless it was given one or gave it away).</summary>
+    internal GroupErrors Errors => _errors;
+
+    /// <summary>Passes the ownership of <see cref="Errors"/> to the caller (they stay in use here; the caller disposes them after this).</summary>
+    internal GroupErrors TakeErrors()
     {
-        using var scope = NewDisposeScope();
-        var energies = _values.UnitEnergies() + _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
-        if (_keyPass is not null) energies += _keyPass.UnitEnergies();
-        return energies.cpu().data<double>().ToArray();
+        _ownsErrors = false;
+        return _errors;
     }
+
+    /// <summary>Error of a unit on its own: its weighted energy (keys and values), what a group's error is measured against.</summary>
+    public double[] UnitEnergies() => _errors.UnitEnergies();
 
     /// <summary>The error the aligned merge of <paramref name="group"/> leaves (keys plus values).</summary>
-    public double GroupError(IReadOnlyList<int> group)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        if (group.Count <= 1) return 0.0;
-        using var scope = NewDisposeScope();
-        var error = Math.Max(0, ValueError(group)) + Math.Max(0, KeyError(group));
-        return _keyPass is null ? error : error + Math.Max(0, _keyPass.Error(group));
-    }
+    public double GroupError(IReadOnlyList<int> group) => _errors.GroupError(group);
 
     /// <summary>Σ over the grouping's groups of <see cref="GroupError"/>.</summary>
-    public double GroupingError(LayerGrouping grouping)
-    {
-        ArgumentNullException.ThrowIfNull(grouping);
-        return grouping.Groups.Sum(GroupError);
-    }
+    public double GroupingError(LayerGrouping grouping) => _errors.GroupingError(grouping);
 
     /// <summary>
     /// The error of merging every pair of units, [U, U] row-major (0 on the diagonal), computed for all pairs at once:
     /// the value part (and that of unrotated key dimensions) from batched eigenproblems, the rotary key part from 2×2
     /// Hermitian eigenvalues in closed form.
     /// </summary>
-    public double[] PairErrors()
-    {
-        using var scope = NewDisposeScope();
-        var pairs = new List<(int, int)>();
-        for (var i = 0; i < _units; i++)
-            for (var j = i + 1; j < _units; j++)
-                pairs.Add((i, j));
-        var result = new double[_units * _units];
-        if (pairs.Count == 0) return result;
-
-        var first = tensor(pairs.Select(p => (long)p.Item1).ToArray(), ScalarType.Int64, _keyGramReal.device);
-        var second = tensor(pairs.Select(p => (long)p.Item2).ToArray(), ScalarType.Int64, _keyGramReal.device);
-        var linear = _values.PairErrors(first, second);
-        if (_keyPass is not null) linear += _keyPass.PairErrors(first, second);
-
-        // Keys: λ_min of [[a, p], [p*, b]] = (a+b)/2 − √(((a−b)/2)² + |p|²), summed over the pairs i.
-        var diagonal = _keyGramReal.diagonal(0, 1, 2); // [r/2, U]
-        var a = diagonal.index_select(1, first);
-        var b = diagonal.index_select(1, second);
-        var index = first * _units + second;
-        var pr = _keyGramReal.reshape(_half, -1).index_select(1, index);
-        var pi = _keyGramImag.reshape(_half, -1).index_select(1, index);
-        var keyErrors = ((a + b) * 0.5 - ((a - b).square() * 0.25 + pr.square() + pi.square()).sqrt()).clamp_min(0).sum(new long[] { 0 });
-
-        var total = (linear + keyErrors).cpu().data<double>().ToArray();
-        for (var p = 0; p < pairs.Count; p++)
-        {
-            var (i, j) = pairs[p];
-            result[i * _units + j] = result[j * _units + i] = total[p];
-        }
-        return result;
-    }
+    public double[] PairErrors() => _errors.PairErrors();
 
     /// <summary>Merges the layer by <paramref name="grouping"/>: new q/k/v/o projections that keep every shape but K/V's.</summary>
     /// <returns>The merged projections; single-unit groups keep their unit's rows and their query heads' weights exactly.</returns>
@@ -142,8 +118,8 @@ public sealed class LayerAlignment : IDisposable
                 continue;
             }
             var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
-            var (sharedValue, maps) = _values.Fit(group);
-            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
+            var (sharedValue, maps) = _values.Fit(group, _errors.Values);
+            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group, _errors.KeyPass!);
             keys.Add(sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0));
             values.Add(sharedValue);
             for (var m = 0; m < group.Count; m++)
@@ -175,24 +151,14 @@ public sealed class LayerAlignment : IDisposable
             value.contiguous().DetachFromDisposeScope(), output.DetachFromDisposeScope());
     }
 
-    internal double ValueError(IReadOnlyList<int> group) => _values.Error(group);
-
-    internal double KeyError(IReadOnlyList<int> group)
-    {
-        var (real, imag) = GroupKeyGrams(group);
-        var embedded = Embed(real, imag);
-        var largest = linalg.eigvalsh(embedded).select(1, 2L * group.Count - 1);
-        return (real.diagonal(0, 1, 2).sum(1) - largest).sum().item<double>();
-    }
-
     // Per rotary pair i, the best rank-1 complex fit K̂_u ≈ c_u b̂ (weighted by w and C̃): b̂ from the top eigenvector e
     // of P_i restricted to the group, c_u the C̃-projection of K̂_u on b̂; then the gauge making b̂ closest to the
     // group's mean key.
     private (Tensor Shared, Tensor[] Real, Tensor[] Imag) FitKeys(IReadOnlyList<int> group)
     {
         var n = group.Count;
-        var (real, imag) = GroupKeyGrams(group);
-        var (_, eigenvectors) = linalg.eigh(Embed(real, imag));
+        var (real, imag) = _errors.GroupKeyGrams(group);
+        var (_, eigenvectors) = linalg.eigh(GroupErrors.Embed(real, imag));
         var top = eigenvectors.select(2, 2 * n - 1); // [r/2, 2n]
         var x = top.narrow(1, 0, n);
         var y = top.narrow(1, n, n);
@@ -205,8 +171,7 @@ public sealed class LayerAlignment : IDisposable
         var br = (sx * re + sy * im).sum(1);
         var bi = (sx * im - sy * re).sum(1);
 
-        var moment = _metric.Moment;
-        var (norm, brC, biC) = Norm(br, bi, moment);
+        var (norm, brC, biC) = Norm(br, bi, _metric);
         var meanRe = re.mean(new long[] { 1 });
         var meanIm = im.mean(new long[] { 1 });
         var safe = norm.clamp_min(1e-300);
@@ -221,7 +186,7 @@ public sealed class LayerAlignment : IDisposable
         bi = where(useGauge.unsqueeze(1), scaledIm, bi);
         br = where(empty.unsqueeze(1), meanRe, br);
         bi = where(empty.unsqueeze(1), meanIm, bi);
-        (norm, brC, biC) = Norm(br, bi, moment);
+        (norm, brC, biC) = Norm(br, bi, _metric);
         safe = norm.clamp_min(1e-300).unsqueeze(1);
         var cr = ((re * brC.unsqueeze(1)).sum(2) + (im * biC.unsqueeze(1)).sum(2)) / safe; // [r/2, n]
         var ci = ((im * brC.unsqueeze(1)).sum(2) - (re * biC.unsqueeze(1)).sum(2)) / safe;
@@ -240,36 +205,22 @@ public sealed class LayerAlignment : IDisposable
         return (shared, Enumerable.Range(0, n).Select(m => cr.select(1, m)).ToArray(), Enumerable.Range(0, n).Select(m => ci.select(1, m)).ToArray());
     }
 
-    private static (Tensor Norm, Tensor ReC, Tensor ImC) Norm(Tensor re, Tensor im, Tensor moment)
+    private static (Tensor Norm, Tensor ReC, Tensor ImC) Norm(Tensor re, Tensor im, AlignmentMetric metric)
     {
-        var reC = re.matmul(moment);
-        var imC = im.matmul(moment);
+        var reC = metric.TimesMoment(re);
+        var imC = metric.TimesMoment(im);
         return ((reC * re).sum(1) + (imC * im).sum(1), reC, imC);
-    }
-
-    private (Tensor Real, Tensor Imag) GroupKeyGrams(IReadOnlyList<int> group)
-    {
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, _keyGramReal.device);
-        return (_keyGramReal.index_select(1, members).index_select(2, members), _keyGramImag.index_select(1, members).index_select(2, members));
-    }
-
-    // A Hermitian A + jB as the real symmetric [[A, −B], [B, A]]: same eigenvalues (each twice); eigenvector (x; y) ↔ x + jy.
-    private static Tensor Embed(Tensor real, Tensor imag)
-    {
-        var embedded = cat(new[] { cat(new[] { real, -imag }, 2), cat(new[] { imag, real }, 2) }, 1);
-        return (embedded + embedded.transpose(1, 2)) * 0.5;
     }
 
     // Rows i < r/2 are the real parts of the rotary pairs, rows i + r/2 the imaginary parts: [r/2, U, D+1] each.
     private (Tensor Real, Tensor Imag) KeyParts(Tensor perUnit) =>
         (perUnit.narrow(1, 0, _half).permute(1, 0, 2), perUnit.narrow(1, _half, _half).permute(1, 0, 2));
 
-    /// <summary>Releases the precomputed Grams.</summary>
+    /// <summary>Releases the precomputed tensors (the Grams of <see cref="Errors"/> only when this alignment made them).</summary>
     public void Dispose()
     {
         _values.Dispose();
         _keyPass?.Dispose();
-        _keyGramReal.Dispose();
-        _keyGramImag.Dispose();
+        if (_ownsErrors) _errors.Dispose();
     }
 }

@@ -8,61 +8,41 @@ namespace Qcqa.Torch.Alignment;
 /// unrotated (m = d − r, folded into the query rows of the same dimensions). See the Alignment README.
 /// </summary>
 /// <remarks>
-/// The error of unit u is ‖W_u (X_u − M_u B) C̃^½‖²_F. Construction precomputes the Gram T = Z C̃ Zᵀ of the weighted rows
-/// Z_u = W_u X_u, [U·m, U·m], so a group's error is tr T_S minus its m largest eigenvalues.
+/// The error of unit u is ‖W_u (X_u − M_u B) C̃^½‖²_F. The Gram T = Z C̃ Zᵀ of the weighted rows Z_u = W_u X_u,
+/// [U·m, U·m], is a <see cref="BlockGram"/> (made by <see cref="Gram"/>, held by <see cref="GroupErrors"/>), so a group's
+/// error is tr T_S minus its m largest eigenvalues.
 /// </remarks>
 internal sealed class LinearFit : IDisposable
 {
     private readonly Tensor _rows;       // X, [U, m, D+1]
     private readonly Tensor _weightPlus; // W⁺, [U, m, m]
-    private readonly Tensor _moment;     // C̃, [D+1, D+1] (not owned)
+    private readonly AlignmentMetric _metric; // C̃ (not owned)
     private readonly Tensor _weighted;   // Z, [U, m, D+1]
-    private readonly Tensor _gram;       // T, [U·m, U·m]
     private readonly int _m;
     private readonly int _units;
 
-    /// <summary>Precomputes the Gram of the weighted rows.</summary>
+    /// <summary>Weighs the rows.</summary>
     /// <param name="rows">X, [U, m, D+1] (copied).</param>
     /// <param name="weight">W, [U, m, m].</param>
     /// <param name="weightPlus">W's pseudo-inverse, [U, m, m] (copied).</param>
-    /// <param name="moment">C̃, [D+1, D+1]; must outlive this object.</param>
-    internal LinearFit(Tensor rows, Tensor weight, Tensor weightPlus, Tensor moment)
+    /// <param name="metric">Gives C̃; must outlive this object.</param>
+    internal LinearFit(Tensor rows, Tensor weight, Tensor weightPlus, AlignmentMetric metric)
     {
         _units = (int)rows.shape[0];
         _m = (int)rows.shape[1];
-        _moment = moment;
+        _metric = metric;
         using var scope = NewDisposeScope();
-        var z = weight.matmul(rows);
-        var flat = z.reshape(_units * _m, rows.shape[2]);
-        var gram = flat.matmul(moment).matmul(flat.t());
-        _gram = ((gram + gram.t()) * 0.5).DetachFromDisposeScope();
-        _weighted = z.DetachFromDisposeScope();
+        _weighted = weight.matmul(rows).DetachFromDisposeScope();
         _rows = rows.contiguous().clone().DetachFromDisposeScope();
         _weightPlus = weightPlus.clone().DetachFromDisposeScope();
     }
 
-    /// <summary>Each unit's weighted energy, [U]: its error on its own.</summary>
-    internal Tensor UnitEnergies() => _gram.diagonal().view(_units, _m).sum(1);
-
-    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block.</summary>
-    internal double Error(IReadOnlyList<int> group)
+    /// <summary>The Gram T of the weighted rows (its upper half; see <see cref="BlockGram.Create"/>).</summary>
+    internal BlockGram Gram()
     {
-        var gram = GroupGram(group);
-        var eigenvalues = linalg.eigvalsh(gram);
-        var n = group.Count * _m;
-        return gram.trace().item<double>() - eigenvalues.narrow(0, n - _m, _m).sum().item<double>();
-    }
-
-    /// <summary>The error of every pair (first[p], second[p]) at once: the m smallest eigenvalues of each 2m×2m Gram, [pairs].</summary>
-    internal Tensor PairErrors(Tensor first, Tensor second)
-    {
-        var blocks = _gram.view(_units, _m, _units, _m).permute(0, 2, 1, 3).reshape(_units * _units, _m, _m); // block (i, j) at i·U + j
-        Tensor Block(Tensor rows, Tensor columns) => blocks.index_select(0, rows * _units + columns);
-        var top = cat(new[] { Block(first, first), Block(first, second) }, 2);
-        var bottom = cat(new[] { Block(second, first), Block(second, second) }, 2);
-        var pairGram = cat(new[] { top, bottom }, 1);
-        var eigenvalues = linalg.eigvalsh((pairGram + pairGram.transpose(1, 2)) * 0.5);
-        return eigenvalues.narrow(1, 0, _m).sum(1).clamp_min(0);
+        using var scope = NewDisposeScope();
+        var flat = _weighted.reshape(_units * _m, _weighted.shape[2]);
+        return BlockGram.Create(flat, _metric.TimesMoment(flat), _units, _m);
     }
 
     /// <summary>
@@ -71,19 +51,21 @@ internal sealed class LinearFit : IDisposable
     /// kept only when well conditioned, and the balance that leaves the maps orthonormal on average.
     /// </summary>
     /// <returns>B [m, D+1] and one M_u [m, m] per member, in the group's order.</returns>
-    internal (Tensor Shared, Tensor[] Maps) Fit(IReadOnlyList<int> group)
+    /// <param name="group">The group's units.</param>
+    /// <param name="gram">This fit's Gram (<see cref="Gram"/>, possibly kept from an earlier fit of the same layer).</param>
+    internal (Tensor Shared, Tensor[] Maps) Fit(IReadOnlyList<int> group, BlockGram gram)
     {
-        var gram = GroupGram(group);
-        var (_, eigenvectors) = linalg.eigh(gram);
+        var groupGram = gram.Group(group);
+        var (_, eigenvectors) = linalg.eigh(groupGram);
         var n = group.Count * _m;
         var basis = eigenvectors.narrow(1, n - _m, _m); // [n·m, m]
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, gram.device);
+        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, groupGram.device);
         var z = _weighted.index_select(0, members).reshape(n, -1);
         var shared = basis.t().matmul(z);
         var maps = group.Select((u, k) => _weightPlus[u].matmul(basis.narrow(0, (long)k * _m, _m))).ToArray();
 
         var mean = _rows.index_select(0, members).mean(new long[] { 0 });
-        var gauge = mean.matmul(_moment).matmul(shared.t()).matmul(linalg.pinv(shared.matmul(_moment).matmul(shared.t())));
+        var gauge = _metric.TimesMoment(mean).matmul(shared.t()).matmul(linalg.pinv(_metric.TimesMoment(shared).matmul(shared.t())));
         var condition = linalg.cond(gauge).item<double>();
         if (double.IsFinite(condition) && condition < 1e8)
         {
@@ -110,18 +92,11 @@ internal sealed class LinearFit : IDisposable
         return (root.matmul(shared), maps.Select(m => m.matmul(inverseRoot)).ToArray());
     }
 
-    private Tensor GroupGram(IReadOnlyList<int> group)
-    {
-        var rows = tensor(group.SelectMany(u => Enumerable.Range(u * _m, _m)).Select(i => (long)i).ToArray(), ScalarType.Int64, _gram.device);
-        return _gram.index_select(0, rows).index_select(1, rows);
-    }
-
     /// <summary>Releases the precomputed tensors.</summary>
     public void Dispose()
     {
         _rows.Dispose();
         _weightPlus.Dispose();
         _weighted.Dispose();
-        _gram.Dispose();
     }
 }
