@@ -18,8 +18,11 @@ namespace Qcqa.Core.Calibration;
 /// <param name="log">Receives hits, misses and the pass's cost.</param>
 /// <param name="dependencies">Records the calibration texts as build inputs.</param>
 /// <param name="progress">Told when the stage starts and finishes (default: nothing is reported).</param>
-public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null)
+/// <param name="modelContents">The build's model content keys (default: hashed by this stage alone).</param>
+public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null,
+    ModelContents? modelContents = null)
 {
+    private readonly ModelContents _modelContents = modelContents ?? new ModelContents();
     private readonly BuildProgress _progress = progress ?? BuildProgress.None;
     private readonly Dictionary<string, CalibrationResult> _memo = new(StringComparer.Ordinal);
 
@@ -36,7 +39,7 @@ public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache
             throw spec.Location.Error(ErrorCodes.BadEvaluationInput, $"The calibration text file '{spec.TextPath}' does not exist.");
         dependencies.AddInput(spec.TextPath);
         var textHash = ContentHash.ComputeFile(spec.TextPath);
-        var modelContent = CacheKeys.ModelContent(input.ModelFolder);
+        var modelContent = _modelContents.Of(input.ModelFolder);
         var engine = calibrator?.CodeVersion ?? "";
         var key = CacheKeys.Calibration(modelContent, textHash, spec.MaxTokens, engine);
         if (_memo.TryGetValue(key.Hash, out var known)) return known;

@@ -23,10 +23,11 @@ public sealed class EvaluationStage
     private readonly ILogger _log;
     private readonly BuildProgress _progress;
     private readonly string _textHash;
-    private readonly Dictionary<string, string> _modelContents = new(StringComparer.Ordinal);
+    private readonly ModelContents _modelContents;
 
-    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, BuildProgress progress)
+    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, BuildProgress progress, ModelContents modelContents)
     {
+        _modelContents = modelContents;
         _evaluator = evaluator;
         _evaluation = evaluation;
         _cache = cache;
@@ -45,9 +46,10 @@ public sealed class EvaluationStage
     /// <param name="log">Receives hits and misses.</param>
     /// <param name="dependencies">Receives the held-out text as an input.</param>
     /// <param name="progress">Told when each evaluation starts and finishes (default: nothing is reported).</param>
+    /// <param name="modelContents">The build's model content keys (default: hashed by this stage alone).</param>
     /// <exception cref="QcqaException">QCQA050 when the held-out text does not exist.</exception>
     public static EvaluationStage? For(EvaluationSpec? evaluation, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies,
-        BuildProgress? progress = null)
+        BuildProgress? progress = null, ModelContents? modelContents = null)
     {
         Preconditions.CheckNotNull(cache);
         Preconditions.CheckNotNull(log);
@@ -61,7 +63,7 @@ public sealed class EvaluationStage
             log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
             return null;
         }
-        return new EvaluationStage(evaluator, evaluation, cache, log, progress ?? BuildProgress.None);
+        return new EvaluationStage(evaluator, evaluation, cache, log, progress ?? BuildProgress.None, modelContents ?? new ModelContents());
     }
 
     /// <summary>Evaluates the input's folder, or serves its quality from the cache.</summary>
@@ -70,8 +72,7 @@ public sealed class EvaluationStage
     public ModelQuality Run(EvaluationInput input, CancellationToken cancellation = default)
     {
         Preconditions.CheckNotNull(input);
-        if (!_modelContents.TryGetValue(input.InputModel, out var modelContent))
-            _modelContents[input.InputModel] = modelContent = CacheKeys.ModelContent(input.InputModel);
+        var modelContent = _modelContents.Of(input.InputModel);
         var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping), input.Recipe);
         var computed = false;
         var step = _progress.Stage(BuildStages.Evaluation, input.Label);

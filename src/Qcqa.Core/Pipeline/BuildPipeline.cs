@@ -67,13 +67,14 @@ public static class BuildPipeline
 
         var reporter = new BuildProgress(progress);
         var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
-        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter);
+        var modelContents = new ModelContents();
+        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter, modelContents);
         var alignedStatisticsStage = new AlignedStatisticsStage(cache, log, reporter);
         var searchStage = new SearchStage(cache, log, reporter);
         var costStage = new LayerCostStage(cache, log, reporter);
         var mergeStage = new MergeStage();
         var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies, reporter);
-        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter);
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter, modelContents);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)
@@ -90,7 +91,8 @@ public static class BuildPipeline
                 model.Calibration is { } calibration && jobs.Any(j => j.UsesCalibration)
                     ? () => calibrationStage.Run(new CalibrationInput(model.Name, model.Path, calibration, device), cancellation)
                     : null,
-                aligned => alignedStatisticsStage.Run(checkpoint, statistics, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name));
+                aligned => alignedStatisticsStage.Run(checkpoint, statistics, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name),
+                modelContents);
 
             var originalQuality = evaluationStage?.Run(
                 new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, device), cancellation);

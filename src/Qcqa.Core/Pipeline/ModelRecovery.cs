@@ -27,8 +27,8 @@ internal sealed class ModelRecovery : IDisposable
     private readonly BuildServices _services;
     private readonly DeviceKind _device;
     private readonly Lazy<CalibrationResult?> _calibration;
-    private readonly Lazy<string> _modelContent;
     private readonly Func<AlignedModelHandle, AlignedStatistics> _alignedStatistics;
+    private readonly ModelContents _modelContents;
     private AlignedModelHandle? _aligned;
     private AlignedStatistics? _fitness;
 
@@ -39,15 +39,16 @@ internal sealed class ModelRecovery : IDisposable
     /// <param name="log">Build log.</param>
     /// <param name="calibrate">Runs (or fetches) the calibration; null when no variant needs it or the model has none.</param>
     /// <param name="alignedStatistics">Computes (or fetches) the aligned fitness of every layer.</param>
+    /// <param name="modelContents">The build's model content keys (shared with evaluation and calibration).</param>
     internal ModelRecovery(ModelSpec model, Checkpoint checkpoint, BuildServices services, DeviceKind device, ILogger log,
-        Func<CalibrationResult>? calibrate, Func<AlignedModelHandle, AlignedStatistics> alignedStatistics)
+        Func<CalibrationResult>? calibrate, Func<AlignedModelHandle, AlignedStatistics> alignedStatistics, ModelContents modelContents)
     {
+        _modelContents = modelContents;
         _model = model;
         _checkpoint = checkpoint;
         _services = services;
         _device = device;
         _calibration = new Lazy<CalibrationResult?>(() => calibrate?.Invoke());
-        _modelContent = new Lazy<string>(() => CacheKeys.ModelContent(model.Path));
         _alignedStatistics = alignedStatistics;
     }
 
@@ -55,7 +56,7 @@ internal sealed class ModelRecovery : IDisposable
     internal string EngineVersion => _services.Alignment?.CodeVersion ?? "";
 
     /// <summary>The content identity of the input model (hashed once).</summary>
-    internal string ModelContent => _modelContent.Value;
+    internal string ModelContent => _modelContents.Of(_model.Path);
 
     /// <summary>The calibration identity a variant's aligned results depend on (empty without calibration).</summary>
     internal string CalibrationIdentity(VariantJob job) => job.UsesCalibration ? _calibration.Value?.Identity ?? "" : "";
