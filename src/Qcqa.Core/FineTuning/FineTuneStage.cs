@@ -23,6 +23,9 @@ namespace Qcqa.Core.FineTuning;
 public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null)
 {
     private readonly BuildProgress _progress = progress ?? BuildProgress.None;
+
+    // Variants usually share one training text: hash it once per build, not once per variant.
+    private readonly Dictionary<string, string> _textHashes = new(StringComparer.Ordinal);
     /// <summary>Trains and writes the variant, unless its stamp says the same inputs already produced it.</summary>
     /// <exception cref="QcqaException">
     /// Positioned at the spec's finetune mapping when the text is unusable; QCQA081 naming the variant and step when the
@@ -39,7 +42,7 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         if (!File.Exists(spec.TextPath))
             throw spec.Location.Error(ErrorCodes.BadEvaluationInput, $"The fine-tuning text file '{spec.TextPath}' does not exist.");
         dependencies.AddInput(spec.TextPath);
-        var identity = CacheKeys.FineTuned(input.MergedIdentity, ContentHash.ComputeFile(spec.TextPath), spec.Identity, fineTuner?.CodeVersion ?? "");
+        var identity = CacheKeys.FineTuned(input.MergedIdentity, TextHash(spec.TextPath), spec.Identity, fineTuner?.CodeVersion ?? "");
         if (BuildStamp.IsUpToDate(input.OutputFolder, identity))
         {
             log.Debug("Fine-tuning {Label}: up to date", input.Label);
@@ -70,6 +73,12 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         log.Debug("Fine-tuning {Label}: {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
             input.Label, report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
         return new FineTuneOutput(input.OutputFolder, true, identity, report, Directory.EnumerateFiles(input.OutputFolder).ToArray());
+    }
+
+    private string TextHash(string path)
+    {
+        if (!_textHashes.TryGetValue(path, out var hash)) _textHashes[path] = hash = ContentHash.ComputeFile(path);
+        return hash;
     }
 
     // One progress line per tenth of the run (step, loss, speed and time left), every step in the debug log.
