@@ -73,6 +73,12 @@ public sealed record SyntheticCheckpointOptions
         ExtraFiles = true,
     };
 
+    /// <summary>
+    /// A whole Llama-2-7B-shaped model (32 layers × 32 heads of 128, width 4096, MLP 11008, vocabulary 32000, BF16, three
+    /// shards, ~13.5 GB) with a byte-level <c>tokenizer.json</c>: runnable, for measuring every stage at the paper's scale.
+    /// </summary>
+    public static SyntheticCheckpointOptions Llama2_7B => Llama2_7BAttentionOnly with { AttentionOnly = false, Shards = 3 };
+
     /// <summary>Checks that the options describe a valid model.</summary>
     /// <exception cref="ArgumentException">A size is not positive, KV heads do not divide heads, or clusters are out of range.</exception>
     public void Validate()

@@ -22,9 +22,11 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
             throw new QcqaException(ErrorCodes.BadArgument, $"--kv-heads ({kv}) must divide --heads ({heads}).");
         if (parseResult.GetValue(SynthCommandDefinition.ClustersOption) is { } clusters && clusters > (kvHeads ?? heads))
             throw new QcqaException(ErrorCodes.BadArgument, $"--clusters ({clusters}) must not exceed the KV heads ({kvHeads ?? heads}).");
-        var options = parseResult.GetValue(SynthCommandDefinition.PresetOption) == "llama2-7b-attention"
-            ? SyntheticCheckpointOptions.Llama2_7BAttentionOnly
-            : new SyntheticCheckpointOptions
+        var options = parseResult.GetValue(SynthCommandDefinition.PresetOption) switch
+        {
+            "llama2-7b" => SyntheticCheckpointOptions.Llama2_7B,
+            "llama2-7b-attention" => SyntheticCheckpointOptions.Llama2_7BAttentionOnly,
+            _ => new SyntheticCheckpointOptions
             {
                 Layers = parseResult.GetValue(SynthCommandDefinition.LayersOption),
                 Heads = heads,
@@ -34,7 +36,8 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
                 Intermediate = 2 * heads * headDim,
                 Vocab = 256,
                 Dtype = dtype,
-            };
+            },
+        };
         options = options with
         {
             Clusters = parseResult.GetValue(SynthCommandDefinition.ClustersOption) ?? options.Clusters,
