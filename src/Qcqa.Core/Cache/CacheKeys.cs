@@ -96,6 +96,10 @@ public static class CacheKeys
     internal static CacheKey Calibration(string modelContent, string textHash, int maxTokens, string engineVersion)
         => new CacheKeyBuilder("calibration").Add(CodeVersion).Add(engineVersion).AddHash(modelContent).AddHash(textHash).Add(maxTokens).Build();
 
+    /// <summary>Layer <paramref name="layer"/> of the calibration statistics stored under <paramref name="calibration"/> (each layer is its own entry).</summary>
+    internal static CacheKey CalibrationLayer(CacheKey calibration, int layer)
+        => new CacheKeyBuilder("calibration-layer").AddHash(calibration.Hash).Add(layer).Build();
+
     /// <summary>The aligned-merge fitness matrix of a layer with this attention content under this calibration (or none).</summary>
     internal static CacheKey AlignedGram(string attentionContent, string calibrationIdentity, string engineVersion)
         => new CacheKeyBuilder("aligned-gram").Add(CodeVersion).Add(engineVersion).AddHash(attentionContent).Add(calibrationIdentity).Build();

@@ -193,11 +193,38 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <param name="destination">Receives <c>destination.Length</c> elements.</param>
     /// <exception cref="QcqaException">QCQA011 when the tensor's dtype is not a float type.</exception>
     /// <exception cref="ArgumentException">The tensor is not from this file or the range is outside it.</exception>
+    /// <remarks>
+    /// The bytes come through positional reads into a small buffer, not through the mapping: a pass that converts a
+    /// 13 GB model layer by layer would otherwise fault every page of the file into this process's resident set,
+    /// where it stays until the mapping is released (the page cache keeps the data either way).
+    /// </remarks>
     public void ReadSingles(TensorInfo tensor, long elementOffset, Span<float> destination)
     {
         var size = CheckConvertible(tensor);
-        DtypeConversion.ToSingle(tensor.Dtype, GetBytes(tensor, elementOffset * size, checked(destination.Length * size)), destination);
+        Preconditions.CheckArgument(elementOffset >= 0 && (elementOffset + destination.Length) * size <= tensor.ByteLength,
+            $"Elements [{elementOffset}, {elementOffset + destination.Length}) are outside tensor '{tensor.Name}' ({tensor.ElementCount} elements).");
+        var chunk = Math.Max(1, ReadBufferBytes / size);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(destination.Length, chunk) * size);
+        try
+        {
+            while (!destination.IsEmpty)
+            {
+                var count = Math.Min(destination.Length, chunk);
+                var bytes = buffer.AsSpan(0, count * size);
+                ReadBytes(tensor, elementOffset * size, bytes);
+                DtypeConversion.ToSingle(tensor.Dtype, bytes, destination[..count]);
+                destination = destination[count..];
+                elementOffset += count;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    // Large enough that a read costs far more than its system call, small enough to stay in the processor's cache.
+    private const int ReadBufferBytes = 1 << 20;
 
     /// <summary>Reads elements of a float tensor (F64, F32, F16, BF16) as doubles (exact).</summary>
     /// <param name="tensor">A tensor of this file.</param>

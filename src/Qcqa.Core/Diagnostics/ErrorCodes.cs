@@ -57,6 +57,8 @@ public static class ErrorCodes
     public const string NonFiniteResult = "QCQA052";
     /// <summary>The tensor runtime (libtorch) could not be loaded or the device is unavailable.</summary>
     public const string RuntimeUnavailable = "QCQA060";
+    /// <summary>A stage's planned peak memory exceeds the memory limit; it stopped before starting, naming the stage, the estimate and the limit.</summary>
+    public const string InsufficientMemory = "QCQA061";
 
     /// <summary>The fine-tuning input is unusable: the text is shorter than one window, holds ids outside the vocabulary, or the teacher does not fit the model.</summary>
     public const string BadFineTuningInput = "QCQA080";

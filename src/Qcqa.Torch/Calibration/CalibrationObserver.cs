@@ -12,44 +12,70 @@ namespace Qcqa.Torch.Calibration;
 /// </summary>
 internal sealed class CalibrationObserver : IAttentionObserver, IDisposable
 {
-    private readonly LlamaModel _model;
-    private readonly Tensor[] _moment;
-    private readonly Tensor[] _spread;
+    private readonly LlamaConfig _config;
+    private readonly long _tokens;
+    private readonly Action<int, LayerCalibration> _layerDone;
+    private readonly RotaryEmbedding _rotary;
+    // Only the layer the pass is in: a layer-major pass completes one layer before it starts the next.
+    private (int Layer, Tensor Moment, Tensor Spread)? _current;
 
-    internal CalibrationObserver(LlamaModel model)
+    /// <param name="config">The model.</param>
+    /// <param name="device">Where the sums accumulate.</param>
+    /// <param name="tokens">The tokens the pass runs (the statistics average over them).</param>
+    /// <param name="layerDone">Receives each layer's averages as soon as the pass has finished the layer.</param>
+    internal CalibrationObserver(LlamaConfig config, Device device, long tokens, Action<int, LayerCalibration> layerDone)
     {
-        _model = model;
-        var layers = model.Config.NumHiddenLayers;
-        var hidden = model.Config.HiddenSize;
-        _moment = Enumerable.Range(0, layers).Select(_ => zeros(hidden + 1, hidden + 1, ScalarType.Float64, model.Device).DetachFromDisposeScope()).ToArray();
-        _spread = Enumerable.Range(0, layers).Select(_ => zeros(model.Config.NumAttentionHeads, ScalarType.Float64, model.Device).DetachFromDisposeScope()).ToArray();
+        _config = config;
+        _tokens = tokens;
+        _layerDone = layerDone;
+        _rotary = new RotaryEmbedding("rotary_emb", config.ResolvedRotaryDimensions, config.RopeTheta, device);
     }
 
-    public void AttentionInput(int layer, Tensor normalized)
+    public void AttentionInput(int layer, LlamaAttention attention, Tensor normalized)
     {
         using var scope = NewDisposeScope();
+        var (_, moment, spread) = Current(layer, normalized.device);
         var x = normalized.detach();
         var flat = x.reshape(-1, x.shape[^1]).to_type(ScalarType.Float64);
         var augmented = cat(new[] { flat, ones(flat.shape[0], 1, ScalarType.Float64, flat.device) }, 1);
-        _moment[layer].add_(augmented.t().matmul(augmented));
-        _spread[layer].add_(HeadOutputSpreadSum(_model.Stack.Layers[layer].Attention, x));
+        moment.add_(augmented.t().matmul(augmented));
+        spread.add_(HeadOutputSpreadSum(attention, x));
     }
 
     public Tensor AttentionOutput(int layer, Tensor output) => output;
 
-    /// <summary>The averages over <paramref name="tokens"/> tokens, copied to the CPU.</summary>
-    internal CalibrationStatistics Statistics(long tokens)
+    /// <summary>Hands layer <paramref name="layer"/>'s averages over the pass's tokens to the receiver, as CPU arrays, and frees its sums.</summary>
+    public void LayerDone(int layer)
     {
-        var layers = new LayerCalibration[_moment.Length];
-        for (var l = 0; l < layers.Length; l++)
+        if (_current is not { } current || current.Layer != layer) return;
+        using (var scope = NewDisposeScope())
         {
-            using var scope = NewDisposeScope();
-            using var count = ((double)tokens).ToScalar();
-            var moment = (_moment[l] / count).cpu().contiguous();
-            var spread = (_spread[l] / count).cpu().contiguous();
-            layers[l] = new LayerCalibration(_model.Config.HiddenSize, moment.data<double>().ToArray(), spread.data<double>().ToArray());
+            using var count = ((double)_tokens).ToScalar();
+            var moment = (current.Moment / count).cpu().contiguous();
+            var spread = (current.Spread / count).cpu().contiguous();
+            var statistics = new LayerCalibration(_config.HiddenSize, moment.data<double>().ToArray(), spread.data<double>().ToArray());
+            Free();
+            _layerDone(layer, statistics);
         }
-        return new CalibrationStatistics(tokens, layers);
+    }
+
+    private (int Layer, Tensor Moment, Tensor Spread) Current(int layer, Device device)
+    {
+        if (_current is { } current && current.Layer == layer) return current;
+        if (_current is not null)
+            throw new InvalidOperationException($"Layer {layer} started before layer {_current.Value.Layer} was done: calibration needs a layer-major pass.");
+        var hidden = _config.HiddenSize;
+        _current = (layer, zeros(hidden + 1, hidden + 1, ScalarType.Float64, device).DetachFromDisposeScope(),
+            zeros(_config.NumAttentionHeads, ScalarType.Float64, device).DetachFromDisposeScope());
+        return _current.Value;
+    }
+
+    private void Free()
+    {
+        if (_current is not { } current) return;
+        current.Moment.Dispose();
+        current.Spread.Dispose();
+        _current = null;
     }
 
     // Σ over the batch's query tokens of κ_h(t) = Σ_s a_ts ‖o_s‖² − ‖Σ_s a_ts o_s‖², o_s = O_h v_s. [H], float64.
@@ -61,7 +87,7 @@ internal sealed class CalibrationObserver : IAttentionObserver, IDisposable
         var q = attention.Query.forward(x).view(batch, seq, heads, d).transpose(1, 2);
         var k = attention.Key.forward(x).view(batch, seq, kvHeads, d).transpose(1, 2);
         var v = attention.Value.forward(x).view(batch, seq, kvHeads, d).transpose(1, 2);
-        var (cos, sin) = _model.Stack.Rotary.Tables(0, seq);
+        var (cos, sin) = _rotary.Tables(0, seq);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin).index_select(1, attention.QueryToKvIndex);
         v = v.index_select(1, attention.QueryToKvIndex);
@@ -82,7 +108,7 @@ internal sealed class CalibrationObserver : IAttentionObserver, IDisposable
 
     public void Dispose()
     {
-        foreach (var t in _moment) t.Dispose();
-        foreach (var t in _spread) t.Dispose();
+        Free();
+        _rotary.Dispose();
     }
 }

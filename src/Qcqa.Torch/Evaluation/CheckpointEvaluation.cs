@@ -2,7 +2,9 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
+using Qcqa.Core.Memory;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Streaming;
 using Qcqa.Torch.Text;
 using Serilog;
 
@@ -38,10 +40,18 @@ public static class CheckpointEvaluation
         // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
         var device = QcqaDevice.Parse(deviceName);
 
-        log?.Information("Loading {Model} on {Device}", checkpoint.Folder, device.ToString());
-        using LlamaModel model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
+        var memory = options.Memory ?? MemoryLimit.Resolve(null);
+        var perplexity = options.Perplexity;
+        var plan = PassPlan.For(config, memory, perplexity.BatchSize, perplexity.WindowSize, text.Tokens.Count, withLogits: true);
+        memory.Check($"Evaluating '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown,
+            "Lower memory use with a smaller evaluation batch or window, or raise memory_limit.");
+        options = options with { Perplexity = perplexity with { TokensPerPass = plan.TokensPerPass } };
+
+        log?.Information("Evaluating {Model} on {Device}: layers {Residency}, {TokensPerPass:N0} tokens per pass, planned peak {Peak} ({Breakdown})",
+            checkpoint.Folder, device.ToString(), plan.Residency.ToString().ToLowerInvariant(), plan.TokensPerPass, MemoryLimit.Format(plan.PeakBytes), plan.Breakdown);
+        using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = device, Residency = plan.Residency });
         log?.Information("Evaluating {Tokens:N0} tokens of {Text} ({Tokenizer})", text.Tokens.Count, text.Path, text.Tokenizer.Description);
-        var result = ModelEvaluator.Evaluate(model, text.Tokens, options, progress, cancellation);
+        var result = ModelEvaluator.Evaluate(new StreamedDecoder(weights), text.Tokens, options, progress, cancellation);
         if (!double.IsFinite(result.Perplexity))
             throw new QcqaException(ErrorCodes.NonFiniteResult,
                 $"The perplexity came out as {result.Perplexity}: the model's outputs are not finite numbers (its weights hold NaN or infinity, or they overflow in float32).",

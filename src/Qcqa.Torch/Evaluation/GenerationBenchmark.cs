@@ -1,5 +1,6 @@
 using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Llama;
+using Qcqa.Torch.Streaming;
 
 namespace Qcqa.Torch.Evaluation;
 
@@ -19,6 +20,14 @@ public static class GenerationBenchmark
     /// <param name="promptTokens">Prompt length; shortened to fit the text and <c>max_position_embeddings</c>.</param>
     /// <exception cref="QcqaException">QCQA003 when <paramref name="newTokens"/> is below 1 or leaves no room for a prompt.</exception>
     public static GenerationBenchmarkResult Run(LlamaModel model, IReadOnlyList<long> text, int newTokens, int promptTokens = DefaultPromptTokens)
+    {
+        Preconditions.CheckNotNull(model);
+        return Run(new StreamedDecoder(new ModelDecoderWeights(model)), text, newTokens, promptTokens);
+    }
+
+    /// <summary>Runs the benchmark with a layer-streamed model.</summary>
+    /// <exception cref="QcqaException">As the other overload.</exception>
+    public static GenerationBenchmarkResult Run(StreamedDecoder model, IReadOnlyList<long> text, int newTokens, int promptTokens = DefaultPromptTokens)
     {
         Preconditions.CheckNotNull(model);
         Preconditions.CheckNotNull(text);

@@ -1,6 +1,6 @@
 namespace Qcqa.Torch.Evaluation;
 
-/// <summary>What <see cref="GenerationBenchmark.Run"/> measured.</summary>
+/// <summary>What <see cref="GenerationBenchmark"/> measured.</summary>
 /// <param name="PromptTokens">Tokens of the prompt (prefilled in one pass).</param>
 /// <param name="GeneratedTokens">Tokens decoded greedily.</param>
 /// <param name="CachedTokens">Tokens in the KV cache at the end: the prompt and every generated token but the last.</param>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qcqa.Torch.Llama;
+using Qcqa.Torch.Streaming;
 
 namespace Qcqa.Torch.Evaluation;
 
@@ -12,8 +13,17 @@ public static class ModelEvaluator
     /// <param name="options">Window, batch and generation settings; defaults when null.</param>
     /// <param name="progress">Receives perplexity progress after every batch.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    /// <exception cref="Qcqa.Core.Diagnostics.QcqaException">As <see cref="PerplexityEvaluator.Evaluate"/> and <see cref="GenerationBenchmark.Run"/>.</exception>
+    /// <exception cref="Qcqa.Core.Diagnostics.QcqaException">As <see cref="PerplexityEvaluator"/> and <see cref="GenerationBenchmark"/>.</exception>
     public static EvaluationResult Evaluate(LlamaModel model, IReadOnlyList<long> tokens, EvaluationOptions? options = null,
+        IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Preconditions.CheckNotNull(model);
+        return Evaluate(new StreamedDecoder(new ModelDecoderWeights(model)), tokens, options, progress, cancellationToken);
+    }
+
+    /// <summary>Evaluates a layer-streamed model.</summary>
+    /// <exception cref="Qcqa.Core.Diagnostics.QcqaException">As the other overload.</exception>
+    public static EvaluationResult Evaluate(StreamedDecoder model, IReadOnlyList<long> tokens, EvaluationOptions? options = null,
         IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Preconditions.CheckNotNull(model);
@@ -25,7 +35,8 @@ public static class ModelEvaluator
         if (options.GenerateTokens > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            generation = GenerationBenchmark.Run(model, tokens, options.GenerateTokens, options.PromptTokens);
+            var decoded = model.Weights.Resident ? options.GenerateTokens : Math.Min(options.GenerateTokens, EvaluationOptions.StreamedGenerateTokens);
+            generation = GenerationBenchmark.Run(model, tokens, decoded, options.PromptTokens);
         }
         return new EvaluationResult(perplexity.Perplexity, perplexity.MeanNll, perplexity.ScoredTokens, perplexity.Windows, perplexity.WindowSize,
             perplexity.Tokens, generation?.KvCacheBytesPerToken, generation?.GeneratedTokens, generation?.DecodeTokensPerSecond, clock.Elapsed.TotalSeconds);

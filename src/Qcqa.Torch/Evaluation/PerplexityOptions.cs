@@ -2,7 +2,7 @@ using Qcqa.Core.Diagnostics;
 
 namespace Qcqa.Torch.Evaluation;
 
-/// <summary>Settings of <see cref="PerplexityEvaluator.Evaluate"/>.</summary>
+/// <summary>Settings of <see cref="PerplexityEvaluator"/>.</summary>
 public sealed record PerplexityOptions
 {
     /// <summary>The window size when none is given.</summary>
@@ -13,6 +13,12 @@ public sealed record PerplexityOptions
 
     /// <summary>Full windows run through the model together; only speed (and the last bits of the logits) depend on it.</summary>
     public int BatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// Tokens carried through the layers together in one layer-streamed pass (several batches; each layer is loaded
+    /// once per pass); null runs one batch per pass, which is all a model with resident layers needs.
+    /// </summary>
+    public long? TokensPerPass { get; init; }
 
     /// <summary>
     /// The largest batch (up to 32 windows) whose logits stay within 64 M floats: bigger batches run the small matrices of

@@ -1,6 +1,6 @@
 namespace Qcqa.Torch.Evaluation;
 
-/// <summary>The outcome of <see cref="PerplexityEvaluator.Evaluate"/>.</summary>
+/// <summary>The outcome of <see cref="PerplexityEvaluator"/>.</summary>
 /// <param name="Perplexity">exp(<paramref name="MeanNll"/>).</param>
 /// <param name="MeanNll">Mean negative log-likelihood (natural log) per scored token.</param>
 /// <param name="ScoredTokens">Tokens predicted: every token except the first of each window.</param>

@@ -1,6 +1,6 @@
 namespace Qcqa.Torch.Llama;
 
-/// <summary>Settings of <see cref="LlamaGenerator.Generate"/>.</summary>
+/// <summary>Settings of <see cref="LlamaGenerator"/>.</summary>
 public sealed record GenerationOptions
 {
     /// <summary>Tokens to generate at most.</summary>

@@ -11,12 +11,22 @@ public interface IAttentionObserver
 {
     /// <summary>Called with the attention's input (after the input norm) before the attention runs.</summary>
     /// <param name="layer">The layer index.</param>
+    /// <param name="attention">The layer's attention block (its projections and layout).</param>
     /// <param name="normalized">[batch, seq, hidden]; owned by the forward pass (do not dispose).</param>
-    void AttentionInput(int layer, Tensor normalized);
+    void AttentionInput(int layer, LlamaAttention attention, Tensor normalized);
 
     /// <summary>Called with the attention's output; what it returns is added to the residual stream instead.</summary>
     /// <param name="layer">The layer index.</param>
     /// <param name="output">[batch, seq, hidden].</param>
     /// <returns><paramref name="output"/> itself, or a tensor of the same shape (e.g. with a gradient probe added).</returns>
     Tensor AttentionOutput(int layer, Tensor output);
+
+    /// <summary>
+    /// Called by a layer-streamed pass (<see cref="Streaming.StreamedDecoder"/>) once layer <paramref name="layer"/>
+    /// has seen every batch: what was collected for it is complete, and the layer's weights are about to be freed.
+    /// </summary>
+    /// <param name="layer">The layer index.</param>
+    void LayerDone(int layer)
+    {
+    }
 }

@@ -51,7 +51,7 @@ public sealed class LlamaDecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         var normalized = _inputNorm.forward(hidden);
-        observer?.AttentionInput(Index, normalized);
+        observer?.AttentionInput(Index, _attention, normalized);
         var attended = _attention.Forward(normalized, cos, sin, cache);
         if (observer is not null) attended = observer.AttentionOutput(Index, attended);
         if (_parallel)

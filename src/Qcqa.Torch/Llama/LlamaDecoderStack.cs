@@ -36,6 +36,9 @@ public sealed class LlamaDecoderStack : nn.Module
     /// <summary>The decoder layers.</summary>
     public IReadOnlyList<LlamaDecoderLayer> Layers => _layers;
 
+    /// <summary>The norm after the last layer.</summary>
+    public nn.Module<Tensor, Tensor> FinalNorm => _norm;
+
     /// <summary>The rotary table generator.</summary>
     public RotaryEmbedding Rotary => _rotary;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Torch.Streaming;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,17 @@ public static class LlamaGenerator
     public static GenerationResult Generate(LlamaModel model, IReadOnlyList<long> prompt, GenerationOptions options)
     {
         Preconditions.CheckNotNull(model);
+        return Generate(new StreamedDecoder(new ModelDecoderWeights(model)), prompt, options);
+    }
+
+    /// <summary>Generates with a layer-streamed model (every step loads the layers that are not resident).</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="prompt">Prompt token ids (one sequence).</param>
+    /// <param name="options">Length, temperature, seed and stop token.</param>
+    /// <exception cref="QcqaException">As the other overload.</exception>
+    public static GenerationResult Generate(StreamedDecoder model, IReadOnlyList<long> prompt, GenerationOptions options)
+    {
+        Preconditions.CheckNotNull(model);
         Preconditions.CheckNotNull(prompt);
         Preconditions.CheckNotNull(options);
         if (prompt.Count == 0) throw new QcqaException(ErrorCodes.BadArgument, "The prompt is empty.");
@@ -27,7 +39,7 @@ public static class LlamaGenerator
                 $"Prompt ({prompt.Count}) plus new tokens ({options.MaxNewTokens}) exceed max_position_embeddings ({model.Config.MaxPositionEmbeddings}).");
 
         using var noGrad = no_grad();
-        using var cache = model.CreateKvCache();
+        using var cache = new LlamaKvCache(model.Config);
         var generator = options.Temperature > 0
             ? new Generator(unchecked((ulong)(options.Seed ?? Random.Shared.NextInt64())), CPU)
             : null;
@@ -49,7 +61,7 @@ public static class LlamaGenerator
         return new GenerationResult(tokens, prefill, clock.Elapsed, cache.SizeInBytes);
     }
 
-    private static long Step(LlamaModel model, LlamaKvCache cache, long[] input, double temperature, Generator? generator)
+    private static long Step(StreamedDecoder model, LlamaKvCache cache, long[] input, double temperature, Generator? generator)
     {
         using var scope = NewDisposeScope();
         var ids = tensor(input, ScalarType.Int64).reshape(1, input.Length);

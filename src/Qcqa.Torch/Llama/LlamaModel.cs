@@ -55,6 +55,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// <summary>The decoder stack (embedding, layers, final norm).</summary>
     public LlamaDecoderStack Stack => _stack;
 
+    /// <summary>The output projection's weight, [vocab, hidden]: the embedding table when embeddings are tied.</summary>
+    public Tensor HeadWeight => _lmHead?.Weight ?? _stack.Embedding.Weight;
+
     /// <summary>
     /// Builds a model from Hugging Face-named tensors (any floating dtype; copied to float32 on
     /// <paramref name="device"/>). The caller keeps ownership of <paramref name="weights"/>.

@@ -1,6 +1,7 @@
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Memory;
 
 namespace Qcqa.Core.Tests.Pipeline.Fakes;
 
@@ -23,7 +24,8 @@ internal sealed class FakeCalibrator : ICalibrator
 
     public string CodeVersion => "fake-calibrator-1";
 
-    public CalibrationStatistics Calibrate(string modelFolder, string textPath, long maxTokens, string device, CancellationToken cancellation)
+    public long Calibrate(string modelFolder, string textPath, long maxTokens, string device, MemoryLimit memory, Action<int, LayerCalibration> layerDone,
+        CancellationToken cancellation)
     {
         lock (_texts) _texts.Add(textPath);
         var text = File.ReadAllText(textPath);
@@ -31,12 +33,12 @@ internal sealed class FakeCalibrator : ICalibrator
             throw new QcqaException(ErrorCodes.BadEvaluationInput, $"The text has {text.Length} tokens, fewer than one window of {WindowSize}.", textPath);
         using var checkpoint = Checkpoint.Open(modelFolder);
         var hidden = checkpoint.Config.HiddenSize;
-        var layers = Enumerable.Range(0, checkpoint.LayerCount).Select(_ =>
+        for (var layer = 0; layer < checkpoint.LayerCount; layer++)
         {
             var moment = new double[(hidden + 1) * (hidden + 1)];
             for (var i = 0; i <= hidden; i++) moment[i * (hidden + 1) + i] = 1;
-            return new LayerCalibration(hidden, moment, Enumerable.Repeat(1.0, checkpoint.Config.NumAttentionHeads).ToArray());
-        }).ToArray();
-        return new CalibrationStatistics(Math.Min(maxTokens, text.Length), layers);
+            layerDone(layer, new LayerCalibration(hidden, moment, Enumerable.Repeat(1.0, checkpoint.Config.NumAttentionHeads).ToArray()));
+        }
+        return Math.Min(maxTokens, text.Length);
     }
 }

@@ -1,0 +1,27 @@
+using Qcqa.Torch.Llama;
+
+namespace Qcqa.Torch.Streaming;
+
+/// <summary>
+/// One decoder layer lent to a pass: disposing the lease frees a layer loaded for this use alone and leaves a
+/// resident one (or one borrowed from a whole <see cref="LlamaModel"/>) in place.
+/// </summary>
+public sealed class LayerLease : IDisposable
+{
+    private readonly bool _owned;
+
+    internal LayerLease(LlamaDecoderLayer layer, bool owned)
+    {
+        Layer = layer;
+        _owned = owned;
+    }
+
+    /// <summary>The layer, valid until the lease is disposed.</summary>
+    public LlamaDecoderLayer Layer { get; }
+
+    /// <summary>Frees the layer's weights when they were loaded for this lease.</summary>
+    public void Dispose()
+    {
+        if (_owned) Layer.Dispose();
+    }
+}
