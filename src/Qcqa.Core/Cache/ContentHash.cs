@@ -43,8 +43,7 @@ public static class ContentHash
         Preconditions.CheckNotNull(rows);
         var hash = new XxHash128();
         foreach (var (offset, length) in rows.ByteRanges())
-            for (long start = 0; start < length; start += int.MaxValue)
-                hash.Append(rows.Tensor.File.GetBytes(rows.Tensor.Info, offset + start, (int)Math.Min(int.MaxValue, length - start)));
+            rows.Tensor.File.ReadChunks(rows.Tensor.Info, offset, length, BufferSize, hash.Append);
         return ToHex(hash);
     }
 

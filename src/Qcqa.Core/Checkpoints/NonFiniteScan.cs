@@ -5,7 +5,7 @@ namespace Qcqa.Core.Checkpoints;
 
 /// <summary>
 /// Counts NaN and ±Inf values of a float tensor straight from its bytes (a value is non-finite exactly when its
-/// exponent bits are all ones, in every float dtype), in bounded slices of the memory mapping, without converting.
+/// exponent bits are all ones, in every float dtype), in bounded slices read from the file (not through the mapping), without converting.
 /// </summary>
 internal static class NonFiniteScan
 {
@@ -19,10 +19,8 @@ internal static class NonFiniteScan
         var size = dtype.Size();
         var sliceBytes = SliceBytes / size * size;
         long count = 0;
-        for (long offset = 0; offset < tensor.Info.ByteLength; offset += sliceBytes)
+        tensor.File.ReadChunks(tensor.Info, 0, tensor.Info.ByteLength, sliceBytes, bytes =>
         {
-            var length = (int)Math.Min(sliceBytes, tensor.Info.ByteLength - offset);
-            var bytes = tensor.File.GetBytes(tensor.Info, offset, length);
             count += dtype switch
             {
                 SafetensorsDtype.F64 => CountMasked(MemoryMarshal.Cast<byte, ulong>(bytes), 0x7FF0_0000_0000_0000UL),
@@ -31,7 +29,7 @@ internal static class NonFiniteScan
                 SafetensorsDtype.BF16 => CountMasked(MemoryMarshal.Cast<byte, ushort>(bytes), (ushort)0x7F80),
                 _ => 0,
             };
-        }
+        });
         return count;
     }
 

@@ -187,6 +187,37 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands a byte range of a tensor to <paramref name="visit"/> in chunks of at most <paramref name="chunkBytes"/>,
+    /// read with positional reads into one reused buffer (see <see cref="ReadBytes"/>): for code that streams whole
+    /// tensors once (hashing, scanning, copying), which through the mapping would leave every page of a
+    /// multi-gigabyte file in this process's resident set.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor is not from this file or the range is outside it.</exception>
+    public void ReadChunks(TensorInfo tensor, long offset, long length, int chunkBytes, ByteChunkVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        CheckTensor(tensor);
+        Preconditions.CheckArgument(offset >= 0 && length >= 0 && offset + length <= tensor.ByteLength,
+            $"Bytes [{offset}, {offset + length}) are outside tensor '{tensor.Name}' ({tensor.ByteLength} bytes).");
+        Preconditions.CheckArgument(chunkBytes > 0, "Chunks need at least one byte.");
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(chunkBytes, Math.Max(1, length)));
+        try
+        {
+            for (long done = 0; done < length;)
+            {
+                var chunk = buffer.AsSpan(0, (int)Math.Min(Math.Min(chunkBytes, buffer.Length), length - done));
+                ReadBytes(tensor, offset + done, chunk);
+                visit(chunk);
+                done += chunk.Length;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Reads elements of a float tensor (F64, F32, F16, BF16) as floats.</summary>
     /// <param name="tensor">A tensor of this file.</param>
     /// <param name="elementOffset">First element (row-major), relative to the tensor's start.</param>

@@ -150,12 +150,7 @@ public sealed class SafetensorsWriter : IDisposable
     /// <exception cref="InvalidOperationException">The range does not fit in the current tensor.</exception>
     public void CopyRange(SafetensorsFile source, TensorInfo tensor, long offset, long length)
     {
-        for (long done = 0; done < length;)
-        {
-            var chunk = (int)Math.Min(CopyChunkBytes, length - done);
-            WriteBytes(source.GetBytes(tensor, offset + done, chunk));
-            done += chunk;
-        }
+        source.ReadChunks(tensor, offset, length, CopyChunkBytes, WriteBytes);
     }
 
     /// <summary>Checks that every tensor was written in full and flushes the file.</summary>

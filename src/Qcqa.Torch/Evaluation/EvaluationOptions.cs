@@ -12,17 +12,15 @@ public sealed record EvaluationOptions
     /// </summary>
     public bool AutomaticBatch { get; init; }
 
-    /// <summary>Tokens to decode in the generation benchmark; 0 skips it.</summary>
+    /// <summary>
+    /// Tokens to decode in the generation benchmark; 0 skips it. A model whose layers are streamed is not decoded
+    /// (each token would convert the whole model again): its KV-cache size per token comes from its shape, and no
+    /// decode speed is reported.
+    /// </summary>
     public int GenerateTokens { get; init; }
 
     /// <summary>The memory the evaluation may use (its pass is planned against it); the default share of the machine's memory when null.</summary>
     public Qcqa.Core.Memory.MemoryLimit? Memory { get; init; }
-
-    /// <summary>
-    /// Tokens decoded when the model's layers are streamed: every step then converts the whole model again, so the
-    /// run only measures the KV cache (exactly) and shows the streamed decode speed, not a resident model's.
-    /// </summary>
-    public const int StreamedGenerateTokens = 2;
 
     /// <summary>Prompt length of the generation benchmark.</summary>
     public int PromptTokens { get; init; } = GenerationBenchmark.DefaultPromptTokens;

@@ -32,13 +32,20 @@ public static class ModelEvaluator
         var clock = Stopwatch.StartNew();
         var perplexity = PerplexityEvaluator.Evaluate(model, tokens, options.Perplexity, progress, cancellationToken);
         GenerationBenchmarkResult? generation = null;
-        if (options.GenerateTokens > 0)
+        double? kvBytesPerToken = null;
+        if (options.GenerateTokens > 0 && model.Weights.Resident)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var decoded = model.Weights.Resident ? options.GenerateTokens : Math.Min(options.GenerateTokens, EvaluationOptions.StreamedGenerateTokens);
-            generation = GenerationBenchmark.Run(model, tokens, decoded, options.PromptTokens);
+            generation = GenerationBenchmark.Run(model, tokens, options.GenerateTokens, options.PromptTokens);
+            kvBytesPerToken = generation.KvCacheBytesPerToken;
+        }
+        else if (options.GenerateTokens > 0)
+        {
+            // A streamed model converts every layer again for every decoded token, so decoding would measure the
+            // conversion, not the attention; the cache's size per token is what its shape says, exactly as measured.
+            kvBytesPerToken = LlamaKvCache.BytesFor(model.Config, tokens: 1);
         }
         return new EvaluationResult(perplexity.Perplexity, perplexity.MeanNll, perplexity.ScoredTokens, perplexity.Windows, perplexity.WindowSize,
-            perplexity.Tokens, generation?.KvCacheBytesPerToken, generation?.GeneratedTokens, generation?.DecodeTokensPerSecond, clock.Elapsed.TotalSeconds);
+            perplexity.Tokens, kvBytesPerToken, generation?.GeneratedTokens, generation?.DecodeTokensPerSecond, clock.Elapsed.TotalSeconds);
     }
 }

@@ -39,7 +39,9 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         output.WriteLine(string.Create(c, $"tokenizer    {text.Tokenizer.Description}"));
         output.WriteLine(string.Create(c, $"perplexity   {result.Perplexity:0.####} per token (mean NLL {result.MeanNll:0.#####} nats over {result.ScoredTokens:N0} tokens, {result.Windows} window(s) of {result.WindowSize})"));
         output.WriteLine(string.Create(c, $"bits/byte    {result.BitsPerByte:0.####}"));
-        if (result.KvCacheBytesPerToken is { } bytes)
+        if (result.KvCacheBytesPerToken is { } streamedBytes && result.GeneratedTokens is null)
+            output.WriteLine(string.Create(c, $"KV cache     {streamedBytes:N0} bytes per token (float32 cache, from the layout: the model's layers were streamed, so decoding was not timed)"));
+        else if (result.KvCacheBytesPerToken is { } bytes)
         {
             output.WriteLine(string.Create(c, $"KV cache     {bytes:N0} bytes per token (float32 cache, measured while generating {result.GeneratedTokens} tokens)"));
             output.WriteLine(string.Create(c, $"decode       {result.DecodeTokensPerSecond:0.#} tokens/s"));
