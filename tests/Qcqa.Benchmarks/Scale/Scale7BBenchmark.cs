@@ -81,6 +81,12 @@ public sealed class Scale7BBenchmark : IBenchmark
         if (stages.Contains("layer"))
         {
             using var checkpoint = Checkpoint.Open(model);
+            var layerTensors = checkpoint.Tensors.Where(t => t.Name.StartsWith("model.layers.0.", StringComparison.Ordinal)).ToList();
+            var buffer = new float[layerTensors.Max(t => t.Info.ElementCount)];
+            var convert = StageMeter.Start();
+            foreach (var t in layerTensors) t.ReadSingles(0, buffer.AsSpan(0, (int)t.Info.ElementCount));
+            Print("read and convert layer 0's tensors into an array", convert.Stop(),
+                $"{layerTensors.Sum(t => t.Info.ByteLength) / 1e6:F0} MB stored; the floor of a layer's conversion without libtorch");
             using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Residency = LayerResidency.Streamed });
             const int layers = 4;
             var meter = StageMeter.Start();
