@@ -2,6 +2,7 @@ using Qcqa.Core.Alignment;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Statistics;
 using Qcqa.Torch.Calibration;
@@ -9,6 +10,7 @@ using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Sensitivity;
+using Qcqa.Torch.Streaming;
 
 namespace Qcqa.Torch.Alignment;
 
@@ -33,6 +35,7 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var tokens = CalibrationText.Load(checkpoint.Folder, textPath, maxTokens);
+        CheckProbeFits(checkpoint, tokens.Count, MemoryLimit.Resolve(null));
         var parsed = QcqaDevice.Parse(device);
         var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = parsed });
         try
@@ -46,6 +49,22 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
             model.Dispose();
             throw;
         }
+    }
+
+    // The probe holds the whole model, every layer's input and the reference distributions at once.
+    internal static void CheckProbeFits(Checkpoint checkpoint, long tokens, MemoryLimit memory)
+    {
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
+        var model = MemoryPlanner.ModelBytes(config);
+        var inputs = config.NumHiddenLayers * MemoryPlanner.CarriedBytes(config, tokens) / 2;
+        var reference = MemoryPlanner.LogitBytes(config, tokens / window, window);
+        var activations = MemoryPlanner.LayerActivationBytes(config, tokens / window, window);
+        memory.Check($"Measuring layer costs of '{checkpoint.Folder}' (allocation: measured or estimated)",
+            model + inputs + reference + activations + MemoryPlanner.RuntimeOverheadBytes,
+            MemoryPlanner.Describe(("the whole model", model), ("every layer's input", inputs), ("reference distributions", reference),
+                ("activations", activations), ("runtime", MemoryPlanner.RuntimeOverheadBytes)),
+            "Use allocation: gradient, which streams the model one layer at a time.");
     }
 
     private sealed class AlignedModel(AlignedModelMerge merge) : IAlignedModel

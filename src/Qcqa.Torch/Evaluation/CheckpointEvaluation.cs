@@ -1,8 +1,8 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Memory;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
-using Qcqa.Core.Memory;
 using Qcqa.Torch.Runtime;
 using Qcqa.Torch.Streaming;
 using Qcqa.Torch.Text;

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Memory;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
 using Qcqa.Torch.Runtime;
+using Qcqa.Torch.Streaming;
 using Qcqa.Torch.Text;
 using Serilog;
 
@@ -41,8 +43,14 @@ internal sealed class GenerateCommand(ParseResult parseResult, ILogger log)
                 $"The prompt ({prompt.Length} tokens) plus --max-new-tokens ({_maxNewTokens}) exceed the model's max_position_embeddings ({config.MaxPositionEmbeddings}).");
         var device = QcqaDevice.Parse(_device);
 
-        log.Information("Loading {Model} on {Device} ({Tokenizer}, prompt {Tokens} tokens)", checkpoint.Folder, device.ToString(), tokenizer.Description, prompt.Length);
-        using var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = device });
+        // A model that does not fit is streamed one layer at a time: slow (every token converts the model again), but it runs.
+        var memory = MemoryLimit.Resolve(null);
+        var plan = PassPlan.For(config, memory, 1, prompt.Length + _maxNewTokens, prompt.Length + _maxNewTokens, withLogits: true);
+        memory.Check($"Generating with '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown);
+        log.Information("Loading {Model} on {Device} ({Tokenizer}, prompt {Tokens} tokens), layers {Residency}", checkpoint.Folder, device.ToString(),
+            tokenizer.Description, prompt.Length, plan.Residency.ToString().ToLowerInvariant());
+        using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = device, Residency = plan.Residency });
+        var model = new StreamedDecoder(weights);
         var decoder = new StreamingTextDecoder(tokenizer, prompt);
         output.Write(_prompt);
         output.Flush();
