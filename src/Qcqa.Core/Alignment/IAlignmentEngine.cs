@@ -22,4 +22,17 @@ public interface IAlignmentEngine
     /// <param name="maxTokens">Tokens used from its start.</param>
     /// <param name="device">cpu, cuda, cuda:N or auto.</param>
     ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device);
+
+    /// <summary>
+    /// Every layer's KL divergence per unit of mean squared attention-output error, ½ E‖∂log p(y)/∂a_l‖² / D, from one
+    /// layer-streamed forward pass and one backward pass over the probe text (labels sampled from the model).
+    /// </summary>
+    /// <param name="checkpoint">The open original checkpoint.</param>
+    /// <param name="textPath">The probe text (the calibration text).</param>
+    /// <param name="maxTokens">Tokens used from its start.</param>
+    /// <param name="device">cpu, cuda, cuda:N or auto.</param>
+    /// <param name="memory">The passes are planned against this limit.</param>
+    /// <param name="cancellation">Checked between layers.</param>
+    IReadOnlyList<double> GradientSensitivity(Checkpoint checkpoint, string textPath, long maxTokens, string device, Memory.MemoryLimit memory,
+        CancellationToken cancellation);
 }

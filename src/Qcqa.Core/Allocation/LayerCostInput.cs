@@ -23,4 +23,8 @@ public sealed record LayerCostInput(
     Func<ILayerSensitivity>? Sensitivity,
     string CalibrationIdentity,
     int ProbeTokens,
-    string EngineVersion);
+    string EngineVersion)
+{
+    /// <summary>Computes every layer's KL per unit of aligned error (for <see cref="AllocationMethod.Gradient"/>); called at most once.</summary>
+    public Func<IReadOnlyList<double>>? GradientScales { get; init; }
+}

@@ -13,7 +13,8 @@ namespace Qcqa.Core.Allocation;
 /// it. <see cref="AllocationMethod.Wse"/>: the raw WSE of its grouping (the paper's DP). <see cref="AllocationMethod.Measured"/>:
 /// the KL divergence the whole model suffers with only that layer merged (one probe per point).
 /// <see cref="AllocationMethod.Estimated"/>: the point's own error times the layer's KL per unit of error, measured once
-/// per layer near G = H/2. <see cref="AllocationMethod.Uniform"/>: unchanged (the budget, not the costs, decides).
+/// per layer near G = H/2. <see cref="AllocationMethod.Gradient"/>: the point's own error times the layer's second-order
+/// KL per unit of attention-output error, from one streamed forward and one backward pass. <see cref="AllocationMethod.Uniform"/>: unchanged (the budget, not the costs, decides).
 /// Probed costs are content-cached (<see cref="CacheKeys.LayerCosts"/>) and memoised per build.
 /// </summary>
 /// <param name="cache">The build's content cache, or null to measure every time.</param>
@@ -59,6 +60,12 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log, BuildProgre
         {
             computed = true;
             step.Started($"{input.Fronts.Count} layers");
+            if (input.Method == AllocationMethod.Gradient)
+            {
+                var scales = Preconditions.CheckNotNull(input.GradientScales)();
+                probes = 2; // one streamed forward pass and one backward pass
+                return input.Fronts.Select((front, layer) => front.Points.Select(p => p.Wse * scales[layer]).ToArray()).ToArray();
+            }
             using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
             return input.Fronts.Select((front, layer) =>
             {

@@ -108,6 +108,10 @@ public static class CacheKeys
     internal static CacheKey LayerCosts(string frontsHash, string method, string calibrationIdentity, int probeTokens, string engineVersion)
         => new CacheKeyBuilder("layer-costs").Add(CodeVersion).Add(engineVersion).AddHash(frontsHash).Add(method).Add(calibrationIdentity).Add(probeTokens).Build();
 
+    /// <summary>The per-layer gradient sensitivities of a model with this content under this calibration, on this many probe tokens.</summary>
+    internal static CacheKey GradientScales(string modelContent, string calibrationIdentity, int probeTokens, string engineVersion)
+        => new CacheKeyBuilder("gradient-scales").Add(CodeVersion).Add(engineVersion).AddHash(modelContent).Add(calibrationIdentity).Add(probeTokens).Build();
+
     /// <summary>The Gram matrix of a layer with this K/V content (the Gram code is stable, so no code version).</summary>
     internal static CacheKey Gram(string layerContent) => new CacheKeyBuilder("gram").AddHash(layerContent).Build();
 

@@ -65,6 +65,7 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
+        var memory = Memory.MemoryLimit.Resolve(null);
         var reporter = new BuildProgress(progress);
         var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
         var modelContents = new ModelContents();
@@ -84,7 +85,7 @@ public static class BuildPipeline
             checkpoint.CheckAttentionFinite();
             WarningCodes.LogNonFinite(log, checkpoint);
             foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
-            var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request);
+            var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request, method => AllocationDefaults.Resolve(method, checkpoint));
             var statistics = statisticsStage.Run(checkpoint, model.Name, cancellation);
             var device = request.DeviceOverride ?? spec.DefaultDevice;
             using var recovery = new ModelRecovery(model, checkpoint, services, device, log,
@@ -92,7 +93,7 @@ public static class BuildPipeline
                     ? () => calibrationStage.Run(new CalibrationInput(model.Name, model.Path, calibration, device), cancellation)
                     : null,
                 aligned => alignedStatisticsStage.Run(checkpoint, statistics, aligned.Model, aligned.CalibrationIdentity, aligned.EngineVersion, model.Name),
-                modelContents);
+                modelContents, memory);
 
             var originalQuality = evaluationStage?.Run(
                 new EvaluationInput($"{model.Name}/original", model.Path, model.Path, null, device), cancellation);
@@ -106,13 +107,18 @@ public static class BuildPipeline
                 var fronts = searchStage.Run(searchInput, cancellation);
                 var costInput = fronts is null ? null : new LayerCostInput($"{job.Label} ({variant.Allocation.ToSpecString()})", fronts,
                     SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job, variant.Allocation),
-                    recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion);
+                    recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion)
+                    { GradientScales = recovery.GradientScalesFactory(job, variant.Allocation, cache, cancellation) };
                 var costs = costInput is null ? null : costStage.Run(costInput, cancellation);
                 // Every aligned variant of a calibrated model reports the KL its grouping is predicted to cost (shared with
                 // the measured variants of the same search, so usually from the memo), to compare allocations on one scale.
+                // Above the size where measured costs are the default (AllocationDefaults), probing every point only to
+                // report it would cost hours: large models report the costs their allocation used.
                 var measured = costInput is not null && recovery.CanMeasure(job)
                     ? variant.Allocation == AllocationMethod.Measured ? costs
-                        : costStage.Run(costInput with { Method = AllocationMethod.Measured, Sensitivity = recovery.SensitivityFactory(job, AllocationMethod.Measured) }, cancellation)
+                        : AllocationDefaults.Resolve(AllocationMethod.Auto, checkpoint) == AllocationMethod.Measured
+                            ? costStage.Run(costInput with { Method = AllocationMethod.Measured, Sensitivity = recovery.SensitivityFactory(job, AllocationMethod.Measured) }, cancellation)
+                            : null
                     : null;
                 var allocation = reporter.Stage(BuildStages.Allocation, job.Label);
                 var allocated = AllocationStage.Run(new AllocationInput(statistics, costs, variant.Mode, job.Budget));

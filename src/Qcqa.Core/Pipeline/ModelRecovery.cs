@@ -31,6 +31,8 @@ internal sealed class ModelRecovery : IDisposable
     private readonly ModelContents _modelContents;
     private AlignedModelHandle? _aligned;
     private AlignedStatistics? _fitness;
+    private readonly Dictionary<string, double[]> _gradientScales = new();
+    private readonly Memory.MemoryLimit _memory;
 
     /// <param name="model">The model and its variants.</param>
     /// <param name="checkpoint">The open model.</param>
@@ -40,9 +42,12 @@ internal sealed class ModelRecovery : IDisposable
     /// <param name="calibrate">Runs (or fetches) the calibration; null when no variant needs it or the model has none.</param>
     /// <param name="alignedStatistics">Computes (or fetches) the aligned fitness of every layer.</param>
     /// <param name="modelContents">The build's model content keys (shared with evaluation and calibration).</param>
+    /// <param name="memory">The build's memory limit, which the probes and the gradient pass plan against.</param>
     internal ModelRecovery(ModelSpec model, Checkpoint checkpoint, BuildServices services, DeviceKind device, ILogger log,
-        Func<CalibrationResult>? calibrate, Func<AlignedModelHandle, AlignedStatistics> alignedStatistics, ModelContents modelContents)
+        Func<CalibrationResult>? calibrate, Func<AlignedModelHandle, AlignedStatistics> alignedStatistics, ModelContents modelContents,
+        Memory.MemoryLimit memory)
     {
+        _memory = memory;
         _modelContents = modelContents;
         _model = model;
         _checkpoint = checkpoint;
@@ -80,6 +85,29 @@ internal sealed class ModelRecovery : IDisposable
             var calibration = _calibration.Value ?? throw job.Variant.Location.Error(ErrorCodes.SpecBadValue,
                 $"{job.Label} allocates by probed cost, which needs calibration text.");
             return engine.OpenSensitivity(_checkpoint, calibration.Statistics, calibration.Spec.TextPath, calibration.Spec.ProbeTokens, _device.ToSpecString());
+        };
+    }
+
+    /// <summary>
+    /// Computes the gradient sensitivities for <see cref="AllocationMethod.Gradient"/>; null for the other allocations.
+    /// They depend on the model and its calibration alone, not on the variant, so every variant shares one pass and a
+    /// later build (a new variant of a 7B) reads them from the cache instead of running it again.
+    /// </summary>
+    internal Func<IReadOnlyList<double>>? GradientScalesFactory(VariantJob job, AllocationMethod method, ContentCache? cache, CancellationToken cancellation)
+    {
+        if (method != AllocationMethod.Gradient) return null;
+        var engine = Engine(job);
+        return () =>
+        {
+            var calibration = _calibration.Value ?? throw job.Variant.Location.Error(ErrorCodes.SpecBadValue,
+                $"{job.Label} allocates by gradient-estimated cost, which needs calibration text.");
+            var probeTokens = calibration.Spec.ProbeTokens;
+            var key = CacheKeys.GradientScales(ModelContent, calibration.Identity, probeTokens, EngineVersion);
+            if (_gradientScales.TryGetValue(key.Hash, out var known)) return known;
+            double[] Compute() => engine.GradientSensitivity(_checkpoint, calibration.Spec.TextPath, probeTokens, _device.ToSpecString(),
+                _memory, cancellation).ToArray();
+            var scales = cache is null ? Compute() : cache.GetOrAdd(key, new JsonCacheSerializer<double[]>(), Compute);
+            return _gradientScales[key.Hash] = scales;
         };
     }
 

@@ -21,22 +21,24 @@ internal sealed record VariantJob(VariantSpec Variant, ResolvedBudget Budget, st
 
     /// <summary>Whether anything the variant does is weighted by the model's calibration (when it has one).</summary>
     internal bool UsesCalibration => Variant.Merge == Merge.MergeMethod.Aligned || Variant.Fitness == FitnessKind.Aligned
-        || Variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated;
+        || Variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated or AllocationMethod.Gradient;
 
     /// <summary>Plans every variant of <paramref name="model"/>.</summary>
     /// <param name="model">The model and its variants.</param>
     /// <param name="kvHeadsPerLayer">H_l of the opened model.</param>
     /// <param name="outputRoot">The build's output folder (full path).</param>
     /// <param name="request">Device override and threads.</param>
+    /// <param name="resolveAllocation">Turns <see cref="AllocationMethod.Auto"/> into the method for this model (see <see cref="AllocationDefaults"/>).</param>
     /// <exception cref="QcqaSpecException">Some budgets do not fit the model: every problem of every variant, positioned.</exception>
     /// <exception cref="QcqaException">An output folder would leave the output root (QCQA002).</exception>
-    internal static IReadOnlyList<VariantJob> Plan(ModelSpec model, IReadOnlyList<int> kvHeadsPerLayer, string outputRoot, BuildRequest request)
+    internal static IReadOnlyList<VariantJob> Plan(ModelSpec model, IReadOnlyList<int> kvHeadsPerLayer, string outputRoot, BuildRequest request,
+        Func<AllocationMethod, AllocationMethod>? resolveAllocation = null)
     {
         var budgets = model.Variants.Select(v => v.ResolveBudget(kvHeadsPerLayer)).ToList();
         var problems = budgets.SelectMany(b => b.Problems).ToList();
         if (problems.Count > 0) throw new QcqaSpecException(problems);
         return model.Variants.Zip(budgets, (variant, budget) => new VariantJob(
-                variant,
+                resolveAllocation is null ? variant : variant with { Allocation = resolveAllocation(variant.Allocation) },
                 budget.Budget!,
                 OutputFolderOf(outputRoot, model, variant),
                 new SearchSettings { Population = variant.Search.Population, Generations = variant.Search.Generations, Seed = variant.Search.Seed, Threads = request.Threads },

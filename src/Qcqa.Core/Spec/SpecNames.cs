@@ -36,8 +36,10 @@ public static class SpecNames
     /// <summary>The <c>allocation</c> values.</summary>
     public static IReadOnlyDictionary<string, AllocationMethod> Allocations { get; } = new Dictionary<string, AllocationMethod>(StringComparer.Ordinal)
     {
+        ["auto"] = AllocationMethod.Auto,
         ["measured"] = AllocationMethod.Measured,
         ["estimated"] = AllocationMethod.Estimated,
+        ["gradient"] = AllocationMethod.Gradient,
         ["wse"] = AllocationMethod.Wse,
         ["uniform"] = AllocationMethod.Uniform,
     };

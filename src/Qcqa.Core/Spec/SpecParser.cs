@@ -309,7 +309,7 @@ internal sealed class SpecParser
 
     // merge, fitness, allocation and finetune of a variant, each from the variant, else defaults, else the default that
     // fits the others: the aligned merge searches on its own error and allocates by measured cost when there is
-    // calibration text (uniformly without); the paper's mean merge uses the paper's WSE for both.
+    // calibration text (measured, or gradient-estimated for large models; uniformly without); the paper's mean merge uses the paper's WSE for both.
     private (MergeMethod Merge, FitnessKind Fitness, AllocationMethod Allocation, FineTuneSpec? FineTune)? ParseRecipe(
         SpecMapping variant, YamlNode node, string what, CalibrationSpec? calibration)
     {
@@ -319,8 +319,8 @@ internal sealed class SpecParser
             : _defaultFitness?.Value ?? (merge == MergeMethod.Mean ? FitnessKind.Wse : FitnessKind.Aligned);
         var allocationNode = variant["allocation"] ?? _defaultAllocation?.Node;
         var allocation = variant["allocation"] is { } a ? _context.Choice(a, "allocation", SpecNames.Allocations)
-            : _defaultAllocation?.Value ?? (merge == MergeMethod.Mean ? AllocationMethod.Wse : calibration is null ? AllocationMethod.Uniform : AllocationMethod.Measured);
-        if (allocation is AllocationMethod.Measured or AllocationMethod.Estimated && calibration is null)
+            : _defaultAllocation?.Value ?? (merge == MergeMethod.Mean ? AllocationMethod.Wse : calibration is null ? AllocationMethod.Uniform : AllocationMethod.Auto);
+        if (allocation is AllocationMethod.Measured or AllocationMethod.Estimated or AllocationMethod.Gradient or AllocationMethod.Auto && calibration is null)
             _context.Report(ErrorCodes.SpecBadValue, allocationNode ?? node,
                 $"{Capitalise(what)} allocates by '{allocation.Value.ToSpecString()}' cost, which probes the model on calibration text; add a 'calibration' section (text: …) or choose allocation: wse or uniform.");
 

@@ -51,6 +51,34 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
         }
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<double> GradientSensitivity(Checkpoint checkpoint, string textPath, long maxTokens, string device, MemoryLimit memory,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(memory);
+        var tokens = CalibrationText.Load(checkpoint.Folder, textPath, maxTokens);
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
+        new CalibrationOptions { WindowSize = window }.Validate(config.MaxPositionEmbeddings, tokens.Count, textPath);
+        var used = tokens.Count / window * (long)window;
+        var batch = 8;
+        while (batch > 1 && GradientBlockBytes(config, batch, window) > GradientBlockLimit) batch /= 2;
+        // Beside the pass itself: the residual stream entering every layer (kept for the backward pass) and its gradient.
+        var stored = (config.NumHiddenLayers + 2) * MemoryPlanner.CarriedBytes(config, used) / 2;
+        var plan = PassPlan.For(config, memory, batch, window, used, withLogits: false,
+            ("stored residual streams and autograd of one block", stored + GradientBlockBytes(config, batch, window)), singlePass: true);
+        memory.Check($"Measuring gradient layer costs of '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown, "Lower the calibration's probe_tokens, or raise memory_limit.");
+        using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = QcqaDevice.Parse(device), Residency = plan.Residency });
+        return Qcqa.Torch.Sensitivity.GradientSensitivity.Measure(new StreamedDecoder(weights), tokens, window, batch, cancellation);
+    }
+
+    // Autograd keeps about three times a layer's forward activations for one block, and the logits' softmax and gradient.
+    private static long GradientBlockBytes(Llama.LlamaConfig config, long batch, long window)
+        => 3 * MemoryPlanner.LayerActivationBytes(config, batch, window) + 3 * MemoryPlanner.LogitBytes(config, batch, window) / 2;
+
+    private const long GradientBlockLimit = 3L << 29;
+
     // The probe holds the whole model, every layer's input and the reference distributions at once.
     internal static void CheckProbeFits(Checkpoint checkpoint, long tokens, MemoryLimit memory)
     {

@@ -81,6 +81,42 @@ public sealed class StreamedDecoder(IDecoderWeights weights)
         }
     }
 
+    /// <summary>
+    /// The residual stream of every batch entering every layer, and leaving the last one (before the final norm), in
+    /// one pass without autograd: [layer][batch], layers + 1 entries, each [batch, seq, hidden]. The caller disposes them.
+    /// </summary>
+    /// <param name="batches">Each [batch, seq], int64.</param>
+    /// <param name="cancellation">Checked before every layer.</param>
+    public Tensor[][] Residuals(IReadOnlyList<Tensor> batches, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        using var noGrad = no_grad();
+        var residuals = new Tensor[Config.NumHiddenLayers + 1][];
+        try
+        {
+            residuals[0] = batches.Select(b => _weights.Embed(b).DetachFromDisposeScope()).ToArray();
+            for (var layer = 0; layer < Config.NumHiddenLayers; layer++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var lease = _weights.Layer(layer);
+                residuals[layer + 1] = new Tensor[batches.Count];
+                for (var b = 0; b < batches.Count; b++)
+                {
+                    using var scope = NewDisposeScope();
+                    var input = residuals[layer][b];
+                    var (cos, sin) = Rotary.Tables(0, input.shape[1]);
+                    residuals[layer + 1][b] = lease.Layer.Forward(input, cos, sin, null).DetachFromDisposeScope();
+                }
+            }
+            return residuals;
+        }
+        catch
+        {
+            foreach (var row in residuals) foreach (var t in row ?? []) t?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The output projection of final hidden states: [batch, seq, vocab].</summary>
     public Tensor Logits(Tensor finalHidden) => nn.functional.linear(finalHidden, _weights.HeadWeight);
 
@@ -106,7 +142,8 @@ public sealed class StreamedDecoder(IDecoderWeights weights)
         return Logits(_weights.FinalNorm.forward(hidden)).MoveToOuterDisposeScope();
     }
 
-    private RotaryEmbedding Rotary => _rotary ??= new RotaryEmbedding("rotary_emb", Config.ResolvedRotaryDimensions, Config.RopeTheta, _weights.Device);
+    /// <summary>The rotary tables' generator for this model.</summary>
+    public RotaryEmbedding Rotary => _rotary ??= new RotaryEmbedding("rotary_emb", Config.ResolvedRotaryDimensions, Config.RopeTheta, _weights.Device);
 
     private (Tensor Cos, Tensor Sin) Tables(Dictionary<long, (Tensor Cos, Tensor Sin)> tables, long length)
     {

@@ -122,6 +122,46 @@ public sealed class RecoveryPipelineTests : IDisposable
     }
 
     [Fact]
+    public void GivenAGradientAllocationEveryVariantSharesOneGradientPassAndASecondBuildRunsNothing()
+    {
+        // (A model this small still probes its measured costs once, for the report's comparison of allocations.)
+        _fixture.WriteSpec(Calibrated + "\ndefaults: { allocation: gradient }\n");
+
+        var first = _fixture.Build(Services);
+        var runs = _alignment.GradientRuns;
+        _alignment.Reset();
+        _fixture.Build(Services);
+
+        Assert.Equal(1, runs);
+        Assert.Equal((0, 0), (_alignment.GradientRuns, _alignment.Probes.Count));
+        Assert.Equal("gradient", first.Rows.Single(r => r.Variant == "ac-50").Recipe!.Allocation);
+    }
+
+    [Fact]
+    public void GivenAGradientAllocationANewVariantInALaterBuildReadsTheModelsSensitivitiesFromTheCache()
+    {
+        _fixture.WriteSpec(Calibrated + "\ndefaults: { allocation: gradient }\n");
+        _fixture.Build(Services);
+        _alignment.Reset();
+        _fixture.WriteSpec(Calibrated.Replace("budget: 0.5 }\n      - { name: ec-50", "budget: 0.5 }\n      - { name: ac-25, mode: arbitrary, budget: 0.25 }\n      - { name: ec-50")
+            + "\ndefaults: { allocation: gradient }\n");
+
+        var result = _fixture.Build(Services);
+
+        Assert.Contains(result.Rows, r => r.Variant == "ac-25");
+        Assert.Equal(0, _alignment.GradientRuns);
+    }
+
+    [Fact]
+    public void GivenTheDefaultAllocationASmallModelIsAllocatedByMeasuredCost()
+    {
+        var result = _fixture.Build(Services);
+
+        Assert.Equal("measured", result.Rows.Single(r => r.Variant == "ac-50").Recipe!.Allocation);
+        Assert.Equal(0, _alignment.GradientRuns);
+    }
+
+    [Fact]
     public void GivenOnlyMeanMergedVariantsNeitherTheCalibratorNorTheAlignmentEngineIsUsed()
     {
         _fixture.WriteSpec(Calibrated + "\ndefaults: { merge: mean }\n");

@@ -99,7 +99,7 @@ public sealed class RecoverySpecTests : IDisposable
         var spec = result.GetSpecOrThrow();
         Assert.All(spec.Models, m => Assert.Equal(overriding, m.Calibration!.TextPath));
         // Calibration from the command line counts like calibration in the spec: the aligned merge allocates by measured cost.
-        Assert.All(spec.Variants, v => Assert.Equal(AllocationMethod.Measured, v.Allocation));
+        Assert.All(spec.Variants, v => Assert.Equal(AllocationMethod.Auto, v.Allocation));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class RecoverySpecTests : IDisposable
     }
 
     [Fact]
-    public void GivenCalibrationTheAlignedMergeAllocatesByMeasuredCost()
+    public void GivenCalibrationTheAlignedMergeAllocatesAutomatically()
     {
         var variant = Variant(_fixture.Load("""
             calibration: { text: calib.txt }
@@ -144,7 +144,7 @@ public sealed class RecoverySpecTests : IDisposable
                   - { name: a, mode: arbitrary, budget: 0.5 }
             """), "a");
 
-        Assert.Equal((MergeMethod.Aligned, FitnessKind.Aligned, AllocationMethod.Measured), (variant.Merge, variant.Fitness, variant.Allocation));
+        Assert.Equal((MergeMethod.Aligned, FitnessKind.Aligned, AllocationMethod.Auto), (variant.Merge, variant.Fitness, variant.Allocation));
     }
 
     [Theory]
@@ -182,7 +182,7 @@ public sealed class RecoverySpecTests : IDisposable
         Assert.Equal((MergeMethod.Mean, FitnessKind.Wse, AllocationMethod.Wse), (inherits.Merge, inherits.Fitness, inherits.Allocation));
         // The variant's merge decides the derived defaults, not the defaults' merge.
         var aligned = Variant(spec, "aligned");
-        Assert.Equal((MergeMethod.Aligned, FitnessKind.Aligned, AllocationMethod.Measured), (aligned.Merge, aligned.Fitness, aligned.Allocation));
+        Assert.Equal((MergeMethod.Aligned, FitnessKind.Aligned, AllocationMethod.Auto), (aligned.Merge, aligned.Fitness, aligned.Allocation));
         var explicitly = Variant(spec, "explicit");
         Assert.Equal((MergeMethod.Aligned, FitnessKind.Wse, AllocationMethod.Estimated), (explicitly.Merge, explicitly.Fitness, explicitly.Allocation));
     }
@@ -212,6 +212,8 @@ public sealed class RecoverySpecTests : IDisposable
     [Theory]
     [InlineData("measured", AllocationMethod.Measured)]
     [InlineData("estimated", AllocationMethod.Estimated)]
+    [InlineData("gradient", AllocationMethod.Gradient)]
+    [InlineData("auto", AllocationMethod.Auto)]
     [InlineData("wse", AllocationMethod.Wse)]
     [InlineData("uniform", AllocationMethod.Uniform)]
     public void GivenEachAllocationSpellingItParsesToItsMethod(string spelling, AllocationMethod method)
@@ -551,7 +553,7 @@ public sealed class RecoverySpecTests : IDisposable
     [Theory]
     [InlineData("merge: meen", 20, "aligned, mean", "did you mean 'mean'?")]
     [InlineData("fitness: wes", 22, "aligned, wse", "did you mean 'wse'?")]
-    [InlineData("allocation: measure", 25, "measured, estimated, wse, uniform", "did you mean 'measured'?")]
+    [InlineData("allocation: measure", 25, "auto, measured, estimated, gradient, wse, uniform", "did you mean 'measured'?")]
     public void GivenAMisspeltRecipeValueItListsTheChoicesAndSuggestsTheClosest(string entry, int column, string choices, string suggestion)
     {
         var problem = SingleProblem($$"""

@@ -3,6 +3,7 @@ using Qcqa.Core.Alignment;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Statistics;
 using Qcqa.Core.Wse;
@@ -75,7 +76,7 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
     /// <summary>Forgets every count and probe (between two builds).</summary>
     internal void Reset()
     {
-        _opened = _sensitivitiesOpened = _fitnessGrams = _errors = _projections = 0;
+        _opened = _sensitivitiesOpened = _fitnessGrams = _errors = _projections = _gradientRuns = 0;
         Probes.Clear();
     }
 
@@ -90,6 +91,18 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
         Interlocked.Increment(ref _sensitivitiesOpened);
         return new Sensitivity(this, maxTokens);
     }
+
+    /// <summary>Gradient sensitivities: <see cref="LayerWeights"/> (one per layer of the checkpoint, cycled), recorded in <see cref="GradientRuns"/>.</summary>
+    public IReadOnlyList<double> GradientSensitivity(Checkpoint checkpoint, string textPath, long maxTokens, string device, MemoryLimit memory,
+        CancellationToken cancellation)
+    {
+        Interlocked.Increment(ref _gradientRuns);
+        return Enumerable.Range(0, checkpoint.LayerCount).Select(l => LayerWeights[l % LayerWeights.Length]).ToArray();
+    }
+
+    internal int GradientRuns => _gradientRuns;
+
+    private int _gradientRuns;
 
     private sealed class Model(FakeAlignmentEngine engine, Checkpoint checkpoint, CalibrationStatistics? calibration) : IAlignedModel
     {
