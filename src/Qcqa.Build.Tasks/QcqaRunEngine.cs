@@ -12,7 +12,7 @@ namespace Qcqa.Build.Tasks;
 /// <remarks>
 /// <para>The engine is started as
 /// <c>dotnet exec [--depsfile F] [--runtimeconfig F] [--additionalprobingpath P]… EnginePath build SPEC --out DIR
-/// --cache DIR [--device D] --deps-file FILE --msbuild [AdditionalArguments…]</c>, or, when
+/// --cache DIR [--device D] [--memory-limit M] --deps-file FILE --msbuild [AdditionalArguments…]</c>, or, when
 /// <see cref="EngineCommand"/> is set, as <c>EngineCommand [EngineArguments…] build SPEC …</c> (tests use this to run
 /// a stand-in engine). Out of process because libtorch and multi-GB tensors must not load into a reusable MSBuild
 /// node, which would also lock their files.</para>
@@ -43,6 +43,9 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
 
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (<c>--device</c>); the spec decides when empty.</summary>
     public string? Device { get; set; }
+
+    /// <summary>The engine's memory limit (<c>--memory-limit</c>, e.g. <c>6GB</c>); the spec's <c>memory_limit</c> or the machine's default share when empty.</summary>
+    public string? MemoryLimit { get; set; }
 
     /// <summary>The engine assembly run with <c>dotnet exec</c> (<c>dotnet-qcqa.dll</c>); unused when <see cref="EngineCommand"/> is set.</summary>
     public string? EnginePath { get; set; }
@@ -149,6 +152,7 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
         arguments.AddRange(["build", Spec, "--out", OutputPath]);
         if (!string.IsNullOrEmpty(CachePath)) arguments.AddRange(["--cache", CachePath]);
         if (!string.IsNullOrEmpty(Device)) arguments.AddRange(["--device", Device]);
+        if (!string.IsNullOrEmpty(MemoryLimit)) arguments.AddRange(["--memory-limit", MemoryLimit]);
         arguments.AddRange(["--deps-file", DependencyFile, "--msbuild"]);
         arguments.AddRange(NonEmpty(AdditionalArguments));
         return new EngineCommandLine(fileName, arguments);

@@ -41,6 +41,7 @@ public class QcqaRunEngineTests : IDisposable
         task.EngineRuntimeConfig = "/pkg/tools/dotnet-qcqa.runtimeconfig.json";
         task.EngineProbingPaths = ["/home/u/.nuget/packages/"];
         task.Device = "cuda";
+        task.MemoryLimit = "6GB";
         task.AdditionalArguments = ["--verbose"];
 
         var command = task.BuildCommandLine();
@@ -51,7 +52,7 @@ public class QcqaRunEngineTests : IDisposable
                 "exec", "--depsfile", "/pkg/tools/dotnet-qcqa.deps.json", "--runtimeconfig", "/pkg/tools/dotnet-qcqa.runtimeconfig.json",
                 "--additionalprobingpath", "/home/u/.nuget/packages/", "/pkg/tools/dotnet-qcqa.dll",
                 "build", task.Spec, "--out", task.OutputPath, "--cache", task.CachePath!, "--device", "cuda",
-                "--deps-file", task.DependencyFile, "--msbuild", "--verbose",
+                "--memory-limit", "6GB", "--deps-file", task.DependencyFile, "--msbuild", "--verbose",
             ],
             command.Arguments);
     }

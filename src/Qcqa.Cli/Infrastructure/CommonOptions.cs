@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Qcqa.Core.Memory;
 using Qcqa.Torch.Runtime;
 
 namespace Qcqa.Cli.Infrastructure;
@@ -33,6 +34,31 @@ internal static class CommonOptions
         Description = $"Where to run: {QcqaDevice.AcceptedValues}.",
         DefaultValueFactory = _ => "cpu",
     };
+
+    /// <summary>
+    /// <c>--memory-limit &lt;size&gt;</c> (<c>6GB</c>, <c>800MB</c>, bytes): what the command may use; every stage plans its
+    /// chunking against it or refuses before it starts (QCQA061). Unset: 75 % of what the machine or container offers.
+    /// </summary>
+    internal static Option<long?> CreateMemoryLimitOption() => new("--memory-limit")
+    {
+        Description = "Memory the work may use, e.g. 6GB or 800MB (default: 75 % of what the machine or container offers). Stages fit their chunking to it or stop before starting.",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            try
+            {
+                return MemoryLimit.Parse(text);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                result.AddError($"--memory-limit: {e.Message}");
+                return null;
+            }
+        },
+    };
+
+    /// <summary>The limit a <c>--memory-limit</c> value sets, or the machine's default share when it is absent.</summary>
+    internal static MemoryLimit ResolveMemoryLimit(long? bytes) => MemoryLimit.Resolve(bytes, "--memory-limit");
 
     /// <summary><c>--calibration &lt;file&gt;</c>: text from the model's training data that weights the aligned merge.</summary>
     internal static Option<string?> CreateCalibrationOption() => new Option<string?>("--calibration")

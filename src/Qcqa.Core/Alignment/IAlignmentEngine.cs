@@ -21,7 +21,9 @@ public interface IAlignmentEngine
     /// <param name="textPath">The probe text (the calibration text).</param>
     /// <param name="maxTokens">Tokens used from its start.</param>
     /// <param name="device">cpu, cuda, cuda:N or auto.</param>
-    ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device);
+    /// <param name="memory">The build's memory limit; the probe holds the whole model, so a model that does not fit is refused (QCQA061).</param>
+    ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device,
+        Memory.MemoryLimit memory);
 
     /// <summary>
     /// Every layer's KL divergence per unit of mean squared attention-output error, ½ E‖∂log p(y)/∂a_l‖² / D, from one

@@ -24,4 +24,12 @@ public interface ICalibrator
     /// <exception cref="Diagnostics.QcqaException">The text is missing, unreadable or shorter than one window; the device is unavailable; the pass does not fit the memory limit (QCQA061).</exception>
     long Calibrate(string modelFolder, string textPath, long maxTokens, string device, MemoryLimit memory, Action<int, LayerCalibration> layerDone,
         CancellationToken cancellation);
+
+    /// <summary>
+    /// Stops before any work when the pass could not fit <paramref name="memory"/> (QCQA061); reads the config and the
+    /// text only. The build asks before it starts on a model, so a refusal leaves nothing behind.
+    /// </summary>
+    void CheckMemory(string modelFolder, string textPath, long maxTokens, MemoryLimit memory)
+    {
+    }
 }

@@ -3,6 +3,7 @@ using Qcqa.Core.Build;
 using Qcqa.Core.Cache;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Progress;
 using Qcqa.Core.Spec;
 using Serilog;
@@ -24,9 +25,12 @@ public sealed class EvaluationStage
     private readonly BuildProgress _progress;
     private readonly string _textHash;
     private readonly ModelContents _modelContents;
+    private readonly MemoryLimit _memory;
 
-    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, BuildProgress progress, ModelContents modelContents)
+    private EvaluationStage(IModelEvaluator evaluator, EvaluationSpec evaluation, ContentCache cache, ILogger log, BuildProgress progress, ModelContents modelContents,
+        MemoryLimit memory)
     {
+        _memory = memory;
         _modelContents = modelContents;
         _evaluator = evaluator;
         _evaluation = evaluation;
@@ -47,9 +51,11 @@ public sealed class EvaluationStage
     /// <param name="dependencies">Receives the held-out text as an input.</param>
     /// <param name="progress">Told when each evaluation starts and finishes (default: nothing is reported).</param>
     /// <param name="modelContents">The build's model content keys (default: hashed by this stage alone).</param>
+    /// <param name="memory">The memory limit evaluations plan against (default: the machine's default share). Not part of the
+    /// cache key: the chunking it decides leaves the figures bit-identical.</param>
     /// <exception cref="QcqaException">QCQA050 when the held-out text does not exist.</exception>
     public static EvaluationStage? For(EvaluationSpec? evaluation, IModelEvaluator? evaluator, ContentCache cache, ILogger log, DependencyFileWriter dependencies,
-        BuildProgress? progress = null, ModelContents? modelContents = null)
+        BuildProgress? progress = null, ModelContents? modelContents = null, MemoryLimit? memory = null)
     {
         Preconditions.CheckNotNull(cache);
         Preconditions.CheckNotNull(log);
@@ -63,7 +69,8 @@ public sealed class EvaluationStage
             log.Warning("The spec asks for evaluation but no evaluator is available; skipping it");
             return null;
         }
-        return new EvaluationStage(evaluator, evaluation, cache, log, progress ?? BuildProgress.None, modelContents ?? new ModelContents());
+        return new EvaluationStage(evaluator, evaluation, cache, log, progress ?? BuildProgress.None, modelContents ?? new ModelContents(),
+            memory ?? MemoryLimit.Resolve(null));
     }
 
     /// <summary>Evaluates the input's folder, or serves its quality from the cache.</summary>
@@ -82,7 +89,7 @@ public sealed class EvaluationStage
             var text = Path.GetFileName(_evaluation.TextPath);
             _log.Debug("Evaluating {Label} on {Text}", input.Label, text);
             step.Started(text);
-            return _evaluator.Evaluate(input.Folder, _evaluation, input.Device, cancellation);
+            return _evaluator.Evaluate(input.Folder, _evaluation, input.Device, _memory, cancellation);
         });
         _log.Debug("Evaluation {Label}: {Outcome}, perplexity {Perplexity:0.000}", input.Label, computed ? "eval miss" : "eval hit", quality.Perplexity);
         step.Finished(string.Create(CultureInfo.InvariantCulture, $"perplexity {quality.Perplexity:0.000}{(computed ? "" : ", from cache")}"));

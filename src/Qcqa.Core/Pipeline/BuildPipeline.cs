@@ -65,17 +65,20 @@ public static class BuildPipeline
         var dependencies = new DependencyFileWriter();
         dependencies.AddInput(spec.SourcePath);
 
-        var memory = Memory.MemoryLimit.Resolve(null);
+        var memory = request.MemoryLimit is { } overridden
+            ? Memory.MemoryLimit.Resolve(overridden, "--memory-limit (QcqaMemoryLimit)")
+            : Memory.MemoryLimit.Resolve(spec.MemoryLimitBytes, $"memory_limit in {spec.SourcePath}");
         var reporter = new BuildProgress(progress);
         var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
         var modelContents = new ModelContents();
-        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter, modelContents);
+        var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter, modelContents, memory);
         var alignedStatisticsStage = new AlignedStatisticsStage(cache, log, reporter);
         var searchStage = new SearchStage(cache, log, reporter);
         var costStage = new LayerCostStage(cache, log, reporter);
         var mergeStage = new MergeStage();
         var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies, reporter);
-        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter, modelContents);
+        var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter, modelContents, memory);
+        MemoryPreflight.Check(spec, services, model => model.Variants.Any(VariantJob.NeedsCalibration), memory);
         var rows = new List<VariantSummary>();
         var outputs = new List<string>();
         foreach (var model in spec.Models)

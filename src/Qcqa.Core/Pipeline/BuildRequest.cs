@@ -17,6 +17,8 @@ public sealed record BuildRequest
     public DeviceKind? DeviceOverride { get; init; }
     /// <summary>A calibration text for every model (the <c>--calibration</c> option), or null to follow the spec.</summary>
     public string? CalibrationText { get; init; }
+    /// <summary>The memory limit in bytes (<c>--memory-limit</c>, the build's <c>QcqaMemoryLimit</c>), or null to follow the spec's <c>memory_limit</c>.</summary>
+    public long? MemoryLimit { get; init; }
     /// <summary>Layers worked on at once: read and reduced to Gram matrices by the statistics stage, searched by stage 1.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }

@@ -84,7 +84,7 @@ internal sealed class ModelRecovery : IDisposable
         {
             var calibration = _calibration.Value ?? throw job.Variant.Location.Error(ErrorCodes.SpecBadValue,
                 $"{job.Label} allocates by probed cost, which needs calibration text.");
-            return engine.OpenSensitivity(_checkpoint, calibration.Statistics, calibration.Spec.TextPath, calibration.Spec.ProbeTokens, _device.ToSpecString());
+            return engine.OpenSensitivity(_checkpoint, calibration.Statistics, calibration.Spec.TextPath, calibration.Spec.ProbeTokens, _device.ToSpecString(), _memory);
         };
     }
 

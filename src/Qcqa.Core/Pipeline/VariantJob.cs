@@ -20,8 +20,11 @@ internal sealed record VariantJob(VariantSpec Variant, ResolvedBudget Budget, st
     internal string Label => $"{Variant.ModelName}/{Variant.Name}";
 
     /// <summary>Whether anything the variant does is weighted by the model's calibration (when it has one).</summary>
-    internal bool UsesCalibration => Variant.Merge == Merge.MergeMethod.Aligned || Variant.Fitness == FitnessKind.Aligned
-        || Variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated or AllocationMethod.Gradient;
+    internal bool UsesCalibration => NeedsCalibration(Variant);
+
+    /// <summary>Whether anything <paramref name="variant"/> does is weighted by its model's calibration (when it has one).</summary>
+    internal static bool NeedsCalibration(VariantSpec variant) => variant.Merge == Merge.MergeMethod.Aligned || variant.Fitness == FitnessKind.Aligned
+        || variant.Allocation is AllocationMethod.Measured or AllocationMethod.Estimated or AllocationMethod.Gradient or AllocationMethod.Auto;
 
     /// <summary>Plans every variant of <paramref name="model"/>.</summary>
     /// <param name="model">The model and its variants.</param>

@@ -24,6 +24,9 @@ public sealed record QcqaSpec
     /// <summary>Evaluation settings, or null when the spec has no <c>evaluation</c> section.</summary>
     public EvaluationSpec? Evaluation { get; init; }
 
+    /// <summary>The <c>memory_limit</c> in bytes, or null for the default share of the machine's memory (see <see cref="Memory.MemoryLimit"/>).</summary>
+    public long? MemoryLimitBytes { get; init; }
+
     /// <summary>Every variant of every model, in spec order.</summary>
     public IEnumerable<VariantSpec> Variants => Models.SelectMany(m => m.Variants);
 }

@@ -82,6 +82,25 @@ internal sealed partial class SpecContext
         return null;
     }
 
+    /// <summary>A memory size: a whole number of bytes or text such as <c>6GB</c>, <c>6 GiB</c>, <c>800MB</c> (see <see cref="Memory.MemoryLimit.Parse"/>).</summary>
+    internal long? Size(YamlNode node, string what)
+    {
+        if (node is YamlScalarNode { Value: { } value } scalar && SpecScalar.KindOf(scalar) is SpecScalarKind.Integer or SpecScalarKind.String)
+        {
+            try
+            {
+                return Memory.MemoryLimit.Parse(value);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                Report(ErrorCodes.SpecBadValue, node, $"{what} must be a size such as 6GB, 800MB or a number of bytes; '{value}' is not.");
+                return null;
+            }
+        }
+        Report(ErrorCodes.SpecBadValue, node, $"{what} must be a size such as 6GB, 800MB or a number of bytes, not {SpecScalar.Describe(node)}.");
+        return null;
+    }
+
     /// <summary>A fraction in (0, 1] (NaN and infinities rejected).</summary>
     internal double? Fraction(YamlNode node, string what)
     {

@@ -3,7 +3,7 @@ namespace Qcqa.Core.Spec;
 /// <summary>The keys each mapping of the spec accepts, in documentation order (also the order hints list them).</summary>
 internal static class SpecKeys
 {
-    internal static readonly string[] TopLevel = ["version", "defaults", "calibration", "evaluation", "models"];
+    internal static readonly string[] TopLevel = ["version", "memory_limit", "defaults", "calibration", "evaluation", "models"];
     internal static readonly string[] Defaults = ["device", "search", "merge", "fitness", "allocation", "finetune"];
     internal static readonly string[] Calibration = ["text", "max_tokens", "probe_tokens"];
     internal static readonly string[] FineTune = ["text", "steps", "tokens", "learning_rate", "batch_tokens", "sequence_length", "loss", "params", "seed"];

@@ -28,6 +28,7 @@ internal sealed class SpecParser
         var top = _context.Mapping(root, "the spec", SpecKeys.TopLevel);
         if (top is null) return null;
         if (top["version"] is { } version) _context.Integer(version, "version", SpecKeys.CurrentVersion, SpecKeys.CurrentVersion);
+        var memoryLimit = top["memory_limit"] is { } memoryNode ? _context.Size(memoryNode, "memory_limit") : null;
         if (top["defaults"] is { } defaults) ParseDefaults(defaults);
         _calibration = top["calibration"] is { } calibrationNode ? ParseCalibration(calibrationNode, "calibration") : null;
         if (_context.Options.CalibrationText is { } overridden)
@@ -47,7 +48,7 @@ internal sealed class SpecParser
             ? new QcqaSpec
             {
                 SourcePath = _context.File, BaseDirectory = _context.BaseDirectory, Models = models, Evaluation = evaluation,
-                Calibration = _calibration, DefaultDevice = _defaultDevice,
+                Calibration = _calibration, DefaultDevice = _defaultDevice, MemoryLimitBytes = memoryLimit,
             }
             : null;
     }

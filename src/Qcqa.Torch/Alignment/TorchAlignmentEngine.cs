@@ -31,11 +31,13 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
     private static long KeptErrorBytes => Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 6);
 
     /// <inheritdoc />
-    public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device)
+    public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device,
+        MemoryLimit memory)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(memory);
         var tokens = CalibrationText.Load(checkpoint.Folder, textPath, maxTokens);
-        CheckProbeFits(checkpoint, tokens.Count, MemoryLimit.Resolve(null));
+        CheckProbeFits(checkpoint, tokens.Count, memory);
         var parsed = QcqaDevice.Parse(device);
         var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = parsed });
         try

@@ -31,12 +31,7 @@ public sealed class TorchCalibrator : ICalibrator
         ArgumentNullException.ThrowIfNull(memory);
         var tokens = CalibrationText.Load(modelFolder, textPath, maxTokens);
         using var checkpoint = Checkpoint.Open(modelFolder);
-        var config = CheckpointModelLoader.ReadConfig(checkpoint);
-        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
-        var options = new CalibrationOptions { WindowSize = window, BatchSize = BatchFor(config, window) };
-        options.Validate(config.MaxPositionEmbeddings, tokens.Count, textPath);
-        var plan = Plan(config, memory, options, tokens.Count / window * (long)window);
-        memory.Check($"Calibrating '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown, "Lower the calibration's max_tokens, or raise memory_limit.");
+        var (plan, options) = CheckedPlan(checkpoint, tokens.Count, textPath, memory);
         using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = QcqaDevice.Parse(device), Residency = plan.Residency });
         return CalibrationRunner.Run(new StreamedDecoder(weights), tokens, layerDone, options, textPath, cancellation: cancellation);
     }
@@ -48,6 +43,27 @@ public sealed class TorchCalibrator : ICalibrator
         var layers = new List<LayerCalibration>();
         var tokens = Calibrate(modelFolder, textPath, maxTokens, device, MemoryLimit.Resolve(null), (_, layer) => layers.Add(layer), cancellation);
         return new CalibrationStatistics(tokens, layers);
+    }
+
+    /// <inheritdoc />
+    public void CheckMemory(string modelFolder, string textPath, long maxTokens, MemoryLimit memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var tokens = CalibrationText.Load(modelFolder, textPath, maxTokens);
+        using var checkpoint = Checkpoint.Open(modelFolder);
+        CheckedPlan(checkpoint, tokens.Count, textPath, memory);
+    }
+
+    // The pass's options and plan for this many tokens, refused (QCQA061) when it cannot fit; reads the config only.
+    private static (PassPlan Plan, CalibrationOptions Options) CheckedPlan(Checkpoint checkpoint, int tokens, string textPath, MemoryLimit memory)
+    {
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
+        var options = new CalibrationOptions { WindowSize = window, BatchSize = BatchFor(config, window) };
+        options.Validate(config.MaxPositionEmbeddings, tokens, textPath);
+        var plan = Plan(config, memory, options, tokens / window * (long)window);
+        memory.Check($"Calibrating '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown, "Lower the calibration's max_tokens, or raise memory_limit.");
+        return (plan, options);
     }
 
     /// <summary>The calibration pass's planned peak.</summary>

@@ -32,20 +32,10 @@ public static class CheckpointEvaluation
         using var checkpoint = Checkpoint.Open(modelFolder);
         checkpoint.CheckAttentionFinite();
         if (log is not null) WarningCodes.LogNonFinite(log, checkpoint);
-        var config = CheckpointModelLoader.ReadConfig(checkpoint);
-        text.Tokenizer.CheckFits(config.VocabSize, checkpoint.Config.Path);
-        if (options.AutomaticBatch)
-            options = options with { Perplexity = options.Perplexity with { BatchSize = PerplexityOptions.BatchFor(config.VocabSize, options.Perplexity.WindowSize) } };
-        options.Perplexity.Validate(config.MaxPositionEmbeddings);
+        var (plan, planned) = CheckedPlan(checkpoint, text, options);
+        options = planned;
         // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.
         var device = QcqaDevice.Parse(deviceName);
-
-        var memory = options.Memory ?? MemoryLimit.Resolve(null);
-        var perplexity = options.Perplexity;
-        var plan = PassPlan.For(config, memory, perplexity.BatchSize, perplexity.WindowSize, text.Tokens.Count, withLogits: true);
-        memory.Check($"Evaluating '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown,
-            "Lower memory use with a smaller evaluation batch or window, or raise memory_limit.");
-        options = options with { Perplexity = perplexity with { TokensPerPass = plan.TokensPerPass } };
 
         log?.Information("Evaluating {Model} on {Device}: layers {Residency}, {TokensPerPass:N0} tokens per pass, planned peak {Peak} ({Breakdown})",
             checkpoint.Folder, device.ToString(), plan.Residency.ToString().ToLowerInvariant(), plan.TokensPerPass, MemoryLimit.Format(plan.PeakBytes), plan.Breakdown);
@@ -57,5 +47,29 @@ public static class CheckpointEvaluation
                 $"The perplexity came out as {result.Perplexity}: the model's outputs are not finite numbers (its weights hold NaN or infinity, or they overflow in float32).",
                 checkpoint.WeightsPath);
         return result with { BitsPerByte = text.BitsPerByte(result.MeanNll), Tokenizer = text.Tokenizer.Description };
+    }
+
+    /// <summary>Refuses (QCQA061) an evaluation that could not fit its memory limit, reading only the config; loads no weights and no libtorch.</summary>
+    /// <exception cref="Core.Diagnostics.QcqaException">As <see cref="Run"/>, for what can be told from the config and the text.</exception>
+    public static void CheckMemory(string modelFolder, TokenizedText text, EvaluationOptions options)
+    {
+        using var checkpoint = Checkpoint.Open(modelFolder);
+        CheckedPlan(checkpoint, text, options);
+    }
+
+    // The evaluation's pass plan and its options with batch and tokens per pass filled in; QCQA061 when it cannot fit.
+    private static (PassPlan Plan, EvaluationOptions Options) CheckedPlan(Checkpoint checkpoint, TokenizedText text, EvaluationOptions options)
+    {
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        text.Tokenizer.CheckFits(config.VocabSize, checkpoint.Config.Path);
+        if (options.AutomaticBatch)
+            options = options with { Perplexity = options.Perplexity with { BatchSize = PerplexityOptions.BatchFor(config.VocabSize, options.Perplexity.WindowSize) } };
+        options.Perplexity.Validate(config.MaxPositionEmbeddings);
+        var memory = options.Memory ?? MemoryLimit.Resolve(null);
+        var perplexity = options.Perplexity;
+        var plan = PassPlan.For(config, memory, perplexity.BatchSize, perplexity.WindowSize, text.Tokens.Count, withLogits: true);
+        memory.Check($"Evaluating '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown,
+            "Lower memory use with a smaller evaluation batch or window, or raise memory_limit.");
+        return (plan, options with { Perplexity = perplexity with { TokensPerPass = plan.TokensPerPass } });
     }
 }

@@ -20,14 +20,27 @@ public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
     private readonly Dictionary<(string Text, int MaxTokens, string Tokenizer), TokenizedText> _texts = new();
 
     /// <inheritdoc />
-    public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, CancellationToken cancellation)
+    public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, Core.Memory.MemoryLimit memory, CancellationToken cancellation)
+    {
+        var text = Text(modelFolder, evaluation);
+        var options = Options(memory);
+        var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
+        return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
+            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer);
+    }
+
+    /// <inheritdoc />
+    public void CheckMemory(string modelFolder, EvaluationSpec evaluation, Core.Memory.MemoryLimit memory)
+        => CheckpointEvaluation.CheckMemory(modelFolder, Text(modelFolder, evaluation), Options(memory));
+
+    private static EvaluationOptions Options(Core.Memory.MemoryLimit memory)
+        => new() { GenerateTokens = GeneratedTokens, AutomaticBatch = true, Memory = memory };
+
+    private TokenizedText Text(string modelFolder, EvaluationSpec evaluation)
     {
         var key = (evaluation.TextPath, evaluation.MaxTokens, CacheKeys.TokenizerContent(modelFolder));
         if (!_texts.TryGetValue(key, out var text))
             _texts[key] = text = TokenizedText.Load(ModelTokenizer.Load(modelFolder), evaluation.TextPath, evaluation.MaxTokens);
-        var options = new EvaluationOptions { GenerateTokens = GeneratedTokens, AutomaticBatch = true };
-        var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
-        return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
-            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer);
+        return text;
     }
 }

@@ -89,6 +89,13 @@ public sealed class HostileInputTests(ITestOutputHelper log)
         new("spec", "an unknown key", "QCQA041", w => w.WriteSpec(HostileWorkspace.ValidSpec.Replace("name: tiny", "nmae: tiny", StringComparison.Ordinal)), w => w.Build(), "nmae"),
         new("spec", "a spec that does not exist", "QCQA001", w => File.Delete(w.Spec), w => w.Build()),
         new("spec", "a budget of NaN", "QCQA042", w => w.WriteSpec(HostileWorkspace.ValidSpec.Replace("budget: 0.5", "budget: .nan", StringComparison.Ordinal)), w => w.Build()),
+        new("spec", "a memory_limit that is not a size", "QCQA042", w => w.WriteSpec("memory_limit: 6 gigs\n" + HostileWorkspace.ValidSpec), w => w.Build(), "memory_limit"),
+        new("environment", "a memory limit smaller than one decoder layer", "QCQA061", w =>
+        {
+            // The model reads bytes below its vocabulary of 16.
+            File.WriteAllText(Path.Combine(w.Work, "held.txt"), string.Concat(Enumerable.Range(0, 4096).Select(i => (char)(1 + i % 15))));
+            w.WriteSpec("memory_limit: 1KB\nevaluation: { text: held.txt }\n" + HostileWorkspace.ValidSpec);
+        }, w => w.Build(), "memory limit is 1 kB"),
         new("spec", "a population too small to search", "QCQA042", w => w.WriteSpec(HostileWorkspace.ValidSpec.Replace("population: 8", "population: 1", StringComparison.Ordinal)), w => w.Build(), "population"),
         // cli
         new("cli", "search --population 0", "QCQA003", _ => { }, w => ["search", w.Model, "--kv-budget", "0.5", "--population", "0"], "--population"),
@@ -99,6 +106,7 @@ public sealed class HostileInputTests(ITestOutputHelper log)
         new("cli", "synth --heads 4 --kv-heads 3", "QCQA003", _ => { }, w => ["synth", Path.Combine(w.Work, "synth"), "--heads", "4", "--kv-heads", "3"], "--kv-heads"),
         new("cli", "merge --out \"\"", "QCQA003", _ => { }, w => w.Merge(output: ""), "--out"),
         new("cli", "build --threads -1", "QCQA003", _ => { }, w => w.Build("--threads", "-1"), "--threads"),
+        new("cli", "build --memory-limit lots", "QCQA003", _ => { }, w => w.Build("--memory-limit", "lots"), "--memory-limit"),
         new("cli", "an unknown option", "QCQA003", _ => { }, w => ["inspect", w.Model, "--colour"], "--colour"),
         // environment
         new("environment", "synth over an existing checkpoint", "QCQA002", _ => { }, w => ["synth", w.Model], "not empty"),

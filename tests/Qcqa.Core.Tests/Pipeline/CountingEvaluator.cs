@@ -1,4 +1,5 @@
 using Qcqa.Core.Evaluation;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Spec;
 
 namespace Qcqa.Core.Tests.Pipeline;
@@ -8,8 +9,12 @@ internal sealed class CountingEvaluator : IModelEvaluator
 {
     internal List<string> Evaluated { get; } = [];
 
-    public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, CancellationToken cancellation)
+    /// <summary>The memory limit of each evaluation, in order.</summary>
+    internal List<MemoryLimit> Limits { get; } = [];
+
+    public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, MemoryLimit memory, CancellationToken cancellation)
     {
+        Limits.Add(memory);
         Evaluated.Add(Path.GetFileName(Path.GetFullPath(modelFolder)));
         return new ModelQuality(Evaluated.Count, 100, 256, 64, 1.0);
     }

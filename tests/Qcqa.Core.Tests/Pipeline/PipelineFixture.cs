@@ -57,7 +57,9 @@ internal sealed class PipelineFixture : IDisposable
     /// <param name="cache">The cache folder (default: <c>cache</c> in the fixture's folder).</param>
     /// <param name="calibrationText">The request's calibration text (the build's --calibration), or null.</param>
     /// <param name="progress">Receives the build's progress events, or null.</param>
-    internal BuildResult Build(BuildServices services, string? cache = null, string? calibrationText = null, IProgress<BuildProgressEvent>? progress = null)
+    /// <param name="memoryLimit">The request's memory limit (the build's --memory-limit), or null.</param>
+    internal BuildResult Build(BuildServices services, string? cache = null, string? calibrationText = null, IProgress<BuildProgressEvent>? progress = null,
+        long? memoryLimit = null)
     {
         Messages.Clear();
         using var logger = new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ListSink(Messages)).CreateLogger();
@@ -69,6 +71,7 @@ internal sealed class PipelineFixture : IDisposable
             DependencyFile = Folder.Combine("qcqa.deps"),
             Threads = 2,
             CalibrationText = calibrationText,
+            MemoryLimit = memoryLimit,
         }, logger, services, progress: progress);
     }
 

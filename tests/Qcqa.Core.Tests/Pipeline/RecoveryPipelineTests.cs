@@ -153,6 +153,33 @@ public sealed class RecoveryPipelineTests : IDisposable
     }
 
     [Fact]
+    public void GivenAMemoryLimitInTheSpecCalibrationProbesTheGradientPassAndEvaluationAllPlanAgainstIt()
+    {
+        File.WriteAllText(_fixture.Folder.Combine("held.txt"), "Held-out text the model never saw in training.");
+        _fixture.WriteSpec("memory_limit: 3GB\nevaluation: { text: held.txt }\n" + Calibrated
+            + "\n      - { name: ac-50-gradient, mode: arbitrary, budget: 0.5, allocation: gradient }\n");
+        var evaluator = new CountingEvaluator();
+
+        _fixture.Build(Services with { Evaluator = evaluator });
+
+        var limits = evaluator.Limits.Concat(_calibrator.Limits).Concat(_alignment.Limits).ToList();
+        Assert.True(evaluator.Limits.Count > 0 && !_calibrator.Limits.IsEmpty && _alignment.Limits.Count >= 2);
+        Assert.All(limits, l => Assert.Equal(3_000_000_000L, l.Bytes));
+        Assert.All(limits, l => Assert.Contains("memory_limit in", l.Source));
+    }
+
+    [Fact]
+    public void GivenAMemoryLimitOnTheCommandLineItOverridesTheSpecs()
+    {
+        _fixture.WriteSpec("memory_limit: 3GB\n" + Calibrated + "\ndefaults: { allocation: gradient }\n");
+
+        _fixture.Build(Services, memoryLimit: 2_000_000_000L);
+
+        Assert.All(_calibrator.Limits.Concat(_alignment.Limits), l => Assert.Equal((2_000_000_000L, true), (l.Bytes, l.Source.Contains("--memory-limit"))));
+        Assert.NotEmpty(_alignment.Limits);
+    }
+
+    [Fact]
     public void GivenTheDefaultAllocationASmallModelIsAllocatedByMeasuredCost()
     {
         var result = _fixture.Build(Services);

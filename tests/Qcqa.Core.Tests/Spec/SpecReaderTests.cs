@@ -56,7 +56,7 @@ public class SpecReaderTests : IDisposable
         var result = _fixture.Read(Minimal.Replace("models:", "colour: red\nmodels:"));
         var problem = Assert.Single(result.Diagnostics);
         Assert.Equal(ErrorCodes.SpecUnknownKey, problem.Code);
-        Assert.Contains("expected one of: version, defaults, calibration, evaluation, models", problem.Message);
+        Assert.Contains("expected one of: version, memory_limit, defaults, calibration, evaluation, models", problem.Message);
         Assert.Equal((1, 1), (problem.Location.Line, problem.Location.Column));
     }
 

@@ -25,6 +25,7 @@ internal sealed class BuildCommand(ParseResult parseResult, ILogger log, IModelE
             CacheFolder = parseResult.GetValue(BuildCommandDefinition.CacheOption) ?? Path.Combine(specFolder, "obj", ContentCache.DefaultFolderName),
             DependencyFile = parseResult.GetValue(BuildCommandDefinition.DepsFileOption),
             DeviceOverride = device is null ? null : SpecNames.Devices[device],
+            MemoryLimit = parseResult.GetValue(BuildCommandDefinition.MemoryLimitOption),
             Threads = parseResult.GetValue(BuildCommandDefinition.ThreadsOption) ?? Environment.ProcessorCount,
             CalibrationText = parseResult.GetValue(BuildCommandDefinition.CalibrationOption) is { } calibration ? Path.GetFullPath(calibration) : null,
         };

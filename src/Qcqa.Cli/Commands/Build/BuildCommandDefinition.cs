@@ -6,7 +6,7 @@ using Qcqa.Core.Build;
 namespace Qcqa.Cli.Commands.Build;
 
 /// <summary>
-/// <c>dotnet qcqa build [qcqa.yaml] [--out DIR] [--cache DIR] [--device cpu|cuda|auto] [--calibration text] [--deps-file F] [--msbuild]</c>.
+/// <c>dotnet qcqa build [qcqa.yaml] [--out DIR] [--cache DIR] [--device cpu|cuda|auto] [--calibration text] [--memory-limit SIZE] [--deps-file F] [--msbuild]</c>.
 /// </summary>
 internal static class BuildCommandDefinition
 {
@@ -21,13 +21,14 @@ internal static class BuildCommandDefinition
     internal static readonly Option<string?> DepsFileOption = new Option<string?>("--deps-file") { Description = "Write the files read and written here (for MSBuild's incremental build)." }.NonEmptyPath();
     internal static readonly Option<bool> MsBuildOption = new("--msbuild") { Description = "Speak the MSBuild task protocol on standard output." };
     internal static readonly Option<string?> CalibrationOption = CommonOptions.CreateCalibrationOption();
+    internal static readonly Option<long?> MemoryLimitOption = CommonOptions.CreateMemoryLimitOption();
     internal static readonly Option<int?> ThreadsOption = new Option<int?>("--threads") { Description = "Layers read and searched at once, 1 to 1024 (default: processor count)." }.InRange(1, 1024);
 
     internal static Command Create()
     {
         var command = new Command("build", "Build every variant of a qcqa.yaml spec: search, merge, evaluate and report, reusing cached work.");
         command.Arguments.Add(SpecArgument);
-        foreach (var option in new Option[] { OutOption, CacheOption, DeviceOption, CalibrationOption, DepsFileOption, MsBuildOption, ThreadsOption })
+        foreach (var option in new Option[] { OutOption, CacheOption, DeviceOption, CalibrationOption, DepsFileOption, MsBuildOption, ThreadsOption, MemoryLimitOption })
             command.Options.Add(option);
         DeviceOption.AcceptOnlyFromAmong("cpu", "cuda", "auto");
         command.SetAction(async (parseResult, ct) =>

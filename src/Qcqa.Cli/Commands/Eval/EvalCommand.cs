@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Qcqa.Cli.Infrastructure;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Torch.Evaluation;
 using Qcqa.Torch.Text;
@@ -16,6 +17,7 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
     private readonly int _window = parseResult.GetValue(EvalCommandDefinition.WindowOption);
     private readonly int _generate = parseResult.GetValue(EvalCommandDefinition.GenerateOption);
     private readonly string _device = parseResult.GetValue(EvalCommandDefinition.DeviceOption)!;
+    private readonly long? _memoryLimit = parseResult.GetValue(EvalCommandDefinition.MemoryLimitOption);
     private readonly bool _json = parseResult.GetValue(EvalCommandDefinition.JsonOption);
 
     internal int Execute(TextWriter output, CancellationToken cancellationToken)
@@ -23,7 +25,8 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         if (_generate < 0) throw new QcqaException(ErrorCodes.BadArgument, $"--generate must be 0 or more (got {_generate}).");
         // Everything that can fail cheaply fails before libtorch loads and the weights are read.
         var text = TokenizedText.Load(ModelTokenizer.Load(_model), _text, _maxTokens);
-        var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate };
+        var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate,
+            Memory = CommonOptions.ResolveMemoryLimit(_memoryLimit) };
         var result = CheckpointEvaluation.Run(_model, text, options, _device, log, new EvaluationProgressLog(log), cancellationToken);
 
         if (_json) output.WriteLine(result.ToJson());

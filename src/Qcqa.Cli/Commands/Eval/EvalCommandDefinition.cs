@@ -5,7 +5,7 @@ using Qcqa.Torch.Evaluation;
 namespace Qcqa.Cli.Commands.Eval;
 
 /// <summary>
-/// <c>dotnet qcqa eval &lt;model-dir&gt; --text &lt;file&gt; [--max-tokens N] [--window W] [--generate N] [--device cpu|cuda|auto] [--json]</c>.
+/// <c>dotnet qcqa eval &lt;model-dir&gt; --text &lt;file&gt; [--max-tokens N] [--window W] [--generate N] [--device cpu|cuda|auto] [--memory-limit SIZE] [--json]</c>.
 /// </summary>
 internal static class EvalCommandDefinition
 {
@@ -19,6 +19,7 @@ internal static class EvalCommandDefinition
     };
     internal static readonly Option<int> GenerateOption = new Option<int>("--generate") { Description = "Also decode this many tokens greedily to measure the KV cache per token and the decode speed (0 to 1000000)." }.InRange(0, 1_000_000);
     internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
+    internal static readonly Option<long?> MemoryLimitOption = CommonOptions.CreateMemoryLimitOption();
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Print the result as JSON instead of a summary." };
 
     internal static Command Create()
@@ -30,6 +31,7 @@ internal static class EvalCommandDefinition
         command.Options.Add(WindowOption);
         command.Options.Add(GenerateOption);
         command.Options.Add(DeviceOption);
+        command.Options.Add(MemoryLimitOption);
         command.Options.Add(JsonOption);
         command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new EvalCommand(parseResult, log).Execute(Console.Out, token)), ct));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Qcqa.Cli.Infrastructure;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Memory;
@@ -24,6 +25,7 @@ internal sealed class GenerateCommand(ParseResult parseResult, ILogger log)
     private readonly double _temperature = parseResult.GetValue(GenerateCommandDefinition.TemperatureOption);
     private readonly long? _seed = parseResult.GetValue(GenerateCommandDefinition.SeedOption);
     private readonly string _device = parseResult.GetValue(GenerateCommandDefinition.DeviceOption)!;
+    private readonly long? _memoryLimit = parseResult.GetValue(GenerateCommandDefinition.MemoryLimitOption);
 
     internal int Execute(TextWriter output, CancellationToken cancellationToken)
     {
@@ -44,7 +46,7 @@ internal sealed class GenerateCommand(ParseResult parseResult, ILogger log)
         var device = QcqaDevice.Parse(_device);
 
         // A model that does not fit is streamed one layer at a time: slow (every token converts the model again), but it runs.
-        var memory = MemoryLimit.Resolve(null);
+        var memory = CommonOptions.ResolveMemoryLimit(_memoryLimit);
         var plan = PassPlan.For(config, memory, 1, prompt.Length + _maxNewTokens, prompt.Length + _maxNewTokens, withLogits: true);
         memory.Check($"Generating with '{checkpoint.Folder}'", plan.PeakBytes, plan.Breakdown);
         log.Information("Loading {Model} on {Device} ({Tokenizer}, prompt {Tokens} tokens), layers {Residency}", checkpoint.Folder, device.ToString(),

@@ -4,7 +4,7 @@ using Qcqa.Cli.Infrastructure;
 namespace Qcqa.Cli.Commands.Generate;
 
 /// <summary>
-/// <c>dotnet qcqa generate &lt;model-dir&gt; --prompt "..." [--max-new-tokens N] [--temperature T] [--seed S] [--device cpu|cuda|auto]</c>.
+/// <c>dotnet qcqa generate &lt;model-dir&gt; --prompt "..." [--max-new-tokens N] [--temperature T] [--seed S] [--device cpu|cuda|auto] [--memory-limit SIZE]</c>.
 /// </summary>
 internal static class GenerateCommandDefinition
 {
@@ -21,6 +21,7 @@ internal static class GenerateCommandDefinition
     internal static readonly Option<double> TemperatureOption = new("--temperature", "-t") { Description = "Sampling temperature; 0 (the default) picks the most likely token every step." };
     internal static readonly Option<long?> SeedOption = new("--seed") { Description = "Seed of the sampler, so that sampling with a temperature repeats exactly." };
     internal static readonly Option<string> DeviceOption = CommonOptions.CreateDeviceOption();
+    internal static readonly Option<long?> MemoryLimitOption = CommonOptions.CreateMemoryLimitOption();
 
     internal static Command Create()
     {
@@ -31,6 +32,7 @@ internal static class GenerateCommandDefinition
         command.Options.Add(TemperatureOption);
         command.Options.Add(SeedOption);
         command.Options.Add(DeviceOption);
+        command.Options.Add(MemoryLimitOption);
         command.SetAction((parseResult, ct) => CommandRunner.RunAsync(parseResult, (log, token) => Task.FromResult(new GenerateCommand(parseResult, log).Execute(Console.Out, token)), ct));
         return command;
     }

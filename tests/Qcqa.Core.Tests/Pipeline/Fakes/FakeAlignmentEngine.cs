@@ -86,8 +86,10 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
         return new Model(this, checkpoint, calibration);
     }
 
-    public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device)
+    public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device,
+        MemoryLimit memory)
     {
+        Limits.Add(memory);
         Interlocked.Increment(ref _sensitivitiesOpened);
         return new Sensitivity(this, maxTokens);
     }
@@ -97,10 +99,14 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
         CancellationToken cancellation)
     {
         Interlocked.Increment(ref _gradientRuns);
+        Limits.Add(memory);
         return Enumerable.Range(0, checkpoint.LayerCount).Select(l => LayerWeights[l % LayerWeights.Length]).ToArray();
     }
 
     internal int GradientRuns => _gradientRuns;
+
+    /// <summary>The memory limit every probe and gradient pass was given.</summary>
+    internal System.Collections.Concurrent.ConcurrentBag<MemoryLimit> Limits { get; } = [];
 
     private int _gradientRuns;
 

@@ -24,10 +24,14 @@ internal sealed class FakeCalibrator : ICalibrator
 
     public string CodeVersion => "fake-calibrator-1";
 
+    /// <summary>The memory limit of every calibration.</summary>
+    internal System.Collections.Concurrent.ConcurrentBag<MemoryLimit> Limits { get; } = [];
+
     public long Calibrate(string modelFolder, string textPath, long maxTokens, string device, MemoryLimit memory, Action<int, LayerCalibration> layerDone,
         CancellationToken cancellation)
     {
         lock (_texts) _texts.Add(textPath);
+        Limits.Add(memory);
         var text = File.ReadAllText(textPath);
         if (text.Length < WindowSize)
             throw new QcqaException(ErrorCodes.BadEvaluationInput, $"The text has {text.Length} tokens, fewer than one window of {WindowSize}.", textPath);
