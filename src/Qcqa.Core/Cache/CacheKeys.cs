@@ -187,8 +187,13 @@ public static class CacheKeys
         => new CacheKeyBuilder("finetuned").Add(CodeVersion).Add(engineVersion).AddHash(mergedIdentity).AddHash(textHash).Add(recipe).Build().Hash;
 
     /// <summary>The held-out quality of a checkpoint with this content identity, on this text and token cap, by this code.</summary>
-    internal static CacheKey Evaluation(string textHash, int maxTokens, string contentIdentity)
-        => new CacheKeyBuilder("eval").Add(CodeVersion).AddHash(textHash).Add(maxTokens).AddHash(contentIdentity).Build();
+    /// <remarks>Float32 adds nothing to the key, so the evaluations cached before precision was a setting stay valid.</remarks>
+    internal static CacheKey Evaluation(string textHash, int maxTokens, string contentIdentity, Qcqa.Core.Evaluation.ComputePrecision precision = Qcqa.Core.Evaluation.ComputePrecision.Float32)
+    {
+        var builder = new CacheKeyBuilder("eval").Add(CodeVersion).AddHash(textHash).Add(maxTokens).AddHash(contentIdentity);
+        if (precision != Qcqa.Core.Evaluation.ComputePrecision.Float32) builder.Add(precision.ToString());
+        return builder.Build();
+    }
 
     private static bool IsModelDefinition(string path)
     {

@@ -83,7 +83,7 @@ public sealed class EvaluationStage
         var identity = input.Grouping is null ? modelContent : CacheKeys.VariantContent(modelContent, GroupingFile.ToJson(input.Grouping), input.Recipe);
         var computed = false;
         var step = _progress.Stage(BuildStages.Evaluation, input.Label);
-        var quality = _cache.GetOrAdd(CacheKeys.Evaluation(_textHash, _evaluation.MaxTokens, identity), new JsonCacheSerializer<ModelQuality>(), () =>
+        var quality = _cache.GetOrAdd(CacheKeys.Evaluation(_textHash, _evaluation.MaxTokens, identity, _evaluation.Precision), new JsonCacheSerializer<ModelQuality>(), () =>
         {
             computed = true;
             var text = Path.GetFileName(_evaluation.TextPath);

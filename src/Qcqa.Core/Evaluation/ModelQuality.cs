@@ -12,4 +12,8 @@ namespace Qcqa.Core.Evaluation;
 /// </param>
 /// <param name="Tokenizer">The tokenizer the text was read with (e.g. <c>tokenizer.json (byte-level BPE)</c>), or null.</param>
 public sealed record ModelQuality(double Perplexity, long ScoredTokens, int Window, long KvBytesPerToken, double DecodeTokensPerSecond,
-    double? BitsPerByte = null, string? Tokenizer = null);
+    double? BitsPerByte = null, string? Tokenizer = null)
+{
+    /// <summary>The arithmetic of its projections, <c>float32</c> or <c>bfloat16</c> (null in results cached before it was recorded: float32).</summary>
+    public string? Precision { get; init; }
+}

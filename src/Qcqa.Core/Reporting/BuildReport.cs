@@ -98,6 +98,12 @@ public static class BuildReport
         return md.ToString();
     }
 
+    // Every model of a build is evaluated in one precision; the report says which when it is not plain float32.
+    private static string PrecisionNote(IReadOnlyList<VariantSummary> rows)
+        => rows.Select(r => r.Quality?.Precision).FirstOrDefault(p => p is not null && p != "float32") is { } precision
+            ? $" Every model was evaluated with its projections in {precision} (norms, softmax and the residual stream in float32)."
+            : "";
+
     // Perplexity as a multiple of the original's, one row per KV size and one column per method.
     private static void Grid(StringBuilder md, IReadOnlyList<VariantSummary> rows)
     {
@@ -106,7 +112,7 @@ public static class BuildReport
         if (original is null || compressed.Count == 0) return;
         var methods = compressed.Select(r => (Name: MethodLabel(r), Order: MethodOrder(r))).Distinct().OrderBy(m => m.Order).ThenBy(m => m.Name).Select(m => m.Name).ToList();
         md.Append(CultureInfo.InvariantCulture,
-            $"\nHeld-out perplexity as a multiple of the original's ({original.Value.ToString("0.000", CultureInfo.InvariantCulture)}); lower is better.\n\n");
+            $"\nHeld-out perplexity as a multiple of the original's ({original.Value.ToString("0.000", CultureInfo.InvariantCulture)}); lower is better.{PrecisionNote(rows)}\n\n");
         md.Append("| KV cache | ").Append(string.Join(" | ", methods)).Append(" |\n");
         md.Append("|---:|").Append(string.Concat(methods.Select(_ => "---:|"))).Append('\n');
         foreach (var size in compressed.GroupBy(r => Math.Round(r.KvFraction, 4)).OrderByDescending(g => g.Key))

@@ -7,6 +7,9 @@ namespace Qcqa.Core.Spec;
 /// <param name="Location">Where the mapping was written.</param>
 public sealed record EvaluationSpec(string TextPath, int MaxTokens, SourceLocation Location = default)
 {
+    /// <summary>The arithmetic of the evaluation's projections (<c>precision</c>); float32 unless the spec says otherwise.</summary>
+    public Evaluation.ComputePrecision Precision { get; init; } = Evaluation.ComputePrecision.Float32;
+
     /// <summary><c>max_tokens</c> when the spec leaves it out.</summary>
     public const int DefaultMaxTokens = 20_000;
 }

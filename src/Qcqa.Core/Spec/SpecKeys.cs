@@ -8,7 +8,7 @@ internal static class SpecKeys
     internal static readonly string[] Calibration = ["text", "max_tokens", "probe_tokens"];
     internal static readonly string[] FineTune = ["text", "steps", "tokens", "learning_rate", "batch_tokens", "sequence_length", "loss", "params", "seed"];
     internal static readonly string[] Search = ["population", "generations", "seed"];
-    internal static readonly string[] Evaluation = ["text", "max_tokens"];
+    internal static readonly string[] Evaluation = ["text", "max_tokens", "precision"];
     internal static readonly string[] Model = ["name", "path", "calibration", "variants"];
     internal static readonly string[] Variant = ["name", "mode", "budget", "merge", "fitness", "allocation", "finetune", "search", "device", "output"];
     internal static readonly string[] Budget = ["global", "per_layer", "layers", "keep_mha"];

@@ -19,6 +19,16 @@ public static class SpecNames
     /// <summary>The spec spelling of a device, e.g. <c>cpu</c>.</summary>
     public static string ToSpecString(this DeviceKind device) => Devices.First(p => p.Value == device).Key;
 
+    /// <summary>The <c>evaluation.precision</c> values.</summary>
+    public static IReadOnlyDictionary<string, Evaluation.ComputePrecision> Precisions { get; } = new Dictionary<string, Evaluation.ComputePrecision>(StringComparer.Ordinal)
+    {
+        ["float32"] = Evaluation.ComputePrecision.Float32,
+        ["bfloat16"] = Evaluation.ComputePrecision.BFloat16,
+    };
+
+    /// <summary>The spec word for <paramref name="precision"/>.</summary>
+    public static string ToSpecString(this Evaluation.ComputePrecision precision) => Precisions.First(p => p.Value == precision).Key;
+
     /// <summary>The <c>merge</c> values.</summary>
     public static IReadOnlyDictionary<string, MergeMethod> MergeMethods { get; } = new Dictionary<string, MergeMethod>(StringComparer.Ordinal)
     {

@@ -135,13 +135,14 @@ internal sealed class SpecParser
     {
         if (_context.Mapping(node, "evaluation", SpecKeys.Evaluation) is not { } evaluation) return null;
         var maxTokens = evaluation["max_tokens"] is { } m ? _context.Integer(m, "evaluation.max_tokens", 1, int.MaxValue) : EvaluationSpec.DefaultMaxTokens;
+        var precision = evaluation["precision"] is { } p ? _context.Choice(p, "evaluation.precision", SpecNames.Precisions) : Evaluation.ComputePrecision.Float32;
         if (evaluation.Required("text", "the held-out text file, relative to the spec") is not { } textNode
             || _context.Text(textNode, "evaluation.text") is not { } text)
             return null;
         var full = Path.GetFullPath(Path.Combine(_context.BaseDirectory, text));
         if (_context.Options.CheckPathsExist && !File.Exists(full))
             _context.Report(ErrorCodes.BadEvaluationInput, textNode, $"The held-out text file '{text}' was not found (looked for {full}).");
-        return maxTokens is { } tokens ? new EvaluationSpec(full, tokens, _context.At(node)) : null;
+        return maxTokens is { } tokens && precision is { } chosen ? new EvaluationSpec(full, tokens, _context.At(node)) { Precision = chosen } : null;
     }
 
     private IReadOnlyList<ModelSpec> ParseModels(YamlNode node)

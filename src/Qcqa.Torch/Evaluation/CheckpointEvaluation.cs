@@ -1,5 +1,6 @@
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Evaluation;
 using Qcqa.Core.Memory;
 using Qcqa.Torch.Llama;
 using Qcqa.Torch.Loading;
@@ -39,7 +40,11 @@ public static class CheckpointEvaluation
 
         log?.Information("Evaluating {Model} on {Device}: layers {Residency}, {TokensPerPass:N0} tokens per pass, planned peak {Peak} ({Breakdown})",
             checkpoint.Folder, device.ToString(), plan.Residency.ToString().ToLowerInvariant(), plan.TokensPerPass, MemoryLimit.Format(plan.PeakBytes), plan.Breakdown);
-        using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = device, Residency = plan.Residency });
+        using var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions
+        {
+            Device = device, Residency = plan.Residency,
+            ProjectionType = options.Precision == ComputePrecision.BFloat16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32,
+        });
         log?.Information("Evaluating {Tokens:N0} tokens of {Text} ({Tokenizer})", text.Tokens.Count, text.Path, text.Tokenizer.Description);
         var result = ModelEvaluator.Evaluate(new StreamedDecoder(weights), text.Tokens, options, progress, cancellation);
         if (!double.IsFinite(result.Perplexity))

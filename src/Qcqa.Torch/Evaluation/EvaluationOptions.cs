@@ -22,6 +22,9 @@ public sealed record EvaluationOptions
     /// <summary>The memory the evaluation may use (its pass is planned against it); the default share of the machine's memory when null.</summary>
     public Qcqa.Core.Memory.MemoryLimit? Memory { get; init; }
 
+    /// <summary>The arithmetic of the decoder's projections (the spec's <c>evaluation.precision</c>, <c>eval --precision</c>).</summary>
+    public Qcqa.Core.Evaluation.ComputePrecision Precision { get; init; } = Qcqa.Core.Evaluation.ComputePrecision.Float32;
+
     /// <summary>Prompt length of the generation benchmark.</summary>
     public int PromptTokens { get; init; } = GenerationBenchmark.DefaultPromptTokens;
 }

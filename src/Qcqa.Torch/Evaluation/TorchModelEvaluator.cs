@@ -23,10 +23,13 @@ public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
     public ModelQuality Evaluate(string modelFolder, EvaluationSpec evaluation, DeviceKind device, Core.Memory.MemoryLimit memory, CancellationToken cancellation)
     {
         var text = Text(modelFolder, evaluation);
-        var options = Options(memory);
+        var options = Options(memory) with { Precision = evaluation.Precision };
         var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
         return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
-            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer);
+            (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer)
+        {
+            Precision = evaluation.Precision.ToSpecString(),
+        };
     }
 
     /// <inheritdoc />

@@ -34,8 +34,20 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>The bias, [out], or null.</summary>
     public Parameter? Bias => HasBias ? get_parameter("bias")! : null;
 
-    /// <summary>Applies the layer.</summary>
+    /// <summary>Applies the layer, in the weight's type; the result has the input's type.</summary>
     /// <param name="input">[..., in]</param>
     /// <returns>[..., out]</returns>
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight, Bias);
+    /// <remarks>
+    /// A projection converted to bfloat16 (<c>to(ScalarType.BFloat16)</c>, the evaluation's <c>precision: bfloat16</c>)
+    /// rounds its float32 input, multiplies in bfloat16 with float32 accumulation, and widens the result again, so
+    /// the modules around it need not know.
+    /// </remarks>
+    public override Tensor forward(Tensor input)
+    {
+        var weight = Weight;
+        if (input.dtype == weight.dtype) return nn.functional.linear(input, weight, Bias);
+        using var narrowed = input.to_type(weight.dtype);
+        using var output = nn.functional.linear(narrowed, weight, Bias);
+        return output.to_type(input.dtype);
+    }
 }

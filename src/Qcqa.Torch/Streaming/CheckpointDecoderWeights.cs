@@ -21,9 +21,12 @@ public sealed class CheckpointDecoderWeights : IDecoderWeights
     private readonly WeightSource _embedding;
     private nn.Module<Tensor, Tensor>? _finalNorm;
     private Tensor? _head;
+    private readonly ScalarType _projectionType;
 
-    internal CheckpointDecoderWeights(LlamaConfig config, IReadOnlyDictionary<string, WeightSource> sources, Device device, bool resident)
+    internal CheckpointDecoderWeights(LlamaConfig config, IReadOnlyDictionary<string, WeightSource> sources, Device device, bool resident,
+        ScalarType projectionType = ScalarType.Float32)
     {
+        _projectionType = projectionType;
         TorchRuntime.EnsureInitialized();
         Config = config;
         Device = device;
@@ -53,7 +56,7 @@ public sealed class CheckpointDecoderWeights : IDecoderWeights
             LayerResidency.Streamed => false,
             _ => MemoryPlanner.LayerBytes(config) * config.NumHiddenLayers <= options.ResidentBytes,
         };
-        return new CheckpointDecoderWeights(config, sources, options.Device ?? CPU, resident);
+        return new CheckpointDecoderWeights(config, sources, options.Device ?? CPU, resident, options.ProjectionType);
     }
 
     /// <inheritdoc />
@@ -117,6 +120,10 @@ public sealed class CheckpointDecoderWeights : IDecoderWeights
         try
         {
             Fill(module, $"model.layers.{layer.ToString(CultureInfo.InvariantCulture)}.");
+            // Only the projections change type: they cast their input and return the input's type, so the rest of the
+            // layer (norms, rotary embedding, softmax, residual stream) computes in float32 exactly as before.
+            if (_projectionType != ScalarType.Float32)
+                foreach (var projection in module.modules().OfType<Projection>()) projection.to(_projectionType);
             return module;
         }
         catch

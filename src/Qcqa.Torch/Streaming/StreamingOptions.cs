@@ -18,6 +18,12 @@ public sealed record StreamingOptions
     /// </summary>
     public long ResidentBytes { get; init; } = MemoryLimit.Resolve(null).Bytes / 2;
 
+    /// <summary>
+    /// The type the decoder layers' projections compute in: float32 (the default), or bfloat16 for the evaluation's
+    /// <c>precision: bfloat16</c> (weights rounded to bfloat16 once per layer; norms, softmax and the residual stream stay float32).
+    /// </summary>
+    public ScalarType ProjectionType { get; init; } = ScalarType.Float32;
+
     /// <summary>Read the attention layout from <c>num_key_value_heads</c> alone, as a stock loader would.</summary>
     public bool IgnoreQcqaBlock { get; init; }
 }

@@ -27,7 +27,7 @@ public sealed class BuildReportQualityTests : IDisposable
         BuildReport.Write(_temp.Path, rows);
 
         var quality = JsonNode.Parse(File.ReadAllText(_temp.Combine("summary.json")))!["variants"]![1]!["quality"]!.AsObject();
-        Assert.Equal(["perplexity", "scored_tokens", "window", "kv_bytes_per_token", "decode_tokens_per_second", "bits_per_byte", "tokenizer"],
+        Assert.Equal(["perplexity", "scored_tokens", "window", "kv_bytes_per_token", "decode_tokens_per_second", "bits_per_byte", "tokenizer", "precision"],
             quality.Select(p => p.Key));
         Assert.Equal(1.5, quality["bits_per_byte"]!.GetValue<double>());
         var markdown = File.ReadAllText(_temp.Combine("summary.md"));
@@ -44,5 +44,21 @@ public sealed class BuildReportQualityTests : IDisposable
         BuildReport.Write(_temp.Path, rows);
 
         Assert.Contains("| 3.000 |  |  |", File.ReadAllText(_temp.Combine("summary.md")));
+    }
+
+    [Fact]
+    public void ABFloat16EvaluationIsNamedInBothReports()
+    {
+        var rows = new[]
+        {
+            Row("original", "original", 8, new ModelQuality(3.0, 100, 256, 512, 10) { Precision = "bfloat16" }),
+            Row("ac-50", "arbitrary", 4, new ModelQuality(4.0, 100, 256, 256, 12) { Precision = "bfloat16" }),
+        };
+
+        BuildReport.Write(_temp.Path, rows);
+
+        var quality = JsonNode.Parse(File.ReadAllText(_temp.Combine("summary.json")))!["variants"]![1]!["quality"]!.AsObject();
+        Assert.Equal("bfloat16", quality["precision"]!.GetValue<string>());
+        Assert.Contains("Every model was evaluated with its projections in bfloat16", File.ReadAllText(_temp.Combine("summary.md")));
     }
 }

@@ -93,6 +93,7 @@ public partial class SchemaTests
         var defs = SchemaJson.Value["$defs"]!.AsObject();
         Assert.Equal(GroupingModes.SpecModes.Keys, defs["variant"]!["properties"]!["mode"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(SpecNames.Devices.Keys, defs["device"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(SpecNames.Precisions.Keys, defs["evaluation"]!["properties"]!["precision"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     [Fact]

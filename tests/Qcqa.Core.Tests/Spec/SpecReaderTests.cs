@@ -232,6 +232,21 @@ public class SpecReaderTests : IDisposable
         var spec = _fixture.Load("evaluation:\n  text: heldout.txt\n" + Minimal);
         Assert.Equal(Path.Combine(_fixture.Root, "heldout.txt"), spec.Evaluation!.TextPath);
         Assert.Equal(EvaluationSpec.DefaultMaxTokens, spec.Evaluation.MaxTokens);
+        Assert.Equal(Core.Evaluation.ComputePrecision.Float32, spec.Evaluation.Precision);
+    }
+
+    [Fact]
+    public void GivenAnEvaluationPrecisionItIsReadAndAnUnknownOneIsReportedWithTheChoices()
+    {
+        File.WriteAllText(Path.Combine(_fixture.Root, "heldout.txt"), "text");
+
+        var spec = _fixture.Load("evaluation:\n  text: heldout.txt\n  precision: bfloat16\n" + Minimal);
+        var problem = Assert.Single(_fixture.Read("evaluation:\n  text: heldout.txt\n  precision: fp16\n" + Minimal).Diagnostics);
+
+        Assert.Equal(Core.Evaluation.ComputePrecision.BFloat16, spec.Evaluation!.Precision);
+        Assert.Equal((ErrorCodes.SpecBadValue, 3, 14), (problem.Code, problem.Location.Line, problem.Location.Column));
+        Assert.Contains("float32", problem.Message);
+        Assert.Contains("bfloat16", problem.Message);
     }
 
     [Fact]

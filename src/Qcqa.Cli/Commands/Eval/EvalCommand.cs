@@ -18,6 +18,7 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
     private readonly int _generate = parseResult.GetValue(EvalCommandDefinition.GenerateOption);
     private readonly string _device = parseResult.GetValue(EvalCommandDefinition.DeviceOption)!;
     private readonly long? _memoryLimit = parseResult.GetValue(EvalCommandDefinition.MemoryLimitOption);
+    private readonly string _precision = parseResult.GetValue(EvalCommandDefinition.PrecisionOption)!;
     private readonly bool _json = parseResult.GetValue(EvalCommandDefinition.JsonOption);
 
     internal int Execute(TextWriter output, CancellationToken cancellationToken)
@@ -26,15 +27,15 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         // Everything that can fail cheaply fails before libtorch loads and the weights are read.
         var text = TokenizedText.Load(ModelTokenizer.Load(_model), _text, _maxTokens);
         var options = new EvaluationOptions { Perplexity = new PerplexityOptions { WindowSize = _window }, GenerateTokens = _generate,
-            Memory = CommonOptions.ResolveMemoryLimit(_memoryLimit) };
+            Memory = CommonOptions.ResolveMemoryLimit(_memoryLimit), Precision = Qcqa.Core.Spec.SpecNames.Precisions[_precision] };
         var result = CheckpointEvaluation.Run(_model, text, options, _device, log, new EvaluationProgressLog(log), cancellationToken);
 
         if (_json) output.WriteLine(result.ToJson());
-        else WriteSummary(output, Path.GetFullPath(_model), text, result);
+        else WriteSummary(output, Path.GetFullPath(_model), text, result, _precision);
         return 0;
     }
 
-    private static void WriteSummary(TextWriter output, string model, TokenizedText text, EvaluationResult result)
+    private static void WriteSummary(TextWriter output, string model, TokenizedText text, EvaluationResult result, string precision)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine($"model        {model}");
@@ -42,6 +43,7 @@ internal sealed class EvalCommand(ParseResult parseResult, ILogger log)
         output.WriteLine(string.Create(c, $"tokenizer    {text.Tokenizer.Description}"));
         output.WriteLine(string.Create(c, $"perplexity   {result.Perplexity:0.####} per token (mean NLL {result.MeanNll:0.#####} nats over {result.ScoredTokens:N0} tokens, {result.Windows} window(s) of {result.WindowSize})"));
         output.WriteLine(string.Create(c, $"bits/byte    {result.BitsPerByte:0.####}"));
+        output.WriteLine($"precision    {precision} projections{(precision == "float32" ? "" : "; norms, softmax and the residual stream in float32")}");
         if (result.KvCacheBytesPerToken is { } streamedBytes && result.GeneratedTokens is null)
             output.WriteLine(string.Create(c, $"KV cache     {streamedBytes:N0} bytes per token (float32 cache, from the layout: the model's layers were streamed, so decoding was not timed)"));
         else if (result.KvCacheBytesPerToken is { } bytes)
