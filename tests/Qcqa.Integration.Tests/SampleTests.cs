@@ -41,7 +41,7 @@ public sealed class SampleTests
                 Assert.Single(plain, v => v.Mode == mode && v.Budget!.GlobalFraction == budget && v.Merge == MergeMethod.Mean
                     && v.Fitness == FitnessKind.Wse && v.Allocation == AllocationMethod.Wse);
                 Assert.Single(plain, v => v.Mode == mode && v.Budget!.GlobalFraction == budget && v.Merge == MergeMethod.Aligned
-                    && v.Fitness == FitnessKind.Aligned && v.Allocation == AllocationMethod.Measured);
+                    && v.Fitness == FitnessKind.Aligned && v.Allocation == AllocationMethod.Auto);
             }
             // Fine-tuned at 50 %: the same recipe for every mode, at most 5 % of the pretraining tokens.
             var tuned = Assert.Single(model.Variants, v => v.Mode == mode && v.FineTune is not null);
@@ -54,6 +54,9 @@ public sealed class SampleTests
         Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.5 && v.Merge == MergeMethod.Aligned && v.Allocation == AllocationMethod.Wse);
         Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.5 && v.Merge == MergeMethod.Aligned && v.Allocation == AllocationMethod.Uniform);
         Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.3);
+        // The large-model default (one gradient pass) beside measured, at 50 % and 25 %.
+        Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.5 && v.Allocation == AllocationMethod.Gradient);
+        Assert.Single(plain, v => v.Mode == GroupingMode.Arbitrary && v.Budget!.GlobalFraction == 0.25 && v.Allocation == AllocationMethod.Gradient);
     }
 
     [Fact]
