@@ -25,6 +25,8 @@ public class QcqaReadDependenciesTests : IDisposable
 
     private string DependencyFileOf(string spec) => DependencyFileNames.For(Path.GetFullPath(spec), Path.GetFullPath(Intermediate));
 
+    private string StampOf(string spec) => DependencyFileNames.StampFor([Path.GetFullPath(spec)], Path.GetFullPath(Intermediate), "", "");
+
     [Fact]
     public void GivenNoDependencyFileYetItGivesNoItemsAndNoErrors()
     {
@@ -105,10 +107,10 @@ public class QcqaReadDependenciesTests : IDisposable
         writer.AddInput(spec);
         writer.AddOutput(_folder.Combine("bin", "gone.safetensors"));
         writer.Write(DependencyFileOf(spec));
-        var stamp = _folder.Write("obj/qcqa/qcqa.stamp", "");
+        var stamp = _folder.Write(StampOf(spec), "");
 
         var task = Task(spec);
-        task.StampFile = stamp;
+        task.DeleteStaleStamp = true;
         Assert.True(task.Execute());
 
         Assert.False(File.Exists(stamp));
@@ -119,10 +121,11 @@ public class QcqaReadDependenciesTests : IDisposable
     public void GivenASpecWithoutDependencyFileTheStampIsDeleted()
     {
         var spec = _folder.Write("qcqa.yaml", "");
-        var stamp = _folder.Write("obj/qcqa/qcqa.stamp", "");
+        var stamp = _folder.Write(StampOf(spec), "");
         var task = Task(spec);
-        task.StampFile = stamp;
+        task.DeleteStaleStamp = true;
         Assert.True(task.Execute());
+        Assert.Equal(stamp, task.StampFile);
         Assert.False(File.Exists(stamp));
     }
 
@@ -134,10 +137,11 @@ public class QcqaReadDependenciesTests : IDisposable
         writer.AddInput(spec);
         writer.AddOutput(_folder.Write("bin/out.bin", ""));
         writer.Write(DependencyFileOf(spec));
-        var stamp = _folder.Write("obj/qcqa/qcqa.stamp", "");
+        var stamp = _folder.Write(StampOf(spec), "");
         var task = Task(spec);
-        task.StampFile = stamp;
+        task.DeleteStaleStamp = true;
         Assert.True(task.Execute());
+        Assert.Equal(stamp, task.StampFile);
         Assert.True(File.Exists(stamp));
     }
 
@@ -145,5 +149,54 @@ public class QcqaReadDependenciesTests : IDisposable
     public void DependencyFilePathsWithTabsAreRejectedByTheWriter()
     {
         Assert.Throws<ArgumentException>(() => new DependencyFileWriter().AddOutput("/a\tb"));
+    }
+
+    [Fact]
+    public void TheStateIsKeyedByTheSpecsTheOutputFolderAndTheCacheFolder()
+    {
+        var spec = _folder.Write("qcqa.yaml", "");
+        var names = new[] { ("out-a", "cache"), ("out-b", "cache"), ("out-a", "cache-b") }.Select(folders =>
+        {
+            var task = Task(spec);
+            task.OutputPath = _folder.Combine(folders.Item1);
+            task.CachePath = _folder.Combine(folders.Item2);
+            Assert.True(task.Execute(), _engine.Dump());
+            return (task.StampFile, task.SettingsFile, Deps: task.ResolvedSpecs.Single().GetMetadata("DependencyFile"));
+        }).ToArray();
+
+        Assert.Equal(3, names.Select(n => n.StampFile).Distinct().Count());
+        Assert.Equal(3, names.Select(n => n.SettingsFile).Distinct().Count());
+        Assert.Equal(3, names.Select(n => n.Deps).Distinct().Count());
+        var other = _folder.Write("other/qcqa.yaml", "");
+        Assert.NotEqual(DependencyFileNames.StampFor([Path.GetFullPath(spec)], Intermediate, "/o", "/c"),
+            DependencyFileNames.StampFor([Path.GetFullPath(spec), other], Intermediate, "/o", "/c"));
+        Assert.Equal(DependencyFileNames.StampFor([Path.GetFullPath(spec), other], Intermediate, "/o", "/c"),
+            DependencyFileNames.StampFor([other, Path.GetFullPath(spec)], Intermediate, "/o", "/c"));
+    }
+
+    [Fact]
+    public void KeptFilesListEveryStateFileAndTheOutputsOfOtherBuildsButNotOtherFiles()
+    {
+        var spec = _folder.Write("qcqa.yaml", "");
+        var otherDeps = DependencyFileNames.For(Path.GetFullPath(spec), Path.GetFullPath(Intermediate), _folder.Combine("elsewhere"), _folder.Combine("cache"));
+        var writer = new DependencyFileWriter();
+        writer.AddInput(spec);
+        writer.AddOutput(_folder.Combine("elsewhere", "tiny", "half", "model.safetensors"));
+        writer.Write(otherDeps);
+        var otherStamp = _folder.Write("obj/qcqa/qcqa.0badf00d.stamp", "");
+        var otherSettings = _folder.Write("obj/qcqa/qcqa.0badf00d.settings", "");
+        var unrelated = _folder.Write("obj/qcqa/notes.txt", "");
+
+        // As in a build with QCQA switched off: no specs at all.
+        var task = new QcqaReadDependencies { BuildEngine = _engine, IntermediateDirectory = Intermediate };
+        Assert.True(task.Execute(), _engine.Dump());
+
+        var kept = task.KeptFiles.Select(k => k.ItemSpec).ToArray();
+        Assert.Contains(otherDeps, kept);
+        Assert.Contains(otherStamp, kept);
+        Assert.Contains(otherSettings, kept);
+        Assert.Contains(_folder.Combine("elsewhere", "tiny", "half", "model.safetensors"), kept);
+        Assert.DoesNotContain(unrelated, kept);
+        Assert.Empty(task.Outputs);
     }
 }
