@@ -11,5 +11,6 @@ namespace Qcqa.Core.FineTuning;
 /// <param name="OutputFolder">The variant's folder.</param>
 /// <param name="MergedIdentity">The content identity of the merged checkpoint (what training starts from).</param>
 /// <param name="Device">Where training runs.</param>
+/// <param name="Memory">The build's memory limit, which decides an <c>auto</c> mode and refuses a run that cannot fit.</param>
 public sealed record FineTuneInput(string Label, MergeInput Merge, string OriginalFolder, FineTuneSpec Spec, string OutputFolder,
-    string MergedIdentity, DeviceKind Device);
+    string MergedIdentity, DeviceKind Device, Memory.MemoryLimit Memory);

@@ -38,11 +38,20 @@ public sealed record FineTuneSpec(
     /// <summary>Default window length.</summary>
     public const int DefaultSequenceLength = 256;
 
-    /// <summary>Every setting that changes the trained weights except the text's content, canonically spelled.</summary>
+    /// <summary>
+    /// How training runs; <see cref="FineTuneMode.Auto"/> until the fine-tuner resolves it against the memory limit
+    /// (<see cref="IFineTuner.CheckMemory"/>), which the build does before it forms the cache key.
+    /// </summary>
+    public FineTuneMode Mode { get; init; } = FineTuneMode.Auto;
+
+    /// <summary>
+    /// Every setting that changes the trained weights except the text's content, canonically spelled. The mode is
+    /// named unless it is end-to-end, so end-to-end runs keep the key they had before layer-wise training existed.
+    /// </summary>
     public string Identity => string.Create(CultureInfo.InvariantCulture,
         $"steps={Steps?.ToString(CultureInfo.InvariantCulture) ?? "-"};tokens={Tokens?.ToString(CultureInfo.InvariantCulture) ?? "-"};" +
         $"learning_rate={LearningRate:R};batch_tokens={BatchTokens};sequence_length={SequenceLength};loss={Loss.ToSpecName()};" +
-        $"params={Parameters.ToSpecName()};seed={Seed}");
+        $"params={Parameters.ToSpecName()};seed={Seed}{(Mode == FineTuneMode.EndToEnd ? "" : ";mode=" + Mode.ToSpecName())}");
 }
 
 /// <summary>The fine-tuning objective.</summary>
@@ -81,6 +90,17 @@ public static class FineTuneNames
         ["attention"] = FineTuneParameters.Attention,
         ["all"] = FineTuneParameters.All,
     };
+
+    /// <summary>The <c>mode</c> values.</summary>
+    public static IReadOnlyDictionary<string, FineTuneMode> Modes { get; } = new Dictionary<string, FineTuneMode>(StringComparer.Ordinal)
+    {
+        ["auto"] = FineTuneMode.Auto,
+        ["end-to-end"] = FineTuneMode.EndToEnd,
+        ["layerwise"] = FineTuneMode.LayerWise,
+    };
+
+    /// <summary>The spec spelling of a mode.</summary>
+    public static string ToSpecName(this FineTuneMode mode) => Modes.First(p => p.Value == mode).Key;
 
     /// <summary>The spec spelling of a loss.</summary>
     public static string ToSpecName(this FineTuneLoss loss) => Losses.First(p => p.Value == loss).Key;

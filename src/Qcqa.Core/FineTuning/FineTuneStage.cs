@@ -38,7 +38,9 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
     {
         Preconditions.CheckNotNull(merge);
         Preconditions.CheckNotNull(input);
-        var spec = input.Spec;
+        // The mode that will run is part of the key: an 'auto' run that a lower limit turns layer-wise must not reuse
+        // the end-to-end result (nor the other way round).
+        var spec = fineTuner is null ? input.Spec : input.Spec with { Mode = fineTuner.CheckMemory(input.OriginalFolder, input.Spec, input.Label, input.Memory) };
         if (!File.Exists(spec.TextPath))
             throw spec.Location.Error(ErrorCodes.BadEvaluationInput, $"The fine-tuning text file '{spec.TextPath}' does not exist.");
         dependencies.AddInput(spec.TextPath);
@@ -56,12 +58,12 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         var files = Directory.EnumerateFiles(merged.Folder).Select(Path.GetFileName).Where(n => n != BuildStamp.FileName).Order(StringComparer.Ordinal).ToArray();
         var clock = Stopwatch.StartNew();
         var step = _progress.Stage(BuildStages.FineTuning, input.Label);
-        step.Started(spec.Steps is { } steps ? $"{steps} steps" : $"{spec.Tokens:N0} tokens");
+        step.Started((spec.Steps is { } steps ? $"{steps} steps" : $"{spec.Tokens:N0} tokens") + $", {spec.Mode.ToSpecName()}");
         var progress = new FineTuneProgressLog(log, step);
         FineTuneReport report;
         try
         {
-            report = fineTuner.FineTune(merged.Folder, input.OriginalFolder, spec, input.Label, input.Device.ToSpecString(), input.OutputFolder,
+            report = fineTuner.FineTune(merged.Folder, input.OriginalFolder, spec, input.Label, input.Device.ToSpecString(), input.Memory, input.OutputFolder,
                 temporary => BuildStamp.Write(temporary, identity, Path.GetFullPath(input.OriginalFolder), files!), progress, cancellation);
         }
         catch (QcqaException e) when (e.Code == ErrorCodes.BadEvaluationInput && e.File == spec.TextPath)
@@ -70,8 +72,8 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         }
         step.Finished(string.Create(CultureInfo.InvariantCulture,
             $"{report.Steps} steps, {report.Tokens:N0} tokens, loss {report.FirstLoss:0.0000} → {report.LastLoss:0.0000} in {clock.Elapsed.TotalSeconds:0.0} s"));
-        log.Debug("Fine-tuning {Label}: {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
-            input.Label, report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
+        log.Debug("Fine-tuning {Label} ({Mode}): {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
+            input.Label, spec.Mode.ToSpecName(), report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
         return new FineTuneOutput(input.OutputFolder, true, identity, report, Directory.EnumerateFiles(input.OutputFolder).ToArray());
     }
 

@@ -138,7 +138,7 @@ public static class BuildPipeline
                 {
                     var mergedIdentity = CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe);
                     var fineTuned = fineTuneStage.Run(new FineTuneInput(job.Label, mergeInput with { OutputFolder = Path.Combine(cacheRoot, "merged", mergedIdentity) },
-                        model.Path, fineTune, job.OutputFolder, mergedIdentity, job.Device), mergeStage, cancellation);
+                        model.Path, fineTune, job.OutputFolder, mergedIdentity, job.Device, memory), mergeStage, cancellation);
                     (folder, rebuilt) = (fineTuned.Folder, fineTuned.Rebuilt);
                     outputs.AddRange(fineTuned.Files);
                     evaluationRecipe = $"{recipe};finetuned={fineTuned.Identity}";

@@ -6,7 +6,7 @@ using Qcqa.Core.Spec;
 namespace Qcqa.Core.Pipeline;
 
 /// <summary>
-/// Plans the model-sized passes of every model (calibration, evaluation) against the memory limit before the build
+/// Plans the model-sized passes of every model (calibration, evaluation, each variant's fine-tuning) against the memory limit before the build
 /// starts on any of them, so that a build that cannot fit stops with QCQA061 having written nothing — not after an
 /// hour of earlier models, and never by the kernel's hand. Reads configs and texts only.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Qcqa.Core.Pipeline;
 /// </remarks>
 internal static class MemoryPreflight
 {
-    /// <summary>Refuses the build when a model's calibration or evaluation would not fit <paramref name="memory"/>.</summary>
+    /// <summary>Refuses the build when a model's calibration, evaluation or a variant's fine-tuning would not fit <paramref name="memory"/>.</summary>
     /// <param name="spec">The spec.</param>
     /// <param name="services">The device math whose passes are planned.</param>
     /// <param name="usesCalibration">Whether a model's variants need its calibration.</param>
@@ -30,6 +30,9 @@ internal static class MemoryPreflight
                 calibrator.CheckMemory(model.Path, calibration.TextPath, calibration.MaxTokens, memory);
             if (spec.Evaluation is { } evaluation && services.Evaluator is { } evaluator && File.Exists(evaluation.TextPath))
                 evaluator.CheckMemory(model.Path, evaluation, memory);
+            if (services.FineTuner is { } fineTuner)
+                foreach (var variant in model.Variants)
+                    if (variant.FineTune is { } fineTune) fineTuner.CheckMemory(model.Path, fineTune, $"{model.Name}/{variant.Name}", memory);
         }
     }
 }

@@ -13,6 +13,7 @@ namespace Qcqa.Core.Spec;
 /// <param name="Loss">The objective, or null.</param>
 /// <param name="Parameters">Which tensors train, or null.</param>
 /// <param name="Seed">Seed of the window order, or null.</param>
+/// <param name="Mode">End-to-end, layer-wise or auto, or null.</param>
 /// <param name="Location">Where the mapping was written.</param>
 /// <param name="WindowAt">
 /// Where the most specific mapping that sets <c>batch_tokens</c> or <c>sequence_length</c> sets them (its batch_tokens key
@@ -20,7 +21,7 @@ namespace Qcqa.Core.Spec;
 /// </param>
 internal sealed record FineTuneOverride(
     string? TextPath, int? Steps, long? Tokens, double? LearningRate, int? BatchTokens, int? SequenceLength,
-    FineTuneLoss? Loss, FineTuneParameters? Parameters, int? Seed, SourceLocation Location, SourceLocation? WindowAt = null)
+    FineTuneLoss? Loss, FineTuneParameters? Parameters, int? Seed, FineTuneMode? Mode, SourceLocation Location, SourceLocation? WindowAt = null)
 {
     /// <summary>This override's keys over <paramref name="fallback"/>'s (the later one's location wins).</summary>
     internal FineTuneOverride Over(FineTuneOverride? fallback) => fallback is null ? this : new(
@@ -33,6 +34,7 @@ internal sealed record FineTuneOverride(
         Loss ?? fallback.Loss,
         Parameters ?? fallback.Parameters,
         Seed ?? fallback.Seed,
+        Mode ?? fallback.Mode,
         Location,
         WindowAt ?? fallback.WindowAt);
 
@@ -48,6 +50,9 @@ internal sealed record FineTuneOverride(
         var text = TextPath ?? defaultText;
         if (text is null) return null;
         return new FineTuneSpec(text, Steps, Tokens, LearningRate ?? FineTuneSpec.DefaultLearningRate, EffectiveBatchTokens,
-            EffectiveSequenceLength, Loss ?? FineTuneLoss.CrossEntropy, Parameters ?? FineTuneParameters.Attention, Seed ?? 1, Location);
+            EffectiveSequenceLength, Loss ?? FineTuneLoss.CrossEntropy, Parameters ?? FineTuneParameters.Attention, Seed ?? 1, Location)
+        {
+            Mode = Mode ?? FineTuneMode.Auto,
+        };
     }
 }

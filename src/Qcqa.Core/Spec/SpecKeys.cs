@@ -6,7 +6,7 @@ internal static class SpecKeys
     internal static readonly string[] TopLevel = ["version", "memory_limit", "defaults", "calibration", "evaluation", "models"];
     internal static readonly string[] Defaults = ["device", "search", "merge", "fitness", "allocation", "finetune"];
     internal static readonly string[] Calibration = ["text", "max_tokens", "probe_tokens"];
-    internal static readonly string[] FineTune = ["text", "steps", "tokens", "learning_rate", "batch_tokens", "sequence_length", "loss", "params", "seed"];
+    internal static readonly string[] FineTune = ["text", "steps", "tokens", "learning_rate", "batch_tokens", "sequence_length", "loss", "params", "seed", "mode"];
     internal static readonly string[] Search = ["population", "generations", "seed"];
     internal static readonly string[] Evaluation = ["text", "max_tokens", "precision"];
     internal static readonly string[] Model = ["name", "path", "calibration", "variants"];

@@ -117,8 +117,9 @@ internal sealed class SpecParser
         var loss = finetune["loss"] is { } lossNode ? _context.Choice(lossNode, $"{what}.loss", FineTuneNames.Losses) : null;
         var parameters = finetune["params"] is { } p ? _context.Choice(p, $"{what}.params", FineTuneNames.Parameters) : null;
         var seed = finetune["seed"] is { } seedNode ? _context.Integer(seedNode, $"{what}.seed", 0, int.MaxValue) : null;
+        var mode = finetune["mode"] is { } modeNode ? _context.Choice(modeNode, $"{what}.mode", FineTuneNames.Modes) : null;
         if (_context.Diagnostics.Count > before) return null;
-        return new FineTuneOverride(text, steps, tokens, rate, batch, length, loss, parameters, seed, _context.At(node), windowAt);
+        return new FineTuneOverride(text, steps, tokens, rate, batch, length, loss, parameters, seed, mode, _context.At(node), windowAt);
     }
 
     private SearchSettingsOverride ParseSearch(YamlNode node)

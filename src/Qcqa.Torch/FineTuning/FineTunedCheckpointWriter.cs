@@ -40,10 +40,28 @@ public static class FineTunedCheckpointWriter
     {
         Preconditions.CheckNotNull(model);
         Preconditions.CheckNotNull(outputFolder);
+        var parameters = model.Model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        var trained = model.TrainedTensors.ToDictionary(name => name, name =>
+        {
+            var parameter = parameters[name];
+            return new TrainedTensor(parameter.shape, writer => WriteValues(writer, parameter));
+        }, StringComparer.Ordinal);
+        return Write(model.SourceFolder, model.TeacherFolder, trained, outputFolder, options, cancellation);
+    }
+
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="sourceFolder"/> with the tensors named in <paramref name="trained"/>
+    /// replaced by the values each one writes (float32, rounded once to the stored dtype); the form of
+    /// <see cref="Write(FineTunedModel, string, FineTunedWriteOptions?, CancellationToken)"/>. Layer-wise training uses
+    /// it with values spilled to disk, so a large model's trained tensors are never in memory together.
+    /// </summary>
+    internal static FineTunedCheckpoint Write(string sourceFolder, string? teacherFolder, IReadOnlyDictionary<string, TrainedTensor> trained,
+        string outputFolder, FineTunedWriteOptions? options, CancellationToken cancellation)
+    {
         options ??= new FineTunedWriteOptions();
-        using var source = Checkpoint.Open(model.SourceFolder);
-        var trained = TrainedParameters(model, source);
-        string[] inputs = model.TeacherFolder is null ? [source.Folder] : [source.Folder, model.TeacherFolder];
+        using var source = Checkpoint.Open(sourceFolder);
+        CheckTrained(trained, source);
+        string[] inputs = teacherFolder is null ? [source.Folder] : [source.Folder, teacherFolder];
         var folder = OutputFolder.Create(outputFolder, inputs);
         try
         {
@@ -56,24 +74,19 @@ public static class FineTunedCheckpointWriter
         }
     }
 
-    // The parameters to write from the model, each matched to its tensor in the source.
-    private static Dictionary<string, Tensor> TrainedParameters(FineTunedModel model, Checkpoint source)
+    // Every trained tensor must still be in the source with its shape, as a float tensor.
+    private static void CheckTrained(IReadOnlyDictionary<string, TrainedTensor> trained, Checkpoint source)
     {
-        var parameters = model.Model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
-        var trained = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var name in model.TrainedTensors)
+        foreach (var (name, value) in trained)
         {
-            var parameter = parameters[name];
-            if (!source.TryGetTensor(name, out var tensor) || !TensorInfo.ShapesEqual(tensor.Shape, parameter.shape) || !tensor.Dtype.IsConvertible())
+            if (!source.TryGetTensor(name, out var tensor) || !TensorInfo.ShapesEqual(tensor.Shape, value.Shape) || !tensor.Dtype.IsConvertible())
                 throw new QcqaException(ErrorCodes.ShapeMismatch,
-                    $"The checkpoint the model was trained from no longer holds tensor '{name}' with shape {TensorInfo.FormatShape(parameter.shape)} as a float tensor; it changed since training.",
+                    $"The checkpoint the model was trained from no longer holds tensor '{name}' with shape {TensorInfo.FormatShape(value.Shape)} as a float tensor; it changed since training.",
                     source.WeightsPath);
-            trained[name] = parameter;
         }
-        return trained;
     }
 
-    private static FineTunedCheckpoint Write(Checkpoint source, Dictionary<string, Tensor> trained, OutputFolder folder, string outputFolder,
+    private static FineTunedCheckpoint Write(Checkpoint source, IReadOnlyDictionary<string, TrainedTensor> trained, OutputFolder folder, string outputFolder,
         FineTunedWriteOptions options, CancellationToken cancellation)
     {
         long bytes = 0;
@@ -86,9 +99,9 @@ public static class FineTunedCheckpointWriter
             {
                 cancellation.ThrowIfCancellationRequested();
                 options.BeforeTensor?.Invoke(tensor.Name);
-                if (trained.TryGetValue(tensor.Name, out var parameter))
+                if (trained.TryGetValue(tensor.Name, out var value))
                 {
-                    WriteValues(writer, parameter);
+                    value.Write(writer);
                     rewritten++;
                 }
                 else
@@ -135,4 +148,7 @@ public static class FineTunedCheckpointWriter
             writer.WriteSingles(MemoryMarshal.Cast<byte, float>(run.bytes));
         }
     }
+
+    /// <summary>A trained tensor: its shape and what writes its float32 values.</summary>
+    internal sealed record TrainedTensor(long[] Shape, Action<SafetensorsWriter> Write);
 }

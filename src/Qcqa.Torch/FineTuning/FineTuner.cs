@@ -161,7 +161,7 @@ public static class FineTuner
         return (result, names);
     }
 
-    private static void CheckText(IReadOnlyList<long> tokens, FineTuningSettings settings, LlamaConfig config, string configPath)
+    internal static void CheckText(IReadOnlyList<long> tokens, FineTuningSettings settings, LlamaConfig config, string configPath)
     {
         if (settings.SequenceLength > config.MaxPositionEmbeddings)
             throw new QcqaException(ErrorCodes.BadArgument,
@@ -191,7 +191,7 @@ public static class FineTuner
         teacher.CheckAttentionFinite();
     }
 
-    private static QcqaException Diverged(FineTuningSettings settings, int step, int steps, TrainingStepOutcome outcome, double learningRate)
+    internal static QcqaException Diverged(FineTuningSettings settings, int step, int steps, TrainingStepOutcome outcome, double learningRate)
     {
         var what = double.IsFinite(outcome.Loss)
             ? $"the gradient norm became {Describe(outcome.GradientNorm)}"

@@ -1,12 +1,16 @@
+using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.FineTuning;
+using Qcqa.Core.Memory;
+using Qcqa.Torch.Loading;
 using Qcqa.Torch.Text;
 
 namespace Qcqa.Torch.FineTuning;
 
 /// <summary>
 /// The build's fine-tuner: a variant's <c>finetune</c> recipe (<see cref="FineTuneSpec"/>) run by <see cref="FineTuner"/>
-/// on the whole training text under the original model's tokenizer, written by <see cref="FineTunedCheckpointWriter"/>
+/// (end-to-end) or <see cref="LayerwiseFineTuner"/> (layer-wise, chosen by <see cref="FineTuningMemoryPlan"/> under
+/// <c>auto</c>) on the whole training text under the original model's tokenizer, written by <see cref="FineTunedCheckpointWriter"/>
 /// with the build's stamp placed before the folder is renamed into place.
 /// </summary>
 public sealed class TorchFineTuner : IFineTuner
@@ -15,20 +19,35 @@ public sealed class TorchFineTuner : IFineTuner
     public string CodeVersion => TorchCode.Version;
 
     /// <inheritdoc />
-    public FineTuneReport FineTune(string compressedFolder, string originalFolder, FineTuneSpec spec, string label, string device, string outputFolder,
-        Action<string> beforeCommit, IProgress<FineTuneStep>? progress, CancellationToken cancellation)
+    public FineTuneReport FineTune(string compressedFolder, string originalFolder, FineTuneSpec spec, string label, string device, MemoryLimit memory,
+        string outputFolder, Action<string> beforeCommit, IProgress<FineTuneStep>? progress, CancellationToken cancellation)
     {
         Preconditions.CheckNotNull(compressedFolder);
         Preconditions.CheckNotNull(originalFolder);
         Preconditions.CheckNotNull(spec);
+        var mode = CheckMemory(originalFolder, spec, label, memory);
         var settings = SettingsOf(spec, label);
-        settings.Validate();
         // The original's tokenizer: the merged folder carries a copy, but the original is what the spec names.
         var tokens = TokenizedText.Load(ModelTokenizer.Load(originalFolder), spec.TextPath).Tokens;
-        var teacher = spec.Loss == FineTuneLoss.Distillation ? originalFolder : null;
-        var (result, _) = FineTuner.TrainAndWrite(compressedFolder, teacher, tokens, settings, device, outputFolder,
-            new FineTunedWriteOptions { BeforeCommit = beforeCommit }, progress is null ? null : new StepProgress(progress), cancellation);
-        return new FineTuneReport(result.Steps, result.Tokens, result.FirstLoss, result.LastLoss, result.Seconds);
+        var options = new FineTunedWriteOptions { BeforeCommit = beforeCommit };
+        var steps = progress is null ? null : new StepProgress(progress);
+        var (result, _) = mode == FineTuneMode.LayerWise
+            ? LayerwiseFineTuner.TrainAndWrite(compressedFolder, originalFolder, tokens, settings, device, outputFolder, options, steps, cancellation)
+            : FineTuner.TrainAndWrite(compressedFolder, spec.Loss == FineTuneLoss.Distillation ? originalFolder : null, tokens, settings, device,
+                outputFolder, options, steps, cancellation);
+        return new FineTuneReport(result.Steps, result.Tokens, result.FirstLoss, result.LastLoss, result.Seconds) { Mode = mode };
+    }
+
+    /// <inheritdoc />
+    public FineTuneMode CheckMemory(string originalFolder, FineTuneSpec spec, string label, MemoryLimit memory)
+    {
+        Preconditions.CheckNotNull(originalFolder);
+        Preconditions.CheckNotNull(spec);
+        Preconditions.CheckNotNull(memory);
+        var settings = SettingsOf(spec, label);
+        settings.Validate();
+        using var checkpoint = Checkpoint.Open(originalFolder);
+        return FineTuningMemoryPlan.Choose(CheckpointModelLoader.ReadConfig(checkpoint), settings, spec.Mode, memory);
     }
 
     /// <summary>The engine's settings for a spec recipe: the spec's keys, the engine's defaults for the schedule.</summary>

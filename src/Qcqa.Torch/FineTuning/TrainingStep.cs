@@ -7,9 +7,9 @@ namespace Qcqa.Torch.FineTuning;
 
 /// <summary>
 /// One optimiser step of next-token training, the same for pretraining (the reference model's trainer) and
-/// fine-tuning: forward pass, loss (cross-entropy against the targets, or KL divergence from a teacher's
-/// distribution), backward pass, global gradient-norm clipping, AdamW update with β = (0.9, 0.95), ε = 1e-8 and
-/// decoupled weight decay on matrices only (tensors of rank ≥ 2; biases and norm weights never decay).
+/// fine-tuning: forward pass and loss (cross-entropy against the targets, or KL divergence from a teacher's
+/// distribution), then <see cref="AdamWUpdate"/> (backward pass, global gradient-norm clipping, AdamW update), which
+/// layer-wise training shares.
 /// </summary>
 /// <remarks>
 /// Only the tensors given as trainable receive gradients; the caller turns <c>requires_grad</c> off for the others,
@@ -19,19 +19,17 @@ namespace Qcqa.Torch.FineTuning;
 public sealed class TrainingStep : IDisposable
 {
     /// <summary>AdamW's β₁.</summary>
-    public const double Beta1 = 0.9;
+    public const double Beta1 = AdamWUpdate.Beta1;
 
     /// <summary>AdamW's β₂ (0.95, the usual choice for language models, rather than 0.999).</summary>
-    public const double Beta2 = 0.95;
+    public const double Beta2 = AdamWUpdate.Beta2;
 
     /// <summary>AdamW's ε.</summary>
-    public const double Epsilon = 1e-8;
+    public const double Epsilon = AdamWUpdate.Epsilon;
 
     private readonly LlamaModel _model;
     private readonly LlamaModel? _teacher;
-    private readonly Parameter[] _parameters;
-    private readonly AdamW _optimizer;
-    private readonly double _gradientClip;
+    private readonly AdamWUpdate _update;
 
     /// <summary>Creates the optimiser over <paramref name="trainable"/>.</summary>
     /// <param name="model">The model being trained (it stays the caller's).</param>
@@ -46,15 +44,7 @@ public sealed class TrainingStep : IDisposable
         Preconditions.CheckNotNull(trainable);
         _model = model;
         _teacher = teacher;
-        _parameters = trainable.ToArray();
-        if (_parameters.Length == 0) throw new ArgumentException("There is nothing to train.", nameof(trainable));
-        _gradientClip = gradientClip;
-        var groups = new[]
-        {
-            new AdamW.ParamGroup(_parameters.Where(p => p.dim() >= 2), 0.0, Beta1, Beta2, Epsilon, weightDecay),
-            new AdamW.ParamGroup(_parameters.Where(p => p.dim() < 2), 0.0, Beta1, Beta2, Epsilon, 0.0),
-        }.Where(g => g.Parameters.Any());
-        _optimizer = optim.AdamW(groups, 0.0, Beta1, Beta2, Epsilon, weightDecay);
+        _update = new AdamWUpdate(trainable, weightDecay, gradientClip);
     }
 
     /// <summary>Runs one step on a batch.</summary>
@@ -66,21 +56,15 @@ public sealed class TrainingStep : IDisposable
     {
         Preconditions.CheckNotNull(inputs);
         Preconditions.CheckNotNull(targets);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
-        using var scope = NewDisposeScope();
-        _optimizer.zero_grad();
-        var logits = _model.forward(inputs);
-        var loss = _teacher is null ? CrossEntropy(logits, targets) : Distillation(logits, inputs);
-        loss.backward();
-        var norm = nn.utils.clip_grad_norm_(_parameters, _gradientClip);
-        var value = loss.item<float>();
-        if (!double.IsFinite(value) || !double.IsFinite(norm)) return new TrainingStepOutcome(value, norm, Updated: false);
-        _optimizer.step();
-        return new TrainingStepOutcome(value, norm, Updated: true);
+        return _update.Minimise(() =>
+        {
+            var logits = _model.forward(inputs);
+            return _teacher is null ? CrossEntropy(logits, targets) : Distillation(logits, inputs);
+        }, learningRate);
     }
 
     /// <summary>Releases the optimiser's state.</summary>
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose() => _update.Dispose();
 
     private Tensor CrossEntropy(Tensor logits, Tensor targets)
         => nn.functional.cross_entropy(logits.reshape(-1, _model.Config.VocabSize), targets.reshape(-1).to(logits.device));

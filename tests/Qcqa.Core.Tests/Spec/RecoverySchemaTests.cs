@@ -42,6 +42,7 @@ public sealed class RecoverySchemaTests
         Assert.Equal(SpecNames.Allocations.Keys, Words(Defs.Value["allocation"]!));
         Assert.Equal(FineTuneNames.Losses.Keys, Words(FineTuneObject["properties"]!["loss"]!));
         Assert.Equal(FineTuneNames.Parameters.Keys, Words(FineTuneObject["properties"]!["params"]!));
+        Assert.Equal(FineTuneNames.Modes.Keys, Words(FineTuneObject["properties"]!["mode"]!));
     }
 
     [Fact]
@@ -58,6 +59,7 @@ public sealed class RecoverySchemaTests
         Assert.Equal(parsed.BatchTokens, finetune["batch_tokens"]!["default"]!.GetValue<int>());
         Assert.Equal(parsed.SequenceLength, finetune["sequence_length"]!["default"]!.GetValue<int>());
         Assert.Equal(parsed.Loss.ToSpecName(), finetune["loss"]!["default"]!.GetValue<string>());
+        Assert.Equal(parsed.Mode.ToSpecName(), finetune["mode"]!["default"]!.GetValue<string>());
         Assert.Equal(parsed.Parameters.ToSpecName(), finetune["params"]!["default"]!.GetValue<string>());
         Assert.Equal(parsed.Seed, finetune["seed"]!["default"]!.GetValue<int>());
     }

@@ -275,7 +275,33 @@ public sealed class RecoverySpecTests : IDisposable
         Assert.Equal((1024, 128), (fineTune.BatchTokens, fineTune.SequenceLength));
         Assert.Equal((FineTuneLoss.Distillation, FineTuneParameters.All, 3), (fineTune.Loss, fineTune.Parameters, fineTune.Seed));
         Assert.Equal((11, 11), (fineTune.Location.Line, fineTune.Location.Column));
-        Assert.Equal("steps=100;tokens=-;learning_rate=0.002;batch_tokens=1024;sequence_length=128;loss=kd;params=all;seed=3", fineTune.Identity);
+        Assert.Equal(FineTuneMode.Auto, fineTune.Mode);
+        // An unresolved mode is spelled; the build resolves it (IFineTuner.CheckMemory) before it keys the cache.
+        Assert.Equal("steps=100;tokens=-;learning_rate=0.002;batch_tokens=1024;sequence_length=128;loss=kd;params=all;seed=3;mode=auto", fineTune.Identity);
+        Assert.Equal("steps=100;tokens=-;learning_rate=0.002;batch_tokens=1024;sequence_length=128;loss=kd;params=all;seed=3",
+            (fineTune with { Mode = FineTuneMode.EndToEnd }).Identity);
+        Assert.EndsWith(";mode=layerwise", (fineTune with { Mode = FineTuneMode.LayerWise }).Identity);
+    }
+
+    [Theory]
+    [InlineData("auto", FineTuneMode.Auto)]
+    [InlineData("end-to-end", FineTuneMode.EndToEnd)]
+    [InlineData("layerwise", FineTuneMode.LayerWise)]
+    public void GivenAFinetuneModeInDefaultsEveryVariantTakesItUnlessItsOwnMappingSaysOtherwise(string word, FineTuneMode mode)
+    {
+        var spec = _fixture.Load($$"""
+            calibration: { text: calib.txt }
+            defaults:
+              finetune: { tokens: 4096, mode: {{word}} }
+            models:
+              - path: models/tiny-llama
+                variants:
+                  - { name: a, mode: arbitrary, budget: 0.5 }
+                  - { name: b, mode: arbitrary, budget: 0.5, finetune: { mode: end-to-end } }
+            """);
+
+        Assert.Equal(mode, Variant(spec, "a").FineTune!.Mode);
+        Assert.Equal(FineTuneMode.EndToEnd, Variant(spec, "b").FineTune!.Mode);
     }
 
     [Fact]
@@ -534,6 +560,7 @@ public sealed class RecoverySpecTests : IDisposable
     [Theory]
     [InlineData("loss: kl", 27, "ce, kd", "did you mean 'kd'?")]
     [InlineData("params: atention", 29, "attention, all", "did you mean 'attention'?")]
+    [InlineData("mode: layer-wise", 27, "auto, end-to-end, layerwise", "did you mean 'layerwise'?")]
     public void GivenAnUnknownLossOrParamsItListsTheChoicesAndSuggestsTheClosest(string entry, int column, string choices, string suggestion)
     {
         var problem = SingleProblem($$"""

@@ -39,7 +39,7 @@ internal sealed class FakeFineTuner : IFineTuner
         lock (_trained) _trained.Clear();
     }
 
-    public FineTuneReport FineTune(string compressedFolder, string originalFolder, FineTuneSpec spec, string label, string device, string outputFolder,
+    public FineTuneReport FineTune(string compressedFolder, string originalFolder, FineTuneSpec spec, string label, string device, Memory.MemoryLimit memory, string outputFolder,
         Action<string> beforeCommit, IProgress<FineTuneStep>? progress, CancellationToken cancellation)
     {
         lock (_trained) _trained.Add(label);
