@@ -1,6 +1,7 @@
 using Qcqa.Build;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.FineTuning;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Pipeline;
 using Qcqa.Core.Tests.Pipeline.Fakes;
@@ -67,6 +68,39 @@ public sealed class FineTuningPipelineTests : IDisposable
         var deps = EngineContract.DependencyFile.Read(_fixture.Folder.Combine("qcqa.deps"))!.Value;
         Assert.Contains(_fixture.Folder.Combine("train.txt"), deps.Inputs);
         Assert.Contains(Path.Combine(VariantFolder("tuned-a"), Checkpoint.SingleFileName), deps.Outputs);
+    }
+
+    [Fact]
+    public void GivenAFineTuningThatCannotFitTheMemoryLimitTheBuildStopsBeforeAnyWorkNamingTheVariant()
+    {
+        _fineTuner.EndToEndBytes = 100_000_000_000;
+
+        var error = Assert.Throws<QcqaException>(() => _fixture.Build(Services, memoryLimit: 6_000_000_000));
+
+        Assert.Equal(ErrorCodes.InsufficientMemory, error.Code);
+        Assert.Contains("Fine-tuning 'tiny/tuned-a' (end-to-end) needs about 100.0 GB", error.Message);
+        Assert.Contains("the memory limit is 6.0 GB", error.Message);
+        Assert.Empty(_fineTuner.Trained);
+        Assert.False(Directory.Exists(_fixture.Output) && Directory.EnumerateFileSystemEntries(_fixture.Output).Any());
+    }
+
+    [Fact]
+    public void GivenAutoTheResolvedModeRunsAndAChangeOfModeRetrainsTheVariant()
+    {
+        _fixture.Build(Services);
+        Assert.Equal([FineTuneMode.EndToEnd, FineTuneMode.EndToEnd], _fineTuner.Modes);
+        _fineTuner.Reset();
+        _fineTuner.Modes.Clear();
+
+        // A lower limit turns 'auto' layer-wise: the end-to-end result must not be reused.
+        _fineTuner.AutoMode = FineTuneMode.LayerWise;
+        _fixture.Build(Services);
+
+        Assert.Equal(["tiny/tuned-a", "tiny/tuned-b"], _fineTuner.Trained);
+        Assert.Equal([FineTuneMode.LayerWise, FineTuneMode.LayerWise], _fineTuner.Modes);
+        _fineTuner.Reset();
+        _fixture.Build(Services);
+        Assert.Empty(_fineTuner.Trained);
     }
 
     [Fact]

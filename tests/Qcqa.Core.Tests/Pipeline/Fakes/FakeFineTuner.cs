@@ -32,7 +32,26 @@ internal sealed class FakeFineTuner : IFineTuner
     /// <summary>When set, every run fails at this step with QCQA081, as a loss turning NaN would.</summary>
     internal int? DivergesAtStep { get; set; }
 
+    /// <summary>
+    /// How the fake resolves <c>auto</c>, as the real one does from the memory plan: null keeps end-to-end. A run whose
+    /// resolved mode is end-to-end and whose limit is below <see cref="EndToEndBytes"/> is refused with QCQA061.
+    /// </summary>
+    internal FineTuneMode? AutoMode { get; set; }
+
+    /// <summary>The fake's end-to-end estimate: a limit below it refuses end-to-end runs.</summary>
+    internal long EndToEndBytes { get; set; }
+
+    /// <summary>The modes of the runs, in call order.</summary>
+    internal List<FineTuneMode> Modes { get; } = [];
+
     public string CodeVersion => "fake-finetuner-1";
+
+    public FineTuneMode CheckMemory(string originalFolder, FineTuneSpec spec, string label, Memory.MemoryLimit memory)
+    {
+        var mode = spec.Mode == FineTuneMode.Auto ? AutoMode ?? FineTuneMode.EndToEnd : spec.Mode;
+        if (mode == FineTuneMode.EndToEnd) memory.Check($"Fine-tuning '{label}' (end-to-end)", EndToEndBytes, "the fake's estimate");
+        return mode;
+    }
 
     internal void Reset()
     {
@@ -43,6 +62,7 @@ internal sealed class FakeFineTuner : IFineTuner
         Action<string> beforeCommit, IProgress<FineTuneStep>? progress, CancellationToken cancellation)
     {
         lock (_trained) _trained.Add(label);
+        Modes.Add(spec.Mode);
         var text = File.ReadAllText(spec.TextPath);
         if (text.Length < WindowSize)
             throw new QcqaException(ErrorCodes.BadEvaluationInput, $"The text has {text.Length} tokens, fewer than one window of {WindowSize}.", spec.TextPath);
