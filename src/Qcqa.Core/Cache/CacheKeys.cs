@@ -186,6 +186,13 @@ public static class CacheKeys
     internal static string FineTuned(string mergedIdentity, string textHash, string recipe, string engineVersion)
         => new CacheKeyBuilder("finetuned").Add(CodeVersion).Add(engineVersion).AddHash(mergedIdentity).AddHash(textHash).Add(recipe).Build().Hash;
 
+    /// <summary>
+    /// A whole checkpoint in the <see cref="CheckpointCache"/>: its content identity (<see cref="VariantContent"/> for a
+    /// merge, <see cref="FineTuned"/> for training) and the code that wrote it, since a changed merger writes other bytes.
+    /// </summary>
+    internal static CacheKey Checkpoint(string contentIdentity)
+        => new CacheKeyBuilder(CheckpointCache.Kind).Add(CodeVersion).AddHash(contentIdentity).Build();
+
     /// <summary>The held-out quality of a checkpoint with this content identity, on this text and token cap, by this code.</summary>
     /// <remarks>Float32 adds nothing to the key, so the evaluations cached before precision was a setting stay valid.</remarks>
     internal static CacheKey Evaluation(string textHash, int maxTokens, string contentIdentity, Qcqa.Core.Evaluation.ComputePrecision precision = Qcqa.Core.Evaluation.ComputePrecision.Float32)

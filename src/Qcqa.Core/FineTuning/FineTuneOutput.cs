@@ -6,4 +6,5 @@ namespace Qcqa.Core.FineTuning;
 /// <param name="Identity">Its content identity: the merged checkpoint's, the text's content, the recipe and the code.</param>
 /// <param name="Report">What the run did, or null when nothing ran.</param>
 /// <param name="Files">The folder's files.</param>
-public sealed record FineTuneOutput(string Folder, bool Rebuilt, string Identity, FineTuneReport? Report, IReadOnlyList<string> Files);
+/// <param name="Restored">True when it was rewritten by a copy from the checkpoint cache, not by training.</param>
+public sealed record FineTuneOutput(string Folder, bool Rebuilt, string Identity, FineTuneReport? Report, IReadOnlyList<string> Files, bool Restored = false);

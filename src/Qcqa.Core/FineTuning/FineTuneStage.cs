@@ -14,13 +14,16 @@ namespace Qcqa.Core.FineTuning;
 /// The fine-tuning stage: trains a variant's merged checkpoint (Qcqa.Torch, <see cref="IFineTuner"/>) into the variant's
 /// folder, in the same checkpoint form, with an up-to-date stamp keyed by what decides the trained weights — the merged
 /// checkpoint's content, the text's content, the recipe and the code — so a no-op build never trains again and an
-/// edited setting retrains that variant alone.
+/// edited setting retrains that variant alone. The trained checkpoint is published to the checkpoint cache under that
+/// identity, so a deleted or cleaned output is restored by a copy, never by training again.
 /// </summary>
 /// <param name="fineTuner">The libtorch side; null where it is not available (then asking for fine-tuning is an error).</param>
 /// <param name="log">Receives progress and the run's figures.</param>
 /// <param name="dependencies">Records the training texts as build inputs.</param>
 /// <param name="progress">Told when a variant's training starts, after each tenth of it (step, loss, speed, time left), and when it ends.</param>
-public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null)
+/// <param name="checkpoints">Where trained checkpoints are kept and restored from; null trains whenever the output is not current.</param>
+public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, DependencyFileWriter dependencies, BuildProgress? progress = null,
+    CheckpointCache? checkpoints = null)
 {
     private readonly BuildProgress _progress = progress ?? BuildProgress.None;
 
@@ -51,6 +54,16 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
             _progress.Stage(BuildStages.FineTuning, input.Label).Finished("up to date");
             return new FineTuneOutput(input.OutputFolder, false, identity, null, Directory.EnumerateFiles(input.OutputFolder).ToArray());
         }
+        var original = Path.GetFullPath(input.OriginalFolder);
+        var key = CheckpointCache.KeyOf(identity);
+        // Before the runtime check: restoring a trained checkpoint needs no libtorch.
+        if (checkpoints is not null && CheckpointRestore.TryRestore(checkpoints, key, input.OutputFolder, [original],
+                (temporary, names) => BuildStamp.Write(temporary, identity, original, names), cancellation))
+        {
+            log.Debug("Fine-tuning {Label}: restored from the cache", input.Label);
+            _progress.Stage(BuildStages.FineTuning, input.Label).Finished("restored from cache");
+            return new FineTuneOutput(input.OutputFolder, true, identity, null, Directory.EnumerateFiles(input.OutputFolder).ToArray(), Restored: true);
+        }
         if (fineTuner is null)
             throw spec.Location.Error(ErrorCodes.RuntimeUnavailable, "Fine-tuning needs the tensor runtime (Qcqa.Torch), which this engine was built without.");
 
@@ -64,7 +77,11 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         try
         {
             report = fineTuner.FineTune(merged.Folder, input.OriginalFolder, spec, input.Label, input.Device.ToSpecString(), input.Memory, input.OutputFolder,
-                temporary => BuildStamp.Write(temporary, identity, Path.GetFullPath(input.OriginalFolder), files!), progress, cancellation);
+                temporary =>
+                {
+                    BuildStamp.Write(temporary, identity, original, files!);
+                    checkpoints?.Publish(key, temporary, MergeStage.BuiltFiles(temporary), cancellation);
+                }, progress, cancellation);
         }
         catch (QcqaException e) when (e.Code == ErrorCodes.BadEvaluationInput && e.File == spec.TextPath)
         {

@@ -75,8 +75,10 @@ public static class BuildPipeline
         var alignedStatisticsStage = new AlignedStatisticsStage(cache, log, reporter);
         var searchStage = new SearchStage(cache, log, reporter);
         var costStage = new LayerCostStage(cache, log, reporter);
-        var mergeStage = new MergeStage();
-        var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies, reporter);
+        // Merged and fine-tuned checkpoints are kept whole in the cache: a deleted output is restored, not recomputed.
+        var checkpoints = new CheckpointCache(request.CacheFolder, log);
+        var mergeStage = new MergeStage(checkpoints);
+        var fineTuneStage = new FineTuneStage(services.FineTuner, log, dependencies, reporter, checkpoints);
         var evaluationStage = EvaluationStage.For(spec.Evaluation, services.Evaluator, cache, log, dependencies, reporter, modelContents, memory);
         MemoryPreflight.Check(spec, services, model => model.Variants.Any(VariantJob.NeedsCalibration), memory);
         var rows = new List<VariantSummary>();
@@ -147,8 +149,11 @@ public static class BuildPipeline
                 {
                     var merge = reporter.Stage(BuildStages.Merge, job.Label);
                     merge.Started();
-                    var merged = mergeStage.Run(mergeInput, cancellation);
-                    merge.Finished(merged.Rebuilt ? "written" : "up to date");
+                    var merged = mergeStage.Run(mergeInput with
+                    {
+                        ContentIdentity = () => CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe),
+                    }, cancellation);
+                    merge.Finished(merged.Restored ? "restored from cache" : merged.Rebuilt ? "written" : "up to date");
                     (folder, rebuilt) = (merged.Folder, merged.Rebuilt);
                     outputs.AddRange(merged.Files);
                 }

@@ -1,4 +1,5 @@
 using Qcqa.Build;
+using Qcqa.Core.Cache;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.FineTuning;
@@ -110,7 +111,7 @@ public sealed class FineTuningPipelineTests : IDisposable
 
         Assert.Equal(["tiny"], Directory.GetDirectories(_fixture.Output).Select(Path.GetFileName));
         Assert.Equal(["plain", "tuned-a", "tuned-b"], Directory.GetDirectories(Path.Combine(_fixture.Output, "tiny")).Select(Path.GetFileName).Order());
-        var merged = Directory.GetFiles(_fixture.Folder.Combine("cache"), MergeStage.GroupingFileName, SearchOption.AllDirectories)
+        var merged = Directory.GetFiles(_fixture.Folder.Combine("cache", "merged"), MergeStage.GroupingFileName, SearchOption.AllDirectories)
             .Select(Path.GetDirectoryName).ToArray();
         // Both tuned variants have the grouping of the plain one: one merged checkpoint, the same bytes as the plain merge.
         var folder = Assert.Single(merged)!;
@@ -216,7 +217,7 @@ public sealed class FineTuningPipelineTests : IDisposable
     }
 
     [Fact]
-    public void GivenATunedVariantsWeightsDeletedTheNextBuildTrainsThatVariantAgainToTheSameBytes()
+    public void GivenATunedVariantsWeightsDeletedTheNextBuildRestoresThemFromTheCacheWithoutTraining()
     {
         _fixture.Build(Services);
         var weights = Path.Combine(VariantFolder("tuned-b"), Checkpoint.SingleFileName);
@@ -226,9 +227,78 @@ public sealed class FineTuningPipelineTests : IDisposable
 
         var result = _fixture.Build(Services);
 
-        Assert.Equal(["tiny/tuned-b"], _fineTuner.Trained);
+        Assert.Empty(_fineTuner.Trained);
         Assert.Equal(["tuned-b"], result.Rows.Where(r => r.Rebuilt).Select(r => r.Variant));
         Assert.Equal(expected, FolderSnapshot.HashFile(weights));
+        Assert.Contains(_fixture.Messages, m => m.Contains("tiny/tuned-b", StringComparison.Ordinal) && m.Contains("restored from the cache", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void GivenTheWholeOutputDeletedAsByCleanTheNextBuildRestoresEveryVariantWithoutTrainingOrMerging()
+    {
+        var events = new Tests.Progress.RecordedProgress();
+        _fixture.Build(Services);
+        var before = FolderSnapshot.Take(_fixture.Output).Hashes.Where(f => !f.Key.EndsWith(BuildStamp.FileName, StringComparison.Ordinal)).ToArray();
+        Directory.Delete(_fixture.Output, recursive: true);
+        Directory.Delete(_fixture.Folder.Combine("cache", "merged"), recursive: true); // not needed to restore: only for training
+        _fineTuner.Reset();
+
+        _fixture.Build(Services, progress: events);
+
+        Assert.Empty(_fineTuner.Trained);
+        Assert.False(Directory.Exists(_fixture.Folder.Combine("cache", "merged")), "restoring a tuned variant must not merge its starting point again");
+        Assert.Equal(before, FolderSnapshot.Take(_fixture.Output).Hashes.Where(f => !f.Key.EndsWith(BuildStamp.FileName, StringComparison.Ordinal)).ToArray());
+        var finished = events.Events.Where(e => e.Kind == Core.Progress.BuildProgressKind.Finished).ToArray();
+        Assert.Contains(finished, e => e is { Stage: "merge", Subject: "tiny/plain", Detail: "restored from cache" });
+        Assert.Equal(2, finished.Count(e => e is { Stage: "fine-tuning", Detail: "restored from cache" }));
+
+        // The restored folders carry their own stamps: the build after is a no-op.
+        var snapshot = FolderSnapshot.Take(Path.Combine(_fixture.Output, "tiny"));
+        var again = _fixture.Build(Services);
+        Assert.All(again.Rows, r => Assert.False(r.Rebuilt));
+        Assert.Empty(FolderSnapshot.Take(Path.Combine(_fixture.Output, "tiny")).ChangedSince(snapshot));
+    }
+
+    [Theory]
+    [InlineData("flip a byte")]
+    [InlineData("truncate")]
+    [InlineData("drop the manifest")]
+    public void GivenACorruptCacheEntryOfATunedVariantItIsDetectedAndTheVariantTrainedAgainToTheSameBytes(string damage)
+    {
+        _fixture.Build(Services);
+        var weights = Path.Combine(VariantFolder("tuned-a"), Checkpoint.SingleFileName);
+        var expected = FolderSnapshot.HashFile(weights);
+        var entry = Path.GetDirectoryName(Directory.GetFiles(_fixture.Folder.Combine("cache", CheckpointCache.Kind), Checkpoint.SingleFileName, SearchOption.AllDirectories)
+            .Single(f => FolderSnapshot.HashFile(f) == expected))!;
+        var cached = Path.Combine(entry, Checkpoint.SingleFileName);
+        switch (damage)
+        {
+            case "flip a byte":
+                var bytes = File.ReadAllBytes(cached);
+                bytes[^1] ^= 0x5a;
+                File.WriteAllBytes(cached, bytes);
+                break;
+            case "truncate":
+                using (var stream = new FileStream(cached, FileMode.Open)) stream.SetLength(stream.Length / 2);
+                break;
+            default:
+                File.Delete(Path.Combine(entry, CheckpointCache.ManifestFileName));
+                break;
+        }
+        Directory.Delete(VariantFolder("tuned-a"), recursive: true);
+        _fineTuner.Reset();
+
+        _fixture.Build(Services);
+
+        Assert.Equal(["tiny/tuned-a"], _fineTuner.Trained);
+        Assert.Equal(expected, FolderSnapshot.HashFile(weights));
+        Assert.Contains(_fixture.Messages, m => m.Contains("is corrupt", StringComparison.Ordinal));
+        // Published again, intact: the entry is whole and the next restore needs no training.
+        Assert.Equal(expected, FolderSnapshot.HashFile(cached));
+        Directory.Delete(VariantFolder("tuned-a"), recursive: true);
+        _fineTuner.Reset();
+        _fixture.Build(Services);
+        Assert.Empty(_fineTuner.Trained);
     }
 
     [Fact]
