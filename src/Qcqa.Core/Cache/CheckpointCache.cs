@@ -144,7 +144,12 @@ public sealed class CheckpointCache
             }
             var document = new JsonObject { ["format"] = FormatVersion, ["key"] = key.ToString(), ["files"] = manifest };
             File.WriteAllText(Path.Combine(temporary, ManifestFileName), document.ToJsonString());
-            if (Directory.Exists(entry)) Discard(key, entry, "no valid manifest");
+            if (Directory.Exists(entry))
+            {
+                // Another build may have published a whole entry while this one copied: only a damaged one is replaced.
+                if (ReadManifest(entry, key, out var problem) is not null) return true;
+                Discard(key, entry, problem);
+            }
             try
             {
                 Directory.Move(temporary, entry);
