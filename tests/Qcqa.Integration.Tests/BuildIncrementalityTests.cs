@@ -5,7 +5,7 @@ namespace Qcqa.Integration.Tests;
 
 /// <summary>
 /// `dotnet build` with the real engine: every variant produced, a no-op build that does not start the engine, an
-/// edited variant rebuilt alone with its statistics served from the cache, and `dotnet clean`.
+/// edited variant rebuilt alone with its statistics served from the cache, and `dotnet clean`, after which the cache restores every variant.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
 public sealed class BuildIncrementalityTests
@@ -33,6 +33,18 @@ public sealed class BuildIncrementalityTests
         var clean = project.Clean();
         Assert.True(clean.Succeeded, clean.ToString());
         Assert.Empty(FolderSnapshot.Take(project.OutputFolder).Files);
+
+        // `dotnet clean` keeps the content cache: the next build copies every checkpoint back instead of merging again.
+        var restored = project.Build("--no-restore", "-v:n");
+        Assert.True(restored.Succeeded, restored.ToString());
+        var afterRestore = FolderSnapshot.Take(project.OutputFolder);
+        foreach (var variant in Variants)
+        {
+            QcqaAssert.IsCheckpoint(project.OutputFolder, Model, variant);
+            foreach (var file in new[] { "config.json", "model.safetensors" })
+                Assert.Equal(afterFirst.Under($"{Model}/{variant}")[file].Sha256, afterRestore.Under($"{Model}/{variant}")[file].Sha256);
+        }
+        Assert.Equal(Variants.Length, restored.Lines.Count(l => l.Contains("restored from cache", StringComparison.Ordinal)));
     }
 
     [Fact]
