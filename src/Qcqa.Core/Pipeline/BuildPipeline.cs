@@ -133,12 +133,14 @@ public static class BuildPipeline
 
                 var recipe = recovery.MergeRecipe(job);
                 var mergeInput = new MergeInput(checkpoint, grouping, job.OutputFolder, recipe, recovery.ProjectionsFor(job, grouping));
+                // What the merged checkpoint's content depends on; computed only where a key is needed (it hashes the model).
+                string MergedIdentity() => CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe);
                 string folder;
                 bool rebuilt;
                 var evaluationRecipe = recipe;
                 if (variant.FineTune is { } fineTune)
                 {
-                    var mergedIdentity = CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe);
+                    var mergedIdentity = MergedIdentity();
                     var fineTuned = fineTuneStage.Run(new FineTuneInput(job.Label, mergeInput with { OutputFolder = Path.Combine(cacheRoot, "merged", mergedIdentity) },
                         model.Path, fineTune, job.OutputFolder, mergedIdentity, job.Device, memory), mergeStage, cancellation);
                     (folder, rebuilt) = (fineTuned.Folder, fineTuned.Rebuilt);
@@ -151,7 +153,7 @@ public static class BuildPipeline
                     merge.Started();
                     var merged = mergeStage.Run(mergeInput with
                     {
-                        ContentIdentity = () => CacheKeys.VariantContent(recovery.ModelContent, GroupingFile.ToJson(grouping), recipe),
+                        ContentIdentity = MergedIdentity,
                     }, cancellation);
                     merge.Finished(merged.Restored ? "restored from cache" : merged.Rebuilt ? "written" : "up to date");
                     (folder, rebuilt) = (merged.Folder, merged.Rebuilt);

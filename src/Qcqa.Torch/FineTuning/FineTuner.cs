@@ -47,14 +47,7 @@ public static class FineTuner
         if (distilling && teacherFolder is null)
             throw new QcqaException(ErrorCodes.BadArgument, $"{settings.Subject}: distillation needs the original model as teacher; give its folder.");
 
-        using var checkpoint = Checkpoint.Open(checkpointFolder);
-        // The trained weights are written back under the runtime's parameter names, which are the checkpoint's own
-        // only for the Llama family; a fused Phi-3 or GPT-NeoX tensor would need its rows put back together.
-        if (checkpoint.Family is not LlamaFamily)
-            throw new QcqaException(ErrorCodes.BadFineTuningInput,
-                $"{settings.Subject}: fine-tuning supports Llama-family checkpoints only; this is a {checkpoint.Family.Name} checkpoint. Build the variant without fine-tuning.",
-                checkpoint.Config.Path);
-        checkpoint.CheckAttentionFinite();
+        using var checkpoint = OpenTrainable(checkpointFolder, settings);
         var config = CheckpointModelLoader.ReadConfig(checkpoint);
         CheckText(tokens, settings, config, checkpoint.Config.Path);
         using var teacherCheckpoint = distilling ? Checkpoint.Open(teacherFolder!) : null;
@@ -159,6 +152,31 @@ public static class FineTuner
         var result = new FineTuningResult(steps, tokenCount, losses[0], losses[^1], losses, seconds, tokenCount / Math.Max(1e-9, seconds),
             trainable.Sum(p => p.numel()), get_num_threads(), model.Device.ToString());
         return (result, names);
+    }
+
+    /// <summary>Opens a checkpoint that is to be trained, refusing what the trainers cannot write back.</summary>
+    /// <param name="folder">The merged checkpoint.</param>
+    /// <param name="settings">Names the run in messages.</param>
+    /// <exception cref="QcqaException">A family other than Llama; a non-finite attention weight.</exception>
+    internal static Checkpoint OpenTrainable(string folder, FineTuningSettings settings)
+    {
+        var checkpoint = Checkpoint.Open(folder);
+        try
+        {
+            // The trained weights are written back under the runtime's parameter names, which are the checkpoint's own
+            // only for the Llama family; a fused Phi-3 or GPT-NeoX tensor would need its rows put back together.
+            if (checkpoint.Family is not LlamaFamily)
+                throw new QcqaException(ErrorCodes.BadFineTuningInput,
+                    $"{settings.Subject}: fine-tuning supports Llama-family checkpoints only; this is a {checkpoint.Family.Name} checkpoint. Build the variant without fine-tuning.",
+                    checkpoint.Config.Path);
+            checkpoint.CheckAttentionFinite();
+            return checkpoint;
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
     }
 
     internal static void CheckText(IReadOnlyList<long> tokens, FineTuningSettings settings, LlamaConfig config, string configPath)

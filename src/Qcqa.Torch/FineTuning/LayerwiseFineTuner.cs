@@ -54,12 +54,7 @@ public static class LayerwiseFineTuner
         Preconditions.CheckNotNull(settings);
         Preconditions.CheckNotNull(outputFolder);
         settings.Validate();
-        using var merged = Checkpoint.Open(mergedFolder);
-        if (merged.Family is not LlamaFamily)
-            throw new QcqaException(ErrorCodes.BadFineTuningInput,
-                $"{settings.Subject}: fine-tuning supports Llama-family checkpoints only; this is a {merged.Family.Name} checkpoint. Build the variant without fine-tuning.",
-                merged.Config.Path);
-        merged.CheckAttentionFinite();
+        using var merged = FineTuner.OpenTrainable(mergedFolder, settings);
         using var original = Checkpoint.Open(originalFolder);
         var config = CheckpointModelLoader.ReadConfig(merged);
         var originalConfig = CheckpointModelLoader.ReadConfig(original);
