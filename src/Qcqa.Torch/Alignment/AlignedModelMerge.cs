@@ -2,6 +2,7 @@ using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
+using Qcqa.Torch.Runtime;
 using static TorchSharp.torch;
 
 namespace Qcqa.Torch.Alignment;
@@ -22,7 +23,7 @@ public sealed class AlignedModelMerge : IDisposable
     private readonly Checkpoint _checkpoint;
     private readonly CalibrationStatistics? _calibration;
     private readonly Device _device;
-    private readonly long _keepBytes;
+    private long _keepBytes;
     private readonly Dictionary<int, GroupErrors> _kept = [];
     private long _keptBytes;
     private (int Layer, AttentionMatrices Matrices, AlignmentMetric Metric, LayerAlignment Alignment)? _current;
@@ -89,6 +90,7 @@ public sealed class AlignedModelMerge : IDisposable
     /// <summary>Releases the prepared layer and the kept Grams.</summary>
     public void Dispose()
     {
+        _keepBytes = 0;
         Release();
         foreach (var errors in _kept.Values) errors.Dispose();
         _kept.Clear();
@@ -101,24 +103,26 @@ public sealed class AlignedModelMerge : IDisposable
         Release();
         var matrices = AttentionMatrices.Read(_checkpoint, layer, _device);
         var metric = AlignmentMetric.Create(matrices, _calibration?.Layers[layer]);
-        var alignment = new LayerAlignment(matrices, metric, _kept.GetValueOrDefault(layer));
-        if (!_kept.ContainsKey(layer) && _keptBytes + alignment.Errors.Bytes <= _keepBytes)
-        {
-            _kept[layer] = alignment.TakeErrors();
-            _keptBytes += alignment.Errors.Bytes;
-        }
-        var prepared = (layer, matrices, metric, alignment);
+        var prepared = (layer, matrices, metric, new LayerAlignment(matrices, metric, _kept.GetValueOrDefault(layer)));
         _current = prepared;
         return prepared;
     }
 
+    // A layer's error Grams are kept when it is left, if it made them (a merge alone does not) and they fit the budget.
     private void Release()
     {
         if (_current is not { } current) return;
-        current.Alignment.Dispose();
+        var alignment = current.Alignment;
+        if (alignment.OwnsErrors && !_kept.ContainsKey(current.Layer) && _keptBytes + alignment.Errors.Bytes <= _keepBytes)
+        {
+            _keptBytes += alignment.Errors.Bytes;
+            _kept[current.Layer] = alignment.TakeErrors();
+        }
+        alignment.Dispose();
         current.Metric.Dispose();
         current.Matrices.Dispose();
         _current = null;
+        NativeHeap.ReturnFreedToSystem();
     }
 
     private static double[] Weight(Tensor augmented)

@@ -119,15 +119,18 @@ internal sealed class GroupErrors : IDisposable
     }
 
     /// <summary>The group's rows and columns of each P_i: [r/2, n, n] real and imaginary parts.</summary>
-    public (Tensor Real, Tensor Imag) GroupKeyGrams(IReadOnlyList<int> group)
+    /// <param name="real">Re P, [r/2, U, U].</param>
+    /// <param name="imag">Im P, [r/2, U, U].</param>
+    /// <param name="group">The group's units.</param>
+    public static (Tensor Real, Tensor Imag) GroupKeyGrams(Tensor real, Tensor imag, IReadOnlyList<int> group)
     {
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, _keyGramReal.device);
-        return (_keyGramReal.index_select(1, members).index_select(2, members), _keyGramImag.index_select(1, members).index_select(2, members));
+        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, real.device);
+        return (real.index_select(1, members).index_select(2, members), imag.index_select(1, members).index_select(2, members));
     }
 
     internal double KeyError(IReadOnlyList<int> group)
     {
-        var (real, imag) = GroupKeyGrams(group);
+        var (real, imag) = GroupKeyGrams(_keyGramReal, _keyGramImag, group);
         var embedded = Embed(real, imag);
         var largest = linalg.eigvalsh(embedded).select(1, 2L * group.Count - 1);
         return (real.diagonal(0, 1, 2).sum(1) - largest).sum().item<double>();

@@ -9,10 +9,11 @@ namespace Qcqa.Torch.Alignment;
 /// grouping. See <c>README.md</c> beside this file for the mathematics.
 /// </summary>
 /// <remarks>
-/// Construction precomputes everything a group needs (one pass over the layer's weights): for the values, and for the key
-/// dimensions RoPE leaves unrotated (partial rotary), a <see cref="LinearFit"/> and its Gram (the upper half of it); per
-/// rotary pair i (i, i + r/2) the complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. The Grams are held by
-/// <see cref="GroupErrors"/>. A group's error then costs one small eigenproblem per part.
+/// Construction precomputes what the merge needs (one pass over the layer's weights): for the values, and for the key
+/// dimensions RoPE leaves unrotated (partial rotary), a <see cref="LinearFit"/>; per rotary pair i (i, i + r/2) the
+/// complex key Gram P_i = w^½ (K̂_i C̃ K̂_iᴴ) w^½, [U, U]. What group errors need beyond that — the Grams of every pair
+/// of units, <see cref="GroupErrors"/> — is made on the first error asked for: a merge alone never forms it (at a 7B
+/// layer's shape it is U(U+1)/2 products of d × (D+1) blocks, while a merge needs only its groups' own).
 /// </remarks>
 public sealed class LayerAlignment : IDisposable
 {
@@ -20,21 +21,23 @@ public sealed class LayerAlignment : IDisposable
     private readonly AlignmentMetric _metric;
     private readonly LinearFit _values;
     private readonly LinearFit? _keyPass;    // the d − r unrotated key dimensions; null when RoPE rotates whole heads
-    private readonly GroupErrors _errors;
+    private readonly Tensor _keyGramReal;    // Re P, [r/2, U, U]
+    private readonly Tensor _keyGramImag;    // Im P, [r/2, U, U]
+    private GroupErrors? _errors;
     private bool _ownsErrors;
     private readonly int _d;
     private readonly int _rotary;
     private readonly int _half;
     private readonly int _units;
 
-    /// <summary>Precomputes the layer's Grams.</summary>
+    /// <summary>Precomputes what the merge of the layer needs.</summary>
     /// <param name="layer">The layer's projections (not owned).</param>
     /// <param name="metric">How errors are weighted (not owned).</param>
     public LayerAlignment(AttentionMatrices layer, AlignmentMetric metric) : this(layer, metric, null)
     {
     }
 
-    /// <summary>Precomputes what <paramref name="errors"/> (when given: the same layer's, from an earlier alignment; not owned) does not hold.</summary>
+    /// <summary>Precomputes what the merge needs; group errors come from <paramref name="errors"/> when given (the same layer's, from an earlier alignment; not owned).</summary>
     internal LayerAlignment(AttentionMatrices layer, AlignmentMetric metric, GroupErrors? errors)
     {
         _layer = layer ?? throw new ArgumentNullException(nameof(layer));
@@ -54,9 +57,9 @@ public sealed class LayerAlignment : IDisposable
             if ((errors.KeyPass is null) != (_keyPass is null) || (_keyPass is not null && errors.KeyPass!.Rows != _d - _rotary))
                 throw new ArgumentException("The errors describe other unrotated key dimensions than the layer's.", nameof(errors));
             _errors = errors;
-            return;
         }
 
+        // Always computed here, even when errors were given, so the merged keys do not depend on where the errors came from.
         var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [r/2, U, D+1] each
         var reC = metric.TimesMoment(re);
         var imC = metric.TimesMoment(im);
@@ -64,38 +67,51 @@ public sealed class LayerAlignment : IDisposable
         var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
         var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [r/2, U]
         var outer = root.unsqueeze(2) * root.unsqueeze(1);
-        _errors = new GroupErrors(_values.Gram(), _keyPass?.Gram(), (real * outer).DetachFromDisposeScope(), (imag * outer).DetachFromDisposeScope(), _units);
-        _ownsErrors = true;
+        _keyGramReal = (real * outer).DetachFromDisposeScope();
+        _keyGramImag = (imag * outer).DetachFromDisposeScope();
     }
 
     /// <summary>U, the units a grouping partitions.</summary>
     public int Units => _units;
 
-    /// <summary>What a group's error needs (owned by this alignment unless it was given one or gave it away).</summary>
-    internal GroupErrors Errors => _errors;
+    /// <summary>What a group's error needs, made on first use (owned by this alignment unless it was given or given away).</summary>
+    internal GroupErrors Errors
+    {
+        get
+        {
+            if (_errors is not null) return _errors;
+            _errors = new GroupErrors(_values.Gram(), _keyPass?.Gram(), _keyGramReal.clone(), _keyGramImag.clone(), _units);
+            _ownsErrors = true;
+            return _errors;
+        }
+    }
+
+    /// <summary>Whether this alignment made <see cref="Errors"/> and still owns them (they may then be taken).</summary>
+    internal bool OwnsErrors => _ownsErrors;
 
     /// <summary>Passes the ownership of <see cref="Errors"/> to the caller (they stay in use here; the caller disposes them after this).</summary>
     internal GroupErrors TakeErrors()
     {
+        var errors = Errors;
         _ownsErrors = false;
-        return _errors;
+        return errors;
     }
 
     /// <summary>Error of a unit on its own: its weighted energy (keys and values), what a group's error is measured against.</summary>
-    public double[] UnitEnergies() => _errors.UnitEnergies();
+    public double[] UnitEnergies() => Errors.UnitEnergies();
 
     /// <summary>The error the aligned merge of <paramref name="group"/> leaves (keys plus values).</summary>
-    public double GroupError(IReadOnlyList<int> group) => _errors.GroupError(group);
+    public double GroupError(IReadOnlyList<int> group) => Errors.GroupError(group);
 
     /// <summary>Σ over the grouping's groups of <see cref="GroupError"/>.</summary>
-    public double GroupingError(LayerGrouping grouping) => _errors.GroupingError(grouping);
+    public double GroupingError(LayerGrouping grouping) => Errors.GroupingError(grouping);
 
     /// <summary>
     /// The error of merging every pair of units, [U, U] row-major (0 on the diagonal), computed for all pairs at once:
     /// the value part (and that of unrotated key dimensions) from batched eigenproblems, the rotary key part from 2×2
     /// Hermitian eigenvalues in closed form.
     /// </summary>
-    public double[] PairErrors() => _errors.PairErrors();
+    public double[] PairErrors() => Errors.PairErrors();
 
     /// <summary>Merges the layer by <paramref name="grouping"/>: new q/k/v/o projections that keep every shape but K/V's.</summary>
     /// <returns>The merged projections; single-unit groups keep their unit's rows and their query heads' weights exactly.</returns>
@@ -118,8 +134,8 @@ public sealed class LayerAlignment : IDisposable
                 continue;
             }
             var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
-            var (sharedValue, maps) = _values.Fit(group, _errors.Values);
-            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group, _errors.KeyPass!);
+            var (sharedValue, maps) = _values.Fit(group);
+            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
             keys.Add(sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0));
             values.Add(sharedValue);
             for (var m = 0; m < group.Count; m++)
@@ -157,7 +173,7 @@ public sealed class LayerAlignment : IDisposable
     private (Tensor Shared, Tensor[] Real, Tensor[] Imag) FitKeys(IReadOnlyList<int> group)
     {
         var n = group.Count;
-        var (real, imag) = _errors.GroupKeyGrams(group);
+        var (real, imag) = GroupErrors.GroupKeyGrams(_keyGramReal, _keyGramImag, group);
         var (_, eigenvectors) = linalg.eigh(GroupErrors.Embed(real, imag));
         var top = eigenvectors.select(2, 2 * n - 1); // [r/2, 2n]
         var x = top.narrow(1, 0, n);
@@ -216,11 +232,13 @@ public sealed class LayerAlignment : IDisposable
     private (Tensor Real, Tensor Imag) KeyParts(Tensor perUnit) =>
         (perUnit.narrow(1, 0, _half).permute(1, 0, 2), perUnit.narrow(1, _half, _half).permute(1, 0, 2));
 
-    /// <summary>Releases the precomputed tensors (the Grams of <see cref="Errors"/> only when this alignment made them).</summary>
+    /// <summary>Releases the precomputed tensors (the Grams of <see cref="Errors"/> only when this alignment made them and kept them).</summary>
     public void Dispose()
     {
         _values.Dispose();
         _keyPass?.Dispose();
-        if (_ownsErrors) _errors.Dispose();
+        _keyGramReal.Dispose();
+        _keyGramImag.Dispose();
+        if (_ownsErrors) _errors?.Dispose();
     }
 }

@@ -52,15 +52,16 @@ internal sealed class LinearFit : IDisposable
     /// </summary>
     /// <returns>B [m, D+1] and one M_u [m, m] per member, in the group's order.</returns>
     /// <param name="group">The group's units.</param>
-    /// <param name="gram">This fit's Gram (<see cref="Gram"/>, possibly kept from an earlier fit of the same layer).</param>
-    internal (Tensor Shared, Tensor[] Maps) Fit(IReadOnlyList<int> group, BlockGram gram)
+    internal (Tensor Shared, Tensor[] Maps) Fit(IReadOnlyList<int> group)
     {
-        var groupGram = gram.Group(group);
-        var (_, eigenvectors) = linalg.eigh(groupGram);
         var n = group.Count * _m;
-        var basis = eigenvectors.narrow(1, n - _m, _m); // [n·m, m]
-        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, groupGram.device);
+        var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, _weighted.device);
         var z = _weighted.index_select(0, members).reshape(n, -1);
+        // The group's own Gram T_S = Z_S C̃ Z_Sᵀ, one product of its n·m rows (not the whole layer's T).
+        var groupGram = z.matmul(_metric.TimesMoment(z).t());
+        groupGram = (groupGram + groupGram.t()) * 0.5;
+        var (_, eigenvectors) = linalg.eigh(groupGram);
+        var basis = eigenvectors.narrow(1, n - _m, _m); // [n·m, m]
         var shared = basis.t().matmul(z);
         var maps = group.Select((u, k) => _weightPlus[u].matmul(basis.narrow(0, (long)k * _m, _m))).ToArray();
 
