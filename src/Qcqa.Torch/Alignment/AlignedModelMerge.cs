@@ -113,6 +113,8 @@ public sealed class AlignedModelMerge : IDisposable
     {
         if (_current is not { } current) return;
         var alignment = current.Alignment;
+        if (alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
+            alignment.Errors.Compact();
         if (alignment.OwnsErrors && !_kept.ContainsKey(current.Layer) && _keptBytes + alignment.Errors.Bytes <= _keepBytes)
         {
             _keptBytes += alignment.Errors.Bytes;
@@ -122,6 +124,10 @@ public sealed class AlignedModelMerge : IDisposable
         current.Metric.Dispose();
         current.Matrices.Dispose();
         _current = null;
+        // The layer's projections handed to the writer (hundreds of MB of arrays at 7B) are garbage by now; collecting
+        // here, before the next layer allocates as much again, keeps the process at one layer's size instead of growing
+        // until the runtime decides to collect.
+        GC.Collect();
         NativeHeap.ReturnFreedToSystem();
     }
 

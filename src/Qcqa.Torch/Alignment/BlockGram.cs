@@ -10,7 +10,15 @@ namespace Qcqa.Torch.Alignment;
 /// </summary>
 internal sealed class BlockGram : IDisposable
 {
-    private readonly Tensor _blocks; // T's blocks (i, j), i ≤ j, row by row: [U(U+1)/2, m, m]
+    /// <summary>
+    /// Groups of more rows than this (n·m) have their eigenvalues computed in float32, and a Gram of more is kept in
+    /// float32 (<see cref="Compact"/>). Below it float64 costs little; above it (a 7B layer: 4096 rows) float64 doubles
+    /// the time of the largest eigenproblems (4096 × 4096: 3.6 s against 1.9 s here) and the memory the search's
+    /// rescoring keeps, for a precision (about 1e-6 of a group's error) far finer than ranking groupings needs.
+    /// </summary>
+    public const int Float64Rows = 1024;
+
+    private Tensor _blocks; // T's blocks (i, j), i ≤ j, row by row: [U(U+1)/2, m, m]
     private readonly int _m;
     private readonly int _units;
 
@@ -25,7 +33,16 @@ internal sealed class BlockGram : IDisposable
     public int Rows => _m;
 
     /// <summary>The bytes its tensor holds.</summary>
-    public long Bytes => _blocks.numel() * sizeof(double);
+    public long Bytes => _blocks.numel() * _blocks.ElementSize;
+
+    /// <summary>Stores the blocks in float32 when T has more than <see cref="Float64Rows"/> rows (to be kept for later errors).</summary>
+    public void Compact()
+    {
+        if ((long)_units * _m <= Float64Rows || _blocks.dtype == ScalarType.Float32) return;
+        var compact = _blocks.to_type(ScalarType.Float32);
+        _blocks.Dispose();
+        _blocks = compact;
+    }
 
     /// <summary>
     /// T from the weighted rows Z, [U·m, D+1], and their product with C̃ (the same tensor without calibration).
@@ -74,13 +91,13 @@ internal sealed class BlockGram : IDisposable
         return blocks.view(n, n, _m, _m).permute(0, 2, 1, 3).reshape(n * _m, n * _m);
     }
 
-    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block.</summary>
+    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block (in float32 above <see cref="Float64Rows"/> rows).</summary>
     public double Error(IReadOnlyList<int> group)
     {
-        var gram = Group(group);
-        var eigenvalues = linalg.eigvalsh(gram);
         var n = group.Count * _m;
-        return gram.trace().item<double>() - eigenvalues.narrow(0, n - _m, _m).sum().item<double>();
+        var gram = Group(group).to_type(n > Float64Rows ? ScalarType.Float32 : ScalarType.Float64);
+        var eigenvalues = linalg.eigvalsh(gram).to_type(ScalarType.Float64);
+        return gram.to_type(ScalarType.Float64).trace().item<double>() - eigenvalues.narrow(0, n - _m, _m).sum().item<double>();
     }
 
     /// <summary>
@@ -89,13 +106,27 @@ internal sealed class BlockGram : IDisposable
     /// </summary>
     public Tensor PairErrors(IReadOnlyList<(int, int)> pairs)
     {
-        Tensor Blocks(IEnumerable<(int, int)> at) => _blocks.index_select(0, tensor(at.Select(p => Packed(_units, p.Item1, p.Item2)).ToArray(), ScalarType.Int64, _blocks.device));
-        var across = Blocks(pairs);
-        var top = cat(new[] { Blocks(pairs.Select(p => (p.Item1, p.Item1))), across }, 2);
-        var bottom = cat(new[] { across.transpose(1, 2), Blocks(pairs.Select(p => (p.Item2, p.Item2))) }, 2);
-        var pairGram = cat(new[] { top, bottom }, 1);
-        var eigenvalues = BatchedEigenvalues(pairGram);
-        return eigenvalues.narrow(1, 0, _m).sum(1).clamp_min(0);
+        // In chunks, so that the stacked pair Grams stay small (at a 7B layer's shape all 496 at once are 260 MB, and
+        // building them takes three times that).
+        const int chunk = 64;
+        var errors = new Tensor[(pairs.Count + chunk - 1) / chunk];
+        for (var c = 0; c < errors.Length; c++)
+        {
+            using var scope = NewDisposeScope();
+            var part = pairs.Skip(c * chunk).Take(chunk).ToArray();
+            var across = Blocks(part);
+            var top = cat(new[] { Blocks(part.Select(p => (p.Item1, p.Item1))), across }, 2);
+            var bottom = cat(new[] { across.transpose(1, 2), Blocks(part.Select(p => (p.Item2, p.Item2))) }, 2);
+            var eigenvalues = BatchedEigenvalues(cat(new[] { top, bottom }, 1));
+            errors[c] = eigenvalues.narrow(1, 0, _m).sum(1).clamp_min(0).DetachFromDisposeScope();
+        }
+        if (errors.Length == 0) return empty(0, ScalarType.Float64, _blocks.device);
+        var all = cat(errors, 0);
+        foreach (var e in errors) e.Dispose();
+        return all;
+
+        Tensor Blocks(IEnumerable<(int, int)> at) => _blocks.index_select(0, tensor(at.Select(p => Packed(_units, p.Item1, p.Item2)).ToArray(), ScalarType.Int64, _blocks.device))
+            .to_type(ScalarType.Float64);
     }
 
     // libtorch solves a batch one matrix after another; the parts of the batch go to threads of their own, each

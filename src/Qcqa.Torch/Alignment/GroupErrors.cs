@@ -50,12 +50,19 @@ internal sealed class GroupErrors : IDisposable
     /// <summary>The bytes its tensors hold.</summary>
     public long Bytes => _values.Bytes + (_keyPass?.Bytes ?? 0) + (_keyGramReal.numel() + _keyGramImag.numel()) * sizeof(double);
 
+    /// <summary>Stores large Grams in float32 (<see cref="BlockGram.Compact"/>) before they are kept for later errors.</summary>
+    public void Compact()
+    {
+        _values.Compact();
+        _keyPass?.Compact();
+    }
+
     /// <summary>Error of a unit on its own: its weighted energy (keys and values).</summary>
     public double[] UnitEnergies()
     {
         using var scope = NewDisposeScope();
-        var energies = _values.UnitEnergies() + _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
-        if (_keyPass is not null) energies += _keyPass.UnitEnergies();
+        var energies = _values.UnitEnergies().to_type(ScalarType.Float64) + _keyGramReal.diagonal(0, 1, 2).sum(new long[] { 0 });
+        if (_keyPass is not null) energies += _keyPass.UnitEnergies().to_type(ScalarType.Float64);
         return energies.cpu().data<double>().ToArray();
     }
 

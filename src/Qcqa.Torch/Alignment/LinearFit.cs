@@ -14,7 +14,7 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 internal sealed class LinearFit : IDisposable
 {
-    private readonly Tensor _rows;       // X, [U, m, D+1]
+    private readonly Tensor _rows;       // X, [U, m, D+1] (the layer's own rows, not a copy)
     private readonly Tensor _weightPlus; // W⁺, [U, m, m]
     private readonly AlignmentMetric _metric; // C̃ (not owned)
     private readonly Tensor _weighted;   // Z, [U, m, D+1]
@@ -22,7 +22,7 @@ internal sealed class LinearFit : IDisposable
     private readonly int _units;
 
     /// <summary>Weighs the rows.</summary>
-    /// <param name="rows">X, [U, m, D+1] (copied).</param>
+    /// <param name="rows">X, [U, m, D+1] (not copied: the layer's tensor must outlive this object).</param>
     /// <param name="weight">W, [U, m, m].</param>
     /// <param name="weightPlus">W's pseudo-inverse, [U, m, m] (copied).</param>
     /// <param name="metric">Gives C̃; must outlive this object.</param>
@@ -33,7 +33,7 @@ internal sealed class LinearFit : IDisposable
         _metric = metric;
         using var scope = NewDisposeScope();
         _weighted = weight.matmul(rows).DetachFromDisposeScope();
-        _rows = rows.contiguous().clone().DetachFromDisposeScope();
+        _rows = rows.contiguous().DetachFromDisposeScope();
         _weightPlus = weightPlus.clone().DetachFromDisposeScope();
     }
 

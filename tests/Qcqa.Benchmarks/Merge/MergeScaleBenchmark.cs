@@ -4,12 +4,14 @@ using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Statistics;
 using Qcqa.Core.Synthetic;
+using Qcqa.Torch.Alignment;
 
 namespace Qcqa.Benchmarks.Merge;
 
 /// <summary>
 /// Merge at real scale: a Llama-2-7B-shaped attention-only checkpoint (32 layers × 32 heads of 128, width 4096,
-/// BF16, ~4.3 GB) — write, Gram and merge times printed next to a plain copy of the same bytes, with peak memory.
+/// BF16, ~4.3 GB) — write, Gram and merge times printed next to a plain copy of the same bytes, with peak memory; the
+/// aligned merge (the build's default) beside mean-pooling of the same random pairs.
 /// Needs ~12 GB of free disk under QCQA_SCALE_DIR (default: the temp folder).
 /// </summary>
 public sealed class MergeScaleBenchmark : IBenchmark
@@ -18,7 +20,7 @@ public sealed class MergeScaleBenchmark : IBenchmark
     public string Name => "merge-scale";
 
     /// <inheritdoc />
-    public string Description => "merge a Llama-2-7B-shaped BF16 attention checkpoint; wall time vs copying the bytes, peak memory";
+    public string Description => "merge a Llama-2-7B-shaped BF16 attention checkpoint (mean and aligned); wall time vs copying the bytes, peak memory";
 
     /// <inheritdoc />
     public void Run(string[] args)
@@ -46,18 +48,25 @@ public sealed class MergeScaleBenchmark : IBenchmark
             for (var layer = 1; layer < 32; layer++) CheckpointGram.Compute(checkpoint, layer);
             Report("Gram of layers 1..31", watch, 31 * 2L * 4096 * 4096 * 2);
 
-            foreach (var (name, grouping) in new[]
+            var half = RandomEqualGrouping(32, 32, 16);
+            Qcqa.Torch.Runtime.TorchRuntime.EnsureInitialized();
+            foreach (var (name, grouping, aligned) in new[]
             {
-                ("identity", ModelGrouping.Uniform(GroupingMode.Custom, 32, LayerGrouping.Identity(32))),
-                ("EC G=8 (random groups)", RandomEqualGrouping(32, 32, 8)),
-                ("AC mixed sizes", ModelGrouping.Uniform(GroupingMode.Arbitrary, 32, LayerGrouping.FromGroups(32, [Enumerable.Range(0, 20), Enumerable.Range(20, 5), Enumerable.Range(25, 7)]))),
+                ("identity", ModelGrouping.Uniform(GroupingMode.Custom, 32, LayerGrouping.Identity(32)), false),
+                ("EC G=8 (random groups)", RandomEqualGrouping(32, 32, 8), false),
+                ("AC mixed sizes", ModelGrouping.Uniform(GroupingMode.Arbitrary, 32, LayerGrouping.FromGroups(32, [Enumerable.Range(0, 20), Enumerable.Range(20, 5), Enumerable.Range(25, 7)])), false),
+                ("EC G=16 (random pairs), mean", half, false),
+                ("EC G=16 (random pairs), aligned", half, true),
             })
             {
                 var target = Path.Combine(root, "out");
                 using var sampler = new AnonymousMemorySampler();
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
                 watch.Restart();
-                var result = CheckpointMerger.Merge(checkpoint, grouping, target);
+                // The aligned merge as the build runs it without calibration: one layer in float64 at a time.
+                using var alignment = aligned ? new AlignedModelMerge(checkpoint, calibration: null) : null;
+                var result = CheckpointMerger.Merge(checkpoint, grouping, target,
+                    alignment is null ? null : new MergeOptions { Projections = alignment.ProjectionsFor(grouping) });
                 var elapsed = watch.Elapsed;
                 Report($"merge {name} ({result.Form})", watch, result.WeightBytesWritten);
                 Console.WriteLine($"    managed allocations {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:F1} MB, peak anonymous RSS {sampler.PeakMegabytes:F0} MB, {elapsed / copy:F2}× the copy time");
