@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
@@ -77,7 +78,7 @@ public sealed class AlignedModelMerge : IDisposable
             Weight(merged.Query), matrices.HasQueryBias ? Bias(merged.Query) : null,
             Weight(merged.Key), matrices.HasKeyBias ? Bias(merged.Key) : null,
             Weight(merged.Value), matrices.HasValueBias ? Bias(merged.Value) : null,
-            merged.Output.cpu().contiguous().data<double>().ToArray());
+            ToArray(merged.Output));
     }
 
     /// <summary>The writer's callback for a whole model grouping.</summary>
@@ -134,12 +135,22 @@ public sealed class AlignedModelMerge : IDisposable
     private static double[] Weight(Tensor augmented)
     {
         using var scope = NewDisposeScope();
-        return augmented.narrow(1, 0, augmented.shape[1] - 1).cpu().contiguous().data<double>().ToArray();
+        return ToArray(augmented.narrow(1, 0, augmented.shape[1] - 1));
     }
 
     private static double[] Bias(Tensor augmented)
     {
         using var scope = NewDisposeScope();
-        return augmented.select(1, augmented.shape[1] - 1).cpu().contiguous().data<double>().ToArray();
+        return ToArray(augmented.select(1, augmented.shape[1] - 1));
+    }
+
+    // One block copy of the tensor's bytes (TorchSharp's element accessor is about three times slower at 16M values).
+    private static double[] ToArray(Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        var contiguous = values.to_type(ScalarType.Float64).cpu().contiguous();
+        var result = new double[contiguous.numel()];
+        MemoryMarshal.Cast<byte, double>(contiguous.bytes).CopyTo(result);
+        return result;
     }
 }

@@ -22,7 +22,7 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor moment, bool identity, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
+    private AlignmentMetric(Tensor? moment, bool identity, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
     {
         Moment = moment;
         IsIdentity = identity;
@@ -33,8 +33,8 @@ public sealed class AlignmentMetric : IDisposable
         KeyPassWeightPlus = keyRootPlus;
     }
 
-    /// <summary>C̃, [D+1, D+1].</summary>
-    public Tensor Moment { get; }
+    /// <summary>C̃, [D+1, D+1]; null when it is the identity (no calibration: at a 7B layer's width an identity of 134 MB).</summary>
+    public Tensor? Moment { get; }
 
     /// <summary>Whether C̃ is the identity (no calibration): <see cref="TimesMoment"/> then skips the product.</summary>
     public bool IsIdentity { get; }
@@ -67,10 +67,12 @@ public sealed class AlignmentMetric : IDisposable
             throw new ArgumentException($"The calibration describes {calibration.HiddenSize} inputs and {calibration.QueryHeads} heads; the layer has {hidden} and {heads}.", nameof(calibration));
 
         using var scope = NewDisposeScope();
-        var moment = calibration is null
-            ? eye(hidden + 1, dtype: ScalarType.Float64, device: device)
-            : tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
-        if (calibration is not null) moment = (moment + moment.t()) * 0.5;
+        Tensor? moment = null;
+        if (calibration is not null)
+        {
+            moment = tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
+            moment = (moment + moment.t()) * 0.5;
+        }
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -90,7 +92,7 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
-        var queryEnergy = ((calibration is null ? layer.Query : layer.Query.matmul(moment)) * layer.Query).sum(1).view(heads, d);
+        var queryEnergy = ((calibration is null ? layer.Query : layer.Query.matmul(moment!)) * layer.Query).sum(1).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -105,13 +107,13 @@ public sealed class AlignmentMetric : IDisposable
                 if (keyGram is null) continue;
                 // κ_h E[q_p q_pᵀ] / d over the unrotated dimensions of head h.
                 var rows = layer.Query.narrow(0, (long)h * d + r, pass);
-                keyGram[u].add_((calibration is null ? rows : rows.matmul(moment)).matmul(rows.t()) * (spread[h] / d));
+                keyGram[u].add_((calibration is null ? rows : rows.matmul(moment!)).matmul(rows.t()) * (spread[h] / d));
             }
         }
 
         var (root, rootPlus) = RootAndPseudoInverse(gram);
         (Tensor? keyRoot, Tensor? keyRootPlus) = keyGram is null ? (null, null) : RootAndPseudoInverse(keyGram);
-        return new AlignmentMetric(moment.DetachFromDisposeScope(), calibration is null, pairWeights.DetachFromDisposeScope(),
+        return new AlignmentMetric(moment?.DetachFromDisposeScope(), calibration is null, pairWeights.DetachFromDisposeScope(),
             root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope(), keyRoot?.DetachFromDisposeScope(), keyRootPlus?.DetachFromDisposeScope());
     }
 
@@ -136,13 +138,13 @@ public sealed class AlignmentMetric : IDisposable
     public Tensor TimesMoment(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return IsIdentity ? x.contiguous() : x.matmul(Moment);
+        return Moment is null ? x.contiguous() : x.matmul(Moment);
     }
 
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
-        Moment.Dispose();
+        Moment?.Dispose();
         PairWeights.Dispose();
         ValueWeight.Dispose();
         ValueWeightPlus.Dispose();
