@@ -82,7 +82,14 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
     [Output]
     public int ExitCode { get; private set; } = -1;
 
-    /// <inheritdoc />
+    /// <summary>How long a cancelled engine may take to stop by itself (it removes its temporaries) before it is killed.</summary>
+    internal TimeSpan CancelGracePeriod { get; set; } = ProcessRunner.DefaultGracePeriod;
+
+    /// <summary>
+    /// Stops the engine as Ctrl-C stops the tool: SIGTERM on Unix, so it removes its temporary output and exits at its
+    /// next safe point; killed with its process tree if still running after <see cref="CancelGracePeriod"/> (or at
+    /// once on Windows). <see cref="Execute"/> then returns false; nothing the engine produced before is deleted.
+    /// </summary>
     public void Cancel() => _cancel.Cancel();
 
     /// <inheritdoc />
@@ -99,13 +106,14 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             if (!string.IsNullOrEmpty(WorkingDirectory)) start.WorkingDirectory = WorkingDirectory;
 
             var processor = new EngineOutputProcessor(Log);
+            var killedAtOnce = false;
             try
             {
                 ExitCode = ProcessRunner.Run(start, (line, isError) =>
                 {
                     if (isError) processor.OnStandardError(line);
                     else processor.OnStandardOutput(line);
-                }, _cancel.Token);
+                }, _cancel.Token, CancelGracePeriod, atOnce => killedAtOnce = atOnce);
             }
             catch (Win32Exception e)
             {
@@ -115,7 +123,10 @@ public sealed class QcqaRunEngine : Microsoft.Build.Utilities.Task, ICancelableT
             }
             if (_cancel.IsCancellationRequested)
             {
-                Log.LogWarning("The QCQA engine was cancelled.");
+                // The engine's own QCQA005 line (if it stopped by itself) was logged with its other output.
+                Log.LogWarning(killedAtOnce || ExitCode == 137
+                    ? "The QCQA engine was cancelled and killed (exit code {0}); the next build removes any temporary folder it left."
+                    : "The QCQA engine was cancelled (exit code {0}).", ExitCode);
                 return false;
             }
             processor.Complete(ExitCode);

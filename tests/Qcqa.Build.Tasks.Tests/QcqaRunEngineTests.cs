@@ -98,6 +98,61 @@ public class QcqaRunEngineTests : IDisposable
     }
 
     [UnixFact]
+    public void GivenCancelWhileTheEngineRunsTheEngineGetsSigtermRemovesItsTemporaryAndTheTaskFails()
+    {
+        // Like the real engine: SIGTERM stops it at a safe point, it removes its temporary output and says so.
+        var task = Task("""
+            mkdir -p "$4/variant.tmp-1"
+            trap 'kill $child 2>/dev/null; rm -rf "$4/variant.tmp-1"; echo "error: qcqa: error QCQA005: Cancelled by SIGTERM"; exit 143' TERM
+            sleep 60 & child=$!
+            wait $child
+            """);
+
+        var (succeeded, elapsed) = ExecuteAndCancel(task, Path.Combine(task.OutputPath, "variant.tmp-1"));
+
+        Assert.False(succeeded);
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
+        Assert.Equal(143, task.ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(task.OutputPath, "variant.tmp-1")), "the engine's clean-up did not run");
+        Assert.Equal("QCQA005", Assert.Single(_engine.Errors).Code);
+        Assert.Contains(_engine.Warnings, w => w.Message.StartsWith("The QCQA engine was cancelled (exit code 143)", StringComparison.Ordinal));
+    }
+
+    [UnixFact]
+    public void GivenCancelAndAnEngineThatIgnoresSigtermItIsKilledAfterTheGracePeriod()
+    {
+        var task = Task("""
+            trap '' TERM
+            mkdir -p "$4/started"
+            while :; do sleep 0.1; done
+            """);
+        task.CancelGracePeriod = TimeSpan.FromSeconds(1);
+
+        var (succeeded, elapsed) = ExecuteAndCancel(task, Path.Combine(task.OutputPath, "started"));
+
+        Assert.False(succeeded);
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
+        Assert.Contains(_engine.Warnings, w => w.Message.Contains("cancelled and killed", StringComparison.Ordinal));
+    }
+
+    // Runs the task on another thread, cancels it once the engine created `marker`, and waits for Execute to return.
+    private static (bool Succeeded, TimeSpan Elapsed) ExecuteAndCancel(QcqaRunEngine task, string marker)
+    {
+        var run = System.Threading.Tasks.Task.Run(task.Execute);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Directory.Exists(marker))
+        {
+            Assert.False(run.IsCompleted, "the engine ended before it was cancelled");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the engine did not start");
+            Thread.Sleep(10);
+        }
+        clock.Restart();
+        task.Cancel();
+        Assert.True(run.Wait(TimeSpan.FromSeconds(60)), "Execute did not return after Cancel");
+        return (run.Result, clock.Elapsed);
+    }
+
+    [UnixFact]
     public void GivenAnEngineThatReportsAnErrorAndExitsOneTheTaskFailsWithThatError()
     {
         var task = Task("""

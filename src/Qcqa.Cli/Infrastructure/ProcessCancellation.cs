@@ -5,13 +5,16 @@ namespace Qcqa.Cli.Infrastructure;
 /// <summary>
 /// Turns SIGINT (Ctrl-C), SIGTERM and SIGHUP into cancellation of the running command instead of an immediate exit, so
 /// that it stops at the next safe point, removes its temporary output and says so (<see cref="CommandRunner"/>).
-/// A second signal while the first is being handled terminates the process the usual way.
+/// The same signal a second time while the first is being handled terminates the process the usual way (Ctrl-C twice);
+/// another signal meanwhile is absorbed: a terminal's Ctrl-C reaches both `dotnet build` and the engine, and the build
+/// task then stops the engine with SIGTERM, which must not cut short the clean stop that Ctrl-C began.
 /// </summary>
 internal sealed class ProcessCancellation : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly List<PosixSignalRegistration> _registrations = [];
-    private int _signals;
+    private int _firstSignal = NoSignal;
+    private const int NoSignal = int.MinValue;
 
     internal ProcessCancellation()
     {
@@ -58,8 +61,10 @@ internal sealed class ProcessCancellation : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (Interlocked.Increment(ref _signals) > 1) return; // the second signal: default handling (terminate)
+        var first = Interlocked.CompareExchange(ref _firstSignal, (int)context.Signal, NoSignal);
+        if (first == (int)context.Signal) return; // the same signal again: default handling (terminate)
         context.Cancel = true;
+        if (first != NoSignal) return; // another signal while stopping: already under way
         Received = context.Signal;
         _source.Cancel();
     }

@@ -8,18 +8,25 @@ namespace Qcqa.Core.Cache;
 
 /// <summary>
 /// Whole checkpoints — merged variants and fine-tuned weights, the most expensive results of a build — kept in the
-/// content cache, so that a deleted or cleaned output folder is restored by a copy instead of merging or training
-/// again. One folder per entry, <c>root/checkpoint/xx/&lt;hash&gt;/</c>, holding the checkpoint's files and a
+/// content cache, so that a deleted or cleaned output folder is restored by a hard link (or a copy) instead of merging
+/// or training again. One folder per entry, <c>root/checkpoint/xx/&lt;hash&gt;/</c>, holding the checkpoint's files and a
 /// manifest (<see cref="ManifestFileName"/>) that names each file with its length and XxHash128.
 /// </summary>
 /// <remarks>
 /// <para>Publishing builds the entry in an owned temporary sibling (<see cref="OwnedTemporaries"/>), writes the
 /// manifest last and renames the folder into place, so a reader sees no entry or a whole one. When two builds publish
 /// the same key at once the second rename fails and its copy is dropped: both copies are identical by construction.</para>
-/// <para>Restoring copies every file and hashes it on the way; a missing manifest or file, a wrong length or a wrong
-/// hash marks the entry corrupt: it is logged, removed and reported as a miss, so the caller recomputes and publishes
-/// it again. Entries are copied, never hard-linked into outputs: an edit of an output in place must not reach the
-/// cache. Like <see cref="ContentCache"/>, the cache is an optimisation: failing to publish is logged, never thrown.</para>
+/// <para>Files are placed by hard link where the cache and the output share a file system (<see cref="HardLink"/>), so a
+/// 13.5 GB checkpoint is not written a second time, and copied otherwise (another file system, no hard links, any
+/// failure of the link). Either way each file's bytes are read once: a copy hashes what it writes, a link is hashed by
+/// reading it. The engine never writes a file in place (every output is built in a temporary folder and renamed), so a
+/// shared file changes only when something outside the engine edits an output in place; that edit reaches the cache
+/// entry too, and is caught there: restoring checks every file against the manifest's length and hash before handing
+/// it out.</para>
+/// <para>A missing manifest or file, a wrong length or a wrong hash marks the entry corrupt: it is logged, removed
+/// (which removes only its names: linked outputs keep their files) and reported as a miss, so the caller recomputes and
+/// publishes it again. Like <see cref="ContentCache"/>, the cache is an optimisation: failing to publish is logged,
+/// never thrown.</para>
 /// </remarks>
 public sealed class CheckpointCache
 {
@@ -32,16 +39,21 @@ public sealed class CheckpointCache
     private const int FormatVersion = 1;
     private const int BufferSize = 1 << 20;
     private readonly ILogger? _logger;
+    private readonly Func<string, string, bool> _createHardLink;
 
     /// <summary>Opens the checkpoint entries of the cache at <paramref name="root"/> (created lazily).</summary>
     /// <param name="root">The cache folder (the same as the <see cref="ContentCache"/>'s).</param>
     /// <param name="logger">Receives hits, misses, publications and corrupt entries; optional.</param>
-    public CheckpointCache(string root, ILogger? logger = null)
+    /// <param name="createHardLink">Makes its second argument a hard link to the existing file named by its first and
+    /// says whether it did; <see cref="HardLink.TryCreate"/> when null. A linker that always returns false makes every
+    /// placement a copy.</param>
+    public CheckpointCache(string root, ILogger? logger = null, Func<string, string, bool>? createHardLink = null)
     {
         Preconditions.CheckNotNull(root);
         Preconditions.CheckArgument(root.Length > 0, "The cache folder must not be empty.");
         Root = Path.GetFullPath(root);
         _logger = logger;
+        _createHardLink = createHardLink ?? HardLink.TryCreate;
     }
 
     /// <summary>The cache folder (full path).</summary>
@@ -55,14 +67,14 @@ public sealed class CheckpointCache
     public string EntryPath(CacheKey key) => Path.Combine(Root, key.Kind, key.Hash[..2], key.Hash);
 
     /// <summary>
-    /// Copies the entry's files into <paramref name="folder"/> (an existing, empty temporary folder), checking each
-    /// one's length and hash. A corrupt entry is removed; the folder may then hold some of the files, and the caller
-    /// discards it.
+    /// Puts the entry's files into <paramref name="folder"/> (an existing, empty temporary folder), each by a hard link
+    /// where possible and by a copy otherwise, checking each one's length and hash. A corrupt entry is removed; the
+    /// folder may then hold some of the files, and the caller discards it.
     /// </summary>
     /// <param name="key">The entry's key.</param>
     /// <param name="folder">Where the files go.</param>
     /// <param name="cancellation">Checked between files and blocks.</param>
-    /// <returns>The names of the files copied, or null on a miss (absent or corrupt).</returns>
+    /// <returns>The names of the files placed, or null on a miss (absent or corrupt).</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was signalled.</exception>
     public IReadOnlyList<string>? TryCopyTo(CacheKey key, string folder, CancellationToken cancellation = default)
     {
@@ -90,7 +102,7 @@ public sealed class CheckpointCache
                     Discard(key, entry, $"{name} is missing or has the wrong length");
                     return null;
                 }
-                copied = CopyHashing(source, Path.Combine(folder, name), cancellation);
+                copied = Place(source, Path.Combine(folder, name), cancellation, out _);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
@@ -132,12 +144,14 @@ public sealed class CheckpointCache
             Directory.CreateDirectory(temporary);
             var manifest = new JsonArray();
             long bytes = 0;
+            var linked = 0;
             foreach (var name in names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             {
                 cancellation.ThrowIfCancellationRequested();
                 Preconditions.CheckArgument(IsPlainName(name), $"'{name}' is not a file name.");
                 var target = Path.Combine(temporary, name);
-                var hash = CopyHashing(Path.Combine(folder, name), target, cancellation);
+                var hash = Place(Path.Combine(folder, name), target, cancellation, out var isLink);
+                if (isLink) linked++;
                 var length = new FileInfo(target).Length;
                 bytes += length;
                 manifest.Add(new JsonObject { ["name"] = name, ["length"] = length, ["xxh128"] = hash });
@@ -160,7 +174,7 @@ public sealed class CheckpointCache
                 _logger?.Debug("QCQA cache: {Key} was published by another build meanwhile", key.ToString());
                 return true;
             }
-            _logger?.Debug("QCQA cache: stored {Key} ({Files} files, {Bytes} bytes)", key.ToString(), manifest.Count, bytes);
+            _logger?.Debug("QCQA cache: stored {Key} ({Files} files, {Linked} hard-linked, {Bytes} bytes)", key.ToString(), manifest.Count, linked, bytes);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -213,6 +227,28 @@ public sealed class CheckpointCache
             problem = $"unreadable manifest ({e.Message})";
             return null;
         }
+    }
+
+    // Puts source's content at target (a new name): a hard link when the linker makes one, else a copy. Returns the
+    // XxHash128 of target's bytes, read once either way.
+    private string Place(string source, string target, CancellationToken cancellation, out bool linked)
+    {
+        linked = _createHardLink(source, target);
+        return linked ? HashFile(target, cancellation) : CopyHashing(source, target, cancellation);
+    }
+
+    private static string HashFile(string path, CancellationToken cancellation)
+    {
+        var hash = new XxHash128();
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.SequentialScan);
+        var buffer = new byte[BufferSize];
+        int read;
+        while ((read = input.Read(buffer)) > 0)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            hash.Append(buffer.AsSpan(0, read));
+        }
+        return ContentHash.ToHex(hash);
     }
 
     // Copies a file and returns the XxHash128 of the bytes written, read once.

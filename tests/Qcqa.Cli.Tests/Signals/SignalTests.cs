@@ -8,7 +8,7 @@ namespace Qcqa.Cli.Tests.Signals;
 
 /// <summary>
 /// Faults while the tool writes: SIGINT and SIGTERM during a merge and during a build stop it cleanly (a QCQA005 line,
-/// exit code 130 or 143, no temporary folder, no output); SIGKILL leaves a temporary folder that the next run removes
+/// exit code 130 or 143, no temporary folder, no output), also when SIGTERM follows SIGINT (Ctrl-C in a build); SIGKILL leaves a temporary folder that the next run removes
 /// before producing the same bytes as an uninterrupted run. The model is large enough (about 300 MB) that the signal
 /// lands while the output is being written.
 /// </summary>
@@ -63,6 +63,28 @@ public sealed class SignalTests(ITestOutputHelper log) : IDisposable
         Assert.DoesNotContain("   at ", build.Error);
         Assert.Empty(Directory.Exists(output) ? Directory.EnumerateFileSystemEntries(output, "*.tmp-*", SearchOption.AllDirectories) : []);
         Assert.False(Directory.Exists(Path.Combine(output, "big", "gqa-50")));
+    }
+
+    [Fact]
+    public void GivenSigintThenSigtermAsCtrlCInABuildGivesTheEngineTheStopIsNotCutShort()
+    {
+        // A terminal's Ctrl-C reaches `dotnet build` and the engine; the build task then sends SIGTERM. Only the same
+        // signal twice terminates at once.
+        if (!OperatingSystem.IsLinux()) return;
+        var (model, grouping) = BigModel();
+        var output = _temp.Combine("out");
+
+        using var merge = EngineProcess.Start("merge", model, "--grouping", grouping, "--out", output);
+        WaitForTemporary(merge, _temp.Path, "out.tmp-");
+        merge.Signal(Sigint);
+        merge.Signal(Sigterm);
+
+        // .NET may run the two handlers in either order: whichever came first names the stop.
+        Assert.Contains(merge.WaitForExit(TimeSpan.FromMinutes(1)), new[] { 130, 143 });
+        Assert.Contains("error QCQA005: Cancelled by SIG", merge.Error); // not terminated by the default action
+        Assert.DoesNotContain("   at ", merge.Error);
+        Assert.False(Directory.Exists(output));
+        Assert.Empty(Leftovers());
     }
 
     [Fact]

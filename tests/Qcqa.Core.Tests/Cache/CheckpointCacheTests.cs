@@ -5,9 +5,10 @@ using Xunit;
 namespace Qcqa.Core.Tests.Cache;
 
 /// <summary>
-/// Whole checkpoints in the cache: published atomically with a manifest, copied back byte for byte, and every kind of
-/// damage (a changed byte, a short file, a missing file or manifest, a manifest of another key) detected, the entry
-/// removed and reported as a miss.
+/// Whole checkpoints in the cache: published atomically with a manifest, hard-linked (or, where linking fails, copied)
+/// in and back byte for byte, and every kind of damage (a changed byte, a short file, a missing file or manifest, a
+/// manifest of another key, an output edited in place that shares the entry's file) detected, the entry removed and
+/// reported as a miss.
 /// </summary>
 public sealed class CheckpointCacheTests : IDisposable
 {
@@ -35,7 +36,7 @@ public sealed class CheckpointCacheTests : IDisposable
     }
 
     [Fact]
-    public void APublishedCheckpointIsCopiedBackByteForByteWithItsModificationTimes()
+    public void APublishedCheckpointIsRestoredByteForByteWithItsModificationTimes()
     {
         Assert.True(_cache.Publish(_key, _folder.Combine("built"), Names));
 
@@ -46,6 +47,80 @@ public sealed class CheckpointCacheTests : IDisposable
         Assert.Equal(File.GetLastWriteTimeUtc(_folder.Combine("built", "model.safetensors")), File.GetLastWriteTimeUtc(Path.Combine(restored, "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(_cache.EntryPath(_key), CheckpointCache.ManifestFileName)));
         Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(_cache.EntryPath(_key))!, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void OnOneFileSystemPublishAndRestoreHardLinkEveryFileInsteadOfWritingItAgain()
+    {
+        var built = _folder.Combine("built", "model.safetensors");
+        var cached = Path.Combine(_cache.EntryPath(_key), "model.safetensors");
+        Assert.True(_cache.Publish(_key, _folder.Combine("built"), Names));
+        if (!OperatingSystem.IsLinux()) return; // SameFile reads statx
+
+        var restored = Restore();
+
+        Assert.True(HardLink.SameFile(built, cached), "the published file is a copy, not a link");
+        Assert.True(HardLink.SameFile(cached, Path.Combine(restored, "model.safetensors")), "the restored file is a copy, not a link");
+        Assert.Equal(FolderSnapshot.Of(_folder.Combine("built")), FolderSnapshot.Of(restored));
+        Assert.Contains(_log.Events.Select(e => e.Text), m => m.Contains("2 hard-linked", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void GivenAnOutputEditedInPlaceThroughASharedLinkTheRestoreDetectsTheDamagedEntryRemovesItAndAFreshPublicationServesAgain()
+    {
+        Assert.True(_cache.Publish(_key, _folder.Combine("built"), Names));
+        var built = _folder.Combine("built", "model.safetensors");
+        if (!OperatingSystem.IsLinux()) return; // SameFile reads statx
+        Assert.True(HardLink.SameFile(built, Path.Combine(_cache.EntryPath(_key), "model.safetensors")));
+        var original = File.ReadAllBytes(built);
+
+        // A tool outside the engine edits the output in place (the engine itself only ever writes new files and renames).
+        using (var stream = new FileStream(built, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 42;
+            stream.WriteByte((byte)(original[42] ^ 0xff));
+        }
+
+        Assert.Equal("", Restore());
+        Assert.False(Directory.Exists(_cache.EntryPath(_key)));
+        Assert.Contains(_log.Events.Select(e => e.Text), m => m.Contains("is corrupt", StringComparison.Ordinal) && m.Contains("does not match its recorded hash", StringComparison.Ordinal));
+        Assert.True(File.Exists(built)); // removing the entry removed only its names
+
+        // The caller recomputes (here: the original bytes, written anew as the engine would) and publishes again.
+        var rebuilt = _folder.Combine("rebuilt");
+        Directory.CreateDirectory(rebuilt);
+        File.Copy(_folder.Combine("built", "config.json"), Path.Combine(rebuilt, "config.json"));
+        File.WriteAllBytes(Path.Combine(rebuilt, "model.safetensors"), original);
+        Assert.True(_cache.Publish(_key, rebuilt, Names));
+        var restored = Restore();
+        Assert.NotEqual("", restored);
+        Assert.Equal(original, File.ReadAllBytes(Path.Combine(restored, "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("every link fails")]
+    [InlineData("every other link fails")]
+    public void GivenALinkThatFailsTheFileIsCopiedAndRestoresStayByteForByte(string failures)
+    {
+        var calls = 0;
+        var cache = new CheckpointCache(_folder.Combine("cache"), CollectingSink.CreateLogger(out var log), (existing, link) =>
+            failures != "every link fails" && Interlocked.Increment(ref calls) % 2 == 0 && HardLink.TryCreate(existing, link));
+        var built = _folder.Combine("built", "model.safetensors");
+
+        Assert.True(cache.Publish(_key, _folder.Combine("built"), Names));
+        var target = _folder.Combine("restored");
+        Directory.CreateDirectory(target);
+        Assert.Equal(Names, cache.TryCopyTo(_key, target));
+
+        Assert.Equal(FolderSnapshot.Of(_folder.Combine("built")), FolderSnapshot.Of(target));
+        Assert.Equal(File.GetLastWriteTimeUtc(built), File.GetLastWriteTimeUtc(Path.Combine(target, "model.safetensors")));
+        if (failures == "every link fails")
+        {
+            Assert.NotEqual(true, HardLink.SameFile(built, Path.Combine(cache.EntryPath(_key), "model.safetensors")));
+            Assert.NotEqual(true, HardLink.SameFile(Path.Combine(cache.EntryPath(_key), "model.safetensors"), Path.Combine(target, "model.safetensors")));
+            Assert.Contains(log.Events.Select(e => e.Text), m => m.Contains("0 hard-linked", StringComparison.Ordinal));
+        }
+        Assert.DoesNotContain(log.Events.Select(e => e.Text), m => m.Contains("is corrupt", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -69,6 +69,10 @@ public sealed class BuildFixtureProject : IDisposable
     /// <summary>Starts <c>dotnet build</c> without waiting for it.</summary>
     public RunningProcess StartBuild(params string[] arguments) => RunningProcess.Start(BuildCommand(arguments));
 
+    /// <summary>Starts <c>dotnet build</c> with SIGINT at its default disposition, so that a test can interrupt it as Ctrl-C would
+    /// (<see cref="RunningProcess.Signal"/>).</summary>
+    public RunningProcess StartInterruptibleBuild(params string[] arguments) => RunningProcess.Start(PosixProcesses.WithDefaultSigint(BuildCommand(arguments)));
+
     /// <summary>Runs <c>dotnet clean</c>.</summary>
     public ProcessResult Clean() =>
         ProcessRunner.Run(Dotnet.Command(Root, ["clean", ProjectFileName, "-v:n", .. Dotnet.BuildSwitches]), TimeSpan.FromMinutes(3));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Qcqa.Integration.Tests.TestSupport;
 
@@ -77,6 +78,19 @@ public sealed class RunningProcess : IDisposable
         return new ProcessResult(_process.ExitCode, Output, _clock.Elapsed);
     }
 
+    /// <summary>Sends POSIX signal <paramref name="signal"/> (2 SIGINT, 15 SIGTERM) to the process alone, as a terminal's Ctrl-C
+    /// does to each process of its foreground group (Unix only).</summary>
+    /// <exception cref="InvalidOperationException">The signal could not be sent.</exception>
+    public void Signal(int signal) => SendSignal(Id, signal);
+
+    /// <summary>Sends POSIX signal <paramref name="signal"/> to process <paramref name="pid"/> (Unix only).</summary>
+    /// <exception cref="InvalidOperationException">The signal could not be sent (no such process, or not Unix).</exception>
+    public static void SendSignal(int pid, int signal)
+    {
+        if (OperatingSystem.IsWindows()) throw new InvalidOperationException("POSIX signals are not available on Windows.");
+        if (SysKill(pid, signal) != 0) throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
     /// <summary>Kills the process and everything it started, and waits for it to go.</summary>
     public void Kill()
     {
@@ -98,6 +112,9 @@ public sealed class RunningProcess : IDisposable
         _process.Dispose();
         _newLine.Dispose();
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     private void Add(string? line)
     {
