@@ -23,7 +23,7 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
     /// <inheritdoc />
     /// <remarks>
     /// Keeps each layer's error Grams once prepared (up to a sixth of the memory available, at most 4 GB; a 7B MHA
-    /// model needs 2.2 GB), so the search's rescoring of its fronts after the fitness pass prepares no layer again.
+    /// model needs 1.1 GB, its large Grams being kept in float32), so the search's rescoring of its fronts after the fitness pass prepares no layer again.
     /// </remarks>
     public IAlignedModel Open(Checkpoint checkpoint, CalibrationStatistics? calibration, string device)
         => new AlignedModel(new AlignedModelMerge(checkpoint, calibration, QcqaDevice.Parse(device), KeptErrorBytes));

@@ -24,8 +24,8 @@ internal sealed class EngineProcess : IDisposable
         // A test run started in the background by a non-interactive shell (as CI may do) inherits SIGINT ignored, and
         // .NET keeps an inherited SIG_IGN for SIGINT; a user's Ctrl-C reaches a tool whose SIGINT is at its default,
         // so the child is started that way (GNU env restores the default disposition).
-        var info = new ProcessStartInfo(ResetsSigint.Value ? "env" : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (ResetsSigint.Value)
+        var info = new ProcessStartInfo(Qcqa.Tests.Shared.SigintReset.Available ? "env" : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Qcqa.Tests.Shared.SigintReset.Available)
         {
             info.ArgumentList.Add("--default-signal=INT");
             info.ArgumentList.Add("dotnet");
@@ -38,20 +38,6 @@ internal sealed class EngineProcess : IDisposable
 
     internal bool HasExited => _process.HasExited;
 
-    /// <summary>Whether this machine's <c>env</c> can restore SIGINT's default disposition (GNU coreutils 8.31 and later).</summary>
-    internal static readonly Lazy<bool> ResetsSigint = new(() =>
-    {
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true, UseShellExecute = false })!;
-            probe.WaitForExit();
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
 
     internal string Error
     {

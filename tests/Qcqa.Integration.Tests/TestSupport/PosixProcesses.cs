@@ -8,22 +8,7 @@ namespace Qcqa.Integration.Tests.TestSupport;
 public static class PosixProcesses
 {
     /// <summary>Whether this machine's <c>env</c> can restore SIGINT's default disposition (GNU coreutils 8.31 and later).</summary>
-    public static bool CanResetSigint => ResetsSigint.Value;
-
-    private static readonly Lazy<bool> ResetsSigint = new(() =>
-    {
-        if (OperatingSystem.IsWindows()) return false;
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true, UseShellExecute = false })!;
-            probe.WaitForExit();
-            return probe.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    });
+    public static bool CanResetSigint => Qcqa.Tests.Shared.SigintReset.Available;
 
     /// <summary>
     /// <paramref name="start"/> run through <c>env --default-signal=INT</c> (same process id: env execs the program).
