@@ -133,11 +133,14 @@ public sealed class LayerAlignment : IDisposable
                 values.Add(_layer.Value.narrow(0, (long)group[0] * _d, _d));
                 continue;
             }
+            // A scope per group: a group's fit makes dozens of temporaries of its rows' size (at a 7B layer's shape
+            // about 130 MB per pair), which the merge's own scope would otherwise hold until the last group (2.9 GB).
+            using var groupScope = NewDisposeScope();
             var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
             var (sharedValue, maps) = _values.Fit(group);
             (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
-            keys.Add(sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0));
-            values.Add(sharedValue);
+            keys.Add((sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0)).MoveToOuterDisposeScope());
+            values.Add(sharedValue.MoveToOuterDisposeScope());
             for (var m = 0; m < group.Count; m++)
             {
                 foreach (var h in _layer.QueriesOfUnit[group[m]])
