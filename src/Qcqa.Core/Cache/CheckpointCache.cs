@@ -234,21 +234,7 @@ public sealed class CheckpointCache
     private string Place(string source, string target, CancellationToken cancellation, out bool linked)
     {
         linked = _createHardLink(source, target);
-        return linked ? HashFile(target, cancellation) : CopyHashing(source, target, cancellation);
-    }
-
-    private static string HashFile(string path, CancellationToken cancellation)
-    {
-        var hash = new XxHash128();
-        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.SequentialScan);
-        var buffer = new byte[BufferSize];
-        int read;
-        while ((read = input.Read(buffer)) > 0)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            hash.Append(buffer.AsSpan(0, read));
-        }
-        return ContentHash.ToHex(hash);
+        return linked ? ContentHash.ComputeFile(target, cancellation) : CopyHashing(source, target, cancellation);
     }
 
     // Copies a file and returns the XxHash128 of the bytes written, read once.

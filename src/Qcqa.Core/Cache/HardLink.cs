@@ -28,40 +28,8 @@ public static class HardLink
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="first"/> and <paramref name="second"/> are names of one file (same device and inode, read
-    /// with <c>statx</c>), or null when it cannot be told (not Linux, or a path cannot be read). For tests and diagnostics.
-    /// </summary>
-    public static bool? SameFile(string first, string second)
-    {
-        Preconditions.CheckNotNull(first);
-        Preconditions.CheckNotNull(second);
-        return Identity(first) is { } a && Identity(second) is { } b ? a == b : null;
-    }
-
-    // (device major, device minor, inode) from struct statx (256 bytes: stx_ino at 32, stx_dev_major/minor at 136/140).
-    private static (uint, uint, ulong)? Identity(string path)
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            const int AtFdCwd = -100;
-            const uint StatxIno = 0x100;
-            var buffer = new byte[256];
-            if (Statx(AtFdCwd, path, 0, StatxIno, buffer) != 0) return null;
-            return (BitConverter.ToUInt32(buffer, 136), BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
-
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string link);
-
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
 
     [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true)]
     [return: MarshalAs(UnmanagedType.Bool)]

@@ -114,12 +114,14 @@ public sealed class AlignedModelMerge : IDisposable
     {
         if (_current is not { } current) return;
         var alignment = current.Alignment;
-        if (alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
-            alignment.Errors.Compact();
-        if (alignment.OwnsErrors && !_kept.ContainsKey(current.Layer) && _keptBytes + alignment.Errors.Bytes <= _keepBytes)
+        if (_keepBytes > 0 && alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
         {
-            _keptBytes += alignment.Errors.Bytes;
-            _kept[current.Layer] = alignment.TakeErrors();
+            alignment.Errors.Compact();
+            if (_keptBytes + alignment.Errors.Bytes <= _keepBytes)
+            {
+                _keptBytes += alignment.Errors.Bytes;
+                _kept[current.Layer] = alignment.TakeErrors();
+            }
         }
         alignment.Dispose();
         current.Metric.Dispose();

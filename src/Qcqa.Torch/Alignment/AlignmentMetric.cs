@@ -22,10 +22,9 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor? moment, bool identity, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
+    private AlignmentMetric(Tensor? moment, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
     {
         Moment = moment;
-        IsIdentity = identity;
         PairWeights = pairWeights;
         ValueWeight = root;
         ValueWeightPlus = rootPlus;
@@ -37,7 +36,8 @@ public sealed class AlignmentMetric : IDisposable
     public Tensor? Moment { get; }
 
     /// <summary>Whether C̃ is the identity (no calibration): <see cref="TimesMoment"/> then skips the product.</summary>
-    public bool IsIdentity { get; }
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(false, nameof(Moment))]
+    public bool IsIdentity => Moment is null;
 
     /// <summary>w_{u,i} of the rotary pairs (i, i + r/2), [U, r/2] (r = d unless RoPE is partial).</summary>
     public Tensor PairWeights { get; }
@@ -73,6 +73,7 @@ public sealed class AlignmentMetric : IDisposable
             moment = tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
             moment = (moment + moment.t()) * 0.5;
         }
+        Tensor Times(Tensor x) => moment is null ? x : x.matmul(moment);
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -92,7 +93,7 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
-        var queryEnergy = ((calibration is null ? layer.Query : layer.Query.matmul(moment!)) * layer.Query).sum(1).view(heads, d);
+        var queryEnergy = (Times(layer.Query) * layer.Query).sum(1).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -107,13 +108,13 @@ public sealed class AlignmentMetric : IDisposable
                 if (keyGram is null) continue;
                 // κ_h E[q_p q_pᵀ] / d over the unrotated dimensions of head h.
                 var rows = layer.Query.narrow(0, (long)h * d + r, pass);
-                keyGram[u].add_((calibration is null ? rows : rows.matmul(moment!)).matmul(rows.t()) * (spread[h] / d));
+                keyGram[u].add_(Times(rows).matmul(rows.t()) * (spread[h] / d));
             }
         }
 
         var (root, rootPlus) = RootAndPseudoInverse(gram);
         (Tensor? keyRoot, Tensor? keyRootPlus) = keyGram is null ? (null, null) : RootAndPseudoInverse(keyGram);
-        return new AlignmentMetric(moment?.DetachFromDisposeScope(), calibration is null, pairWeights.DetachFromDisposeScope(),
+        return new AlignmentMetric(moment?.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
             root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope(), keyRoot?.DetachFromDisposeScope(), keyRootPlus?.DetachFromDisposeScope());
     }
 
@@ -138,7 +139,7 @@ public sealed class AlignmentMetric : IDisposable
     public Tensor TimesMoment(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return Moment is null ? x.contiguous() : x.matmul(Moment);
+        return IsIdentity ? x.contiguous() : x.matmul(Moment);
     }
 
     /// <summary>Releases the tensors.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Qcqa.Core.Cache;
+using Qcqa.Tests.Shared;
 
 namespace Qcqa.Benchmarks.Cache;
 
@@ -78,7 +79,7 @@ public sealed class CheckpointCacheLinkBenchmark : IBenchmark
             clock.Restart();
             if (cache.TryCopyTo(key, restored) is null) throw new InvalidOperationException("restore missed");
             var restore = clock.Elapsed.TotalSeconds;
-            var linked = HardLink.SameFile(Path.Combine(built, names[0]), Path.Combine(restored, names[0])) == true;
+            var linked = FileIdentity.SameFile(Path.Combine(built, names[0]), Path.Combine(restored, names[0])) == true;
             return (publish, restore, linked);
         }
         finally

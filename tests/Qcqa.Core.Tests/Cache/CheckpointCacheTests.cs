@@ -59,8 +59,8 @@ public sealed class CheckpointCacheTests : IDisposable
 
         var restored = Restore();
 
-        Assert.True(HardLink.SameFile(built, cached), "the published file is a copy, not a link");
-        Assert.True(HardLink.SameFile(cached, Path.Combine(restored, "model.safetensors")), "the restored file is a copy, not a link");
+        Assert.True(FileIdentity.SameFile(built, cached), "the published file is a copy, not a link");
+        Assert.True(FileIdentity.SameFile(cached, Path.Combine(restored, "model.safetensors")), "the restored file is a copy, not a link");
         Assert.Equal(FolderSnapshot.Of(_folder.Combine("built")), FolderSnapshot.Of(restored));
         Assert.Contains(_log.Events.Select(e => e.Text), m => m.Contains("2 hard-linked", StringComparison.Ordinal));
     }
@@ -71,7 +71,7 @@ public sealed class CheckpointCacheTests : IDisposable
         Assert.True(_cache.Publish(_key, _folder.Combine("built"), Names));
         var built = _folder.Combine("built", "model.safetensors");
         if (!OperatingSystem.IsLinux()) return; // SameFile reads statx
-        Assert.True(HardLink.SameFile(built, Path.Combine(_cache.EntryPath(_key), "model.safetensors")));
+        Assert.True(FileIdentity.SameFile(built, Path.Combine(_cache.EntryPath(_key), "model.safetensors")));
         var original = File.ReadAllBytes(built);
 
         // A tool outside the engine edits the output in place (the engine itself only ever writes new files and renames).
@@ -116,8 +116,8 @@ public sealed class CheckpointCacheTests : IDisposable
         Assert.Equal(File.GetLastWriteTimeUtc(built), File.GetLastWriteTimeUtc(Path.Combine(target, "model.safetensors")));
         if (failures == "every link fails")
         {
-            Assert.NotEqual(true, HardLink.SameFile(built, Path.Combine(cache.EntryPath(_key), "model.safetensors")));
-            Assert.NotEqual(true, HardLink.SameFile(Path.Combine(cache.EntryPath(_key), "model.safetensors"), Path.Combine(target, "model.safetensors")));
+            Assert.NotEqual(true, FileIdentity.SameFile(built, Path.Combine(cache.EntryPath(_key), "model.safetensors")));
+            Assert.NotEqual(true, FileIdentity.SameFile(Path.Combine(cache.EntryPath(_key), "model.safetensors"), Path.Combine(target, "model.safetensors")));
             Assert.Contains(log.Events.Select(e => e.Text), m => m.Contains("0 hard-linked", StringComparison.Ordinal));
         }
         Assert.DoesNotContain(log.Events.Select(e => e.Text), m => m.Contains("is corrupt", StringComparison.Ordinal));
