@@ -66,24 +66,46 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log, BuildProgre
                 probes = 2; // one streamed forward pass and one backward pass
                 return input.Fronts.Select((front, layer) => front.Points.Select(p => p.Wse * scales[layer]).ToArray()).ToArray();
             }
-            using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
-            return input.Fronts.Select((front, layer) =>
+            // Every probe is listed first and measured in one call, so a streamed model is read once per pass, not once per probe.
+            var probed = new List<(int Layer, int Point, LayerProbe Probe)>();
+            var scaled = new Dictionary<int, FrontPoint>(); // estimated: the layer's reference point
+            for (var layer = 0; layer < input.Fronts.Count; layer++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                double Probe(FrontPoint point)
+                var front = input.Fronts[layer];
+                if (input.Method == AllocationMethod.Measured)
                 {
-                    if (point.Grouping.IsIdentity) return 0;
-                    probes++;
-                    return sensitivity.Measure(layer, point.Grouping);
+                    for (var i = 0; i < front.Points.Count; i++)
+                        if (!front.Points[i].Grouping.IsIdentity) probed.Add((layer, i, new LayerProbe(layer, front.Points[i].Grouping)));
+                    continue;
                 }
-                if (input.Method == AllocationMethod.Measured) return front.Points.Select(Probe).ToArray();
                 // Estimated: one probe per layer, at the merged point closest to half the heads, scales the layer's errors.
                 var merged = front.Points.Where(p => !p.Grouping.IsIdentity && p.Wse > 0).ToList();
-                if (merged.Count == 0) return front.Points.Select(_ => 0.0).ToArray();
+                if (merged.Count == 0) continue;
                 var reference = merged.OrderBy(p => Math.Abs(2 * p.GroupCount - front.HeadCount)).ThenBy(p => p.GroupCount).First();
-                var scale = Probe(reference) / reference.Wse;
-                return front.Points.Select(p => p.Wse * scale).ToArray();
-            }).ToArray();
+                scaled[layer] = reference;
+                probed.Add((layer, -1, new LayerProbe(layer, reference.Grouping)));
+            }
+            IReadOnlyList<double> measured = [];
+            if (probed.Count > 0)
+            {
+                using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
+                measured = sensitivity.Measure(probed.Select(p => p.Probe).ToArray(), cancellation);
+            }
+            probes = probed.Count;
+            var costs = input.Fronts.Select(front => new double[front.Points.Count]).ToArray();
+            for (var k = 0; k < probed.Count; k++)
+            {
+                var (layer, point, _) = probed[k];
+                if (point >= 0)
+                {
+                    costs[layer][point] = measured[k];
+                    continue;
+                }
+                var scale = measured[k] / scaled[layer].Wse;
+                var points = input.Fronts[layer].Points;
+                for (var i = 0; i < points.Count; i++) costs[layer][i] = points[i].Wse * scale;
+            }
+            return costs;
         }
     }
 

@@ -31,24 +31,31 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
     private static long KeptErrorBytes => Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 6);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The probes stream the model's layers (resident when the model takes at most half of the limit) and carry as many
+    /// probes through one pass as the limit allows (<see cref="ProbePlan"/>); the reference pass runs here.
+    /// </remarks>
     public ILayerSensitivity OpenSensitivity(Checkpoint checkpoint, CalibrationStatistics? calibration, string textPath, long maxTokens, string device,
         MemoryLimit memory)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(memory);
         var tokens = CalibrationText.Load(checkpoint.Folder, textPath, maxTokens);
-        CheckProbeFits(checkpoint, tokens.Count, memory);
+        var config = CheckpointModelLoader.ReadConfig(checkpoint);
+        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
+        new CalibrationOptions { WindowSize = window }.Validate(config.MaxPositionEmbeddings, tokens.Count, textPath);
+        var plan = ProbePlan.For($"Measuring layer costs of '{checkpoint.Folder}' (allocation: measured or estimated)", config,
+            tokens.Count / window * (long)window, window, probes: 0, memory);
         var parsed = QcqaDevice.Parse(device);
-        var model = CheckpointModelLoader.Load(checkpoint, new CheckpointLoadOptions { Device = parsed });
+        var weights = CheckpointDecoderWeights.Open(checkpoint, new StreamingOptions { Device = parsed, Residency = plan.Residency });
         try
         {
-            var window = Math.Min(CalibrationText.WindowSize, model.Config.MaxPositionEmbeddings);
-            new CalibrationOptions { WindowSize = window }.Validate(model.Config.MaxPositionEmbeddings, tokens.Count, textPath);
-            return new Sensitivity(model, new LayerSensitivityProbe(model, tokens, window), new AlignedModelMerge(checkpoint, calibration, parsed));
+            var probe = new StreamedLayerProbe(new StreamedDecoder(weights), tokens, window, plan.Batch, plan.Capacity);
+            return new Sensitivity(weights, probe, new AlignedModelMerge(checkpoint, calibration, parsed));
         }
         catch
         {
-            model.Dispose();
+            weights.Dispose();
             throw;
         }
     }
@@ -81,22 +88,6 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
 
     private const long GradientBlockLimit = 3L << 29;
 
-    // The probe holds the whole model, every layer's input and the reference distributions at once.
-    internal static void CheckProbeFits(Checkpoint checkpoint, long tokens, MemoryLimit memory)
-    {
-        var config = CheckpointModelLoader.ReadConfig(checkpoint);
-        var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
-        var model = MemoryPlanner.ModelBytes(config);
-        var inputs = config.NumHiddenLayers * MemoryPlanner.CarriedBytes(config, tokens) / 2;
-        var reference = MemoryPlanner.LogitBytes(config, tokens / window, window);
-        var activations = MemoryPlanner.LayerActivationBytes(config, tokens / window, window);
-        memory.Check($"Measuring layer costs of '{checkpoint.Folder}' (allocation: measured or estimated)",
-            model + inputs + reference + activations + MemoryPlanner.RuntimeOverheadBytes,
-            MemoryPlanner.Describe(("the whole model", model), ("every layer's input", inputs), ("reference distributions", reference),
-                ("activations", activations), ("runtime", MemoryPlanner.RuntimeOverheadBytes)),
-            "Use allocation: gradient, which streams the model one layer at a time.");
-    }
-
     private sealed class AlignedModel(AlignedModelMerge merge) : IAlignedModel
     {
         public GramMatrix FitnessGram(int layer) => merge.WithLayer(layer, AlignedFitness.PairGram);
@@ -108,25 +99,22 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
         public void Dispose() => merge.Dispose();
     }
 
-    private sealed class Sensitivity(LlamaModel model, LayerSensitivityProbe probe, AlignedModelMerge merge) : ILayerSensitivity
+    private sealed class Sensitivity(CheckpointDecoderWeights weights, StreamedLayerProbe probe, AlignedModelMerge merge) : ILayerSensitivity
     {
         public long Tokens => probe.Tokens;
 
-        public double Measure(int layer, LayerGrouping grouping)
+        public IReadOnlyList<double> Measure(IReadOnlyList<LayerProbe> probes, CancellationToken cancellation = default)
         {
-            if (grouping.IsIdentity) return 0.0;
-            return merge.WithLayer(layer, alignment =>
-            {
-                using var merged = alignment.Merge(grouping);
-                return probe.Measure(layer, merged, grouping);
-            });
+            ArgumentNullException.ThrowIfNull(probes);
+            if (probes.Any(p => p.Grouping.IsIdentity)) throw new ArgumentException("An unmerged layer costs nothing and is not probed.", nameof(probes));
+            return probe.Measure(probes, (layer, grouping) => merge.WithLayer(layer, alignment => alignment.Merge(grouping)), cancellation);
         }
 
         public void Dispose()
         {
             probe.Dispose();
             merge.Dispose();
-            model.Dispose();
+            weights.Dispose();
         }
     }
 }

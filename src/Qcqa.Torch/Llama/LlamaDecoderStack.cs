@@ -42,38 +42,6 @@ public sealed class LlamaDecoderStack : nn.Module
     /// <summary>The rotary table generator.</summary>
     public RotaryEmbedding Rotary => _rotary;
 
-    /// <summary>The residual stream entering every layer for a pass from position 0 without a cache.</summary>
-    /// <param name="tokens">[batch, seq], int64.</param>
-    /// <returns>One tensor per layer, [batch, seq, hidden]; the caller disposes them.</returns>
-    public Tensor[] LayerInputs(Tensor tokens)
-    {
-        var inputs = new Tensor[_layers.Length];
-        using var scope = NewDisposeScope();
-        var (cos, sin) = _rotary.Tables(0, tokens.shape[1]);
-        var hidden = _embedding.forward(tokens);
-        for (var l = 0; l < _layers.Length; l++)
-        {
-            inputs[l] = hidden.detach().clone().DetachFromDisposeScope();
-            hidden = _layers[l].Forward(hidden, cos, sin, null);
-        }
-        return inputs;
-    }
-
-    /// <summary>Runs layers <paramref name="first"/>… from the residual stream entering it (no cache, positions from 0).</summary>
-    /// <param name="first">The first layer to run.</param>
-    /// <param name="hidden">[batch, seq, hidden]: what enters layer <paramref name="first"/>.</param>
-    /// <returns>Final-normed hidden states, [batch, seq, hidden].</returns>
-    public Tensor ForwardFrom(int first, Tensor hidden)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(first);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(first, _layers.Length);
-        using var scope = NewDisposeScope();
-        var (cos, sin) = _rotary.Tables(0, hidden.shape[1]);
-        for (var l = first; l < _layers.Length; l++)
-            hidden = _layers[l].Forward(hidden, cos, sin, null);
-        return _norm.forward(hidden).MoveToOuterDisposeScope();
-    }
-
     /// <summary>Runs the stack over new tokens placed after whatever <paramref name="cache"/> holds.</summary>
     /// <param name="tokens">[batch, seq], int64.</param>
     /// <param name="cache">The KV cache to read and extend, or null for a pass from position 0.</param>

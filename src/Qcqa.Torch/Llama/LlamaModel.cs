@@ -121,19 +121,6 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Logits from the residual stream entering layer <paramref name="first"/> (see <see cref="LlamaDecoderStack.LayerInputs"/>).</summary>
-    /// <param name="first">The first layer to run.</param>
-    /// <param name="hidden">[batch, seq, hidden] entering that layer.</param>
-    /// <returns>[batch, seq, vocab]</returns>
-    public Tensor ForwardFrom(int first, Tensor hidden)
-    {
-        ArgumentNullException.ThrowIfNull(hidden);
-        using var scope = NewDisposeScope();
-        var final = _stack.ForwardFrom(first, hidden.to(Device));
-        var logits = _lmHead is null ? nn.functional.linear(final, _stack.Embedding.Weight) : _lmHead.forward(final);
-        return logits.MoveToOuterDisposeScope();
-    }
-
     /// <summary>Creates an empty KV cache for this model.</summary>
     /// <param name="batchSize">Sequences decoded together.</param>
     public LlamaKvCache CreateKvCache(long batchSize = 1) => new(Config, batchSize);

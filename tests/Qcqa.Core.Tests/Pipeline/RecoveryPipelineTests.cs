@@ -112,11 +112,14 @@ public sealed class RecoveryPipelineTests : IDisposable
     {
         _fixture.Build(Services);
         var probed = _alignment.Probes.Count;
+        var (opened, calls) = (_alignment.SensitivitiesOpened, _alignment.MeasureCalls);
         _alignment.Reset();
 
         _fixture.Build(Services);
 
         Assert.True(probed > 0);
+        // Each opened probe was asked for all of its measurements at once (one streamed pass, not one per point).
+        Assert.Equal(opened, calls);
         Assert.Empty(_alignment.Probes);
         Assert.Equal(0, _alignment.SensitivitiesOpened);
     }

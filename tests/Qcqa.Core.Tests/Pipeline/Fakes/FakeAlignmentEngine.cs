@@ -51,6 +51,9 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
     /// <summary>Every probe, in call order.</summary>
     internal ConcurrentQueue<(int Layer, LayerGrouping Grouping)> Probes { get; } = new();
 
+    /// <summary>How many times the probes were asked for (a layer-cost stage asks once for all of its probes).</summary>
+    internal int MeasureCalls { get; set; }
+
     public string CodeVersion => "fake-alignment-1";
 
     /// <summary>The planted pairs {h, H−1−h} of a layer of <paramref name="heads"/> heads.</summary>
@@ -78,6 +81,7 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
     {
         _opened = _sensitivitiesOpened = _fitnessGrams = _errors = _projections = _gradientRuns = 0;
         Probes.Clear();
+        MeasureCalls = 0;
     }
 
     public IAlignedModel Open(Checkpoint checkpoint, CalibrationStatistics? calibration, string device)
@@ -163,10 +167,14 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
     {
         public long Tokens => tokens;
 
-        public double Measure(int layer, LayerGrouping grouping)
+        public IReadOnlyList<double> Measure(IReadOnlyList<LayerProbe> probes, CancellationToken cancellation = default)
         {
-            engine.Probes.Enqueue((layer, grouping));
-            return engine.Cost(layer, grouping);
+            engine.MeasureCalls++;
+            return probes.Select(p =>
+            {
+                engine.Probes.Enqueue((p.Layer, p.Grouping));
+                return engine.Cost(p.Layer, p.Grouping);
+            }).ToArray();
         }
 
         public void Dispose()
