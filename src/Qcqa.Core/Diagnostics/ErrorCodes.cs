@@ -67,6 +67,8 @@ public static class ErrorCodes
 
     /// <summary>A weight outside the attention projections holds NaN or infinite values (a warning).</summary>
     public const string NonFiniteWarning = "QCQA091";
+    /// <summary>Evaluation in bfloat16 on a processor without bfloat16 arithmetic, where it is several times slower than float32 (a warning).</summary>
+    public const string SlowPrecisionWarning = "QCQA092";
     /// <summary>A warning the engine logged without a more specific code (relayed to MSBuild as a warning).</summary>
     public const string GeneralWarning = "QCQA090";
 

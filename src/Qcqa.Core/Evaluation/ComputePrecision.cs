@@ -3,8 +3,9 @@ namespace Qcqa.Core.Evaluation;
 /// <summary>
 /// The arithmetic of an evaluation's matrix products (<c>evaluation.precision</c>). Norms, softmax, rotary
 /// embeddings and the residual stream stay in float32 either way; <see cref="BFloat16"/> runs the projections (all but
-/// a few percent of the FLOPs) in bfloat16, about three times faster on CPUs with bfloat16 instructions, at a
-/// perplexity within a fraction of a percent. Every model of a build is evaluated in the same precision, and the
+/// a few percent of the FLOPs) in bfloat16, at a perplexity within a fraction of a percent: faster only on processors
+/// with bfloat16 arithmetic (AVX512_BF16, AMX, Arm BF16); elsewhere libtorch emulates it and it is several times slower
+/// (QCQA092 warns). Every model of a build is evaluated in the same precision, and the
 /// report says which.
 /// </summary>
 public enum ComputePrecision
