@@ -62,7 +62,7 @@ public static class CalibrationRunner
             for (var i = 0; i < ids.Length; i++) ids[i] = tokens[first * window + i];
             batches.Add(tensor(ids, ScalarType.Int64).reshape(count, window));
         }
-        using var observer = new CalibrationObserver(decoder.Config, decoder.Weights.Device, total, layerDone);
+        using var observer = new CalibrationObserver(decoder.Config, total, layerDone);
         foreach (var final in decoder.FinalHidden(batches, observer, progress, cancellation)) final.Dispose();
         return total;
     }

@@ -15,6 +15,19 @@ public interface IAttentionObserver
     /// <param name="normalized">[batch, seq, hidden]; owned by the forward pass (do not dispose).</param>
     void AttentionInput(int layer, LlamaAttention attention, Tensor normalized);
 
+    /// <summary>
+    /// Called, in a pass from position 0 without a cache, with what the attention's kernel reads: the rotated queries
+    /// and the rotated keys and the values each query head reads, so an observer needs not compute the projections again.
+    /// </summary>
+    /// <param name="layer">The layer index.</param>
+    /// <param name="attention">The layer's attention block.</param>
+    /// <param name="queries">[batch, H, seq, d]; owned by the forward pass.</param>
+    /// <param name="keys">[batch, H, seq, d], each query head's KV head; owned by the forward pass.</param>
+    /// <param name="values">[batch, H, seq, d], likewise.</param>
+    void AttentionHeads(int layer, LlamaAttention attention, Tensor queries, Tensor keys, Tensor values)
+    {
+    }
+
     /// <summary>Called with the attention's output; what it returns is added to the residual stream instead.</summary>
     /// <param name="layer">The layer index.</param>
     /// <param name="output">[batch, seq, hidden].</param>

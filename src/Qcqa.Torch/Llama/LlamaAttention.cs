@@ -71,8 +71,9 @@ public sealed class LlamaAttention : nn.Module
     /// <param name="cos">RoPE cosines for the new tokens' positions, [seq, head_dim].</param>
     /// <param name="sin">RoPE sines, [seq, head_dim].</param>
     /// <param name="cache">This layer's cache, or null for a stand-alone forward pass from position 0.</param>
+    /// <param name="observer">Sees the heads the kernel reads (in a pass without a cache), with the layer's index; or null.</param>
     /// <returns>[batch, seq, hidden]</returns>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache, (IAttentionObserver Observer, int Layer)? observer = null)
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
@@ -91,6 +92,7 @@ public sealed class LlamaAttention : nn.Module
         // [batch, H, total, head_dim]: each query head reads its own KV head.
         var keys = k.index_select(1, QueryToKv);
         var values = v.index_select(1, QueryToKv);
+        if (cache is null && observer is { } seen) seen.Observer.AttentionHeads(seen.Layer, this, q, keys, values);
 
         Tensor attended;
         if (_window is { } window && past + seq > window)
