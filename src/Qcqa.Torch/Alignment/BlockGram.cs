@@ -1,3 +1,4 @@
+using Qcqa.Torch.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -129,32 +130,20 @@ internal sealed class BlockGram : IDisposable
             .to_type(ScalarType.Float64);
     }
 
-    // libtorch solves a batch one matrix after another; the parts of the batch go to threads of their own, each
-    // solving single-threaded: LAPACK's own threads cost more than they gain on matrices of this size, and with them
-    // the parts oversubscribe the cores (on 2 cores, 496 eigenproblems of 256 × 256 in float64: 4.8 s in one call,
-    // 2.7 s in two parts of two threads each, 1.15 s in two single-threaded parts).
+    // libtorch solves a batch one matrix after another; the batch is split into one part per thread, each solved
+    // single-threaded (see SingleThreadedParts).
     private static Tensor BatchedEigenvalues(Tensor batch)
     {
         var count = batch.shape[0];
-        var threads = Math.Max(1, get_num_threads());
-        var parts = (int)Math.Min(threads, count);
+        var parts = (int)Math.Min(Math.Max(1, get_num_threads()), count);
         if (parts == 1) return linalg.eigvalsh(batch);
         var result = empty(count, batch.shape[1], batch.dtype, batch.device);
-        set_num_threads(1);
-        try
+        SingleThreadedParts.For(parts, part =>
         {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            {
-                var start = count * part / parts;
-                var length = count * (part + 1) / parts - start;
-                using var scope = NewDisposeScope(); // dispose scopes are per thread
-                result.narrow(0, start, length).copy_(linalg.eigvalsh(batch.narrow(0, start, length)));
-            });
-        }
-        finally
-        {
-            set_num_threads(threads);
-        }
+            var start = count * part / parts;
+            var length = count * (part + 1) / parts - start;
+            result.narrow(0, start, length).copy_(linalg.eigvalsh(batch.narrow(0, start, length)));
+        });
         return result;
     }
 

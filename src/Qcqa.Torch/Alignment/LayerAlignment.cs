@@ -1,4 +1,5 @@
 using Qcqa.Core.Grouping;
+using Qcqa.Torch.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -122,58 +123,102 @@ public sealed class LayerAlignment : IDisposable
         using var scope = NewDisposeScope();
         var query = _layer.Query.clone();
         var output = _layer.Output.clone();
-        var keys = new List<Tensor>();
-        var values = new List<Tensor>();
-        var width = _layer.HiddenSize + 1;
-        foreach (var group in grouping.Groups)
+        var groups = grouping.Groups;
+        // The groups' fits are independent: they run side by side, one per core, each single-threaded (a fit is dozens
+        // of small products and eigenproblems, which libtorch's own threads barely speed up).
+        var fits = new GroupFit?[groups.Count];
+        try
         {
-            if (group.Count == 1)
+            SingleThreadedParts.For(groups.Count, g =>
             {
-                keys.Add(_layer.Key.narrow(0, (long)group[0] * _d, _d));
-                values.Add(_layer.Value.narrow(0, (long)group[0] * _d, _d));
-                continue;
-            }
-            // A scope per group: a group's fit makes dozens of temporaries of its rows' size (at a 7B layer's shape
-            // about 130 MB per pair), which the merge's own scope would otherwise hold until the last group (2.9 GB).
-            using var groupScope = NewDisposeScope();
-            var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
-            var (sharedValue, maps) = _values.Fit(group);
-            (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
-            keys.Add((sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0)).MoveToOuterDisposeScope());
-            values.Add(sharedValue.MoveToOuterDisposeScope());
-            for (var m = 0; m < group.Count; m++)
+                if (groups[g].Count > 1) fits[g] = FitGroup(groups[g]);
+            });
+            var keys = new List<Tensor>();
+            var values = new List<Tensor>();
+            var width = _layer.HiddenSize + 1;
+            for (var g = 0; g < groups.Count; g++)
             {
-                foreach (var h in _layer.QueriesOfUnit[group[m]])
+                var group = groups[g];
+                if (fits[g] is not { } fit)
                 {
-                    // q̂' = q̂ · conj(c): rows (i, i+r/2) of head h become (α q_i + β q_{i+r/2}, α q_{i+r/2} − β q_i).
-                    var rows = query.narrow(0, (long)h * _d, _d);
-                    var qr = rows.narrow(0, 0, _half).clone();
-                    var qi = rows.narrow(0, _half, _half).clone();
-                    var alpha = coefficientsReal[m].unsqueeze(1);
-                    var beta = coefficientsImag[m].unsqueeze(1);
-                    rows.narrow(0, 0, _half).copy_(alpha * qr + beta * qi);
-                    rows.narrow(0, _half, _half).copy_(alpha * qi - beta * qr);
-                    // Unrotated dimensions: k_p ≈ N_u b_p, so q_pᵀ k_p = (N_uᵀ q_p)ᵀ b_p.
-                    if (passMaps is not null)
-                    {
-                        var pass = rows.narrow(0, _rotary, _d - _rotary);
-                        pass.copy_(passMaps[m].t().matmul(pass.clone()));
-                    }
-                    var columns = output.narrow(1, (long)h * _d, _d);
-                    columns.copy_(columns.matmul(maps[m]));
+                    keys.Add(_layer.Key.narrow(0, (long)group[0] * _d, _d));
+                    values.Add(_layer.Value.narrow(0, (long)group[0] * _d, _d));
+                    continue;
                 }
+                keys.Add(fit.Key);
+                values.Add(fit.Value);
+                Fold(query, output, group, fit);
+            }
+            var key = cat(keys.ToArray(), 0).view(-1, width);
+            var value = cat(values.ToArray(), 0).view(-1, width);
+            return new AlignedLayer(query.DetachFromDisposeScope(), key.contiguous().DetachFromDisposeScope(),
+                value.contiguous().DetachFromDisposeScope(), output.DetachFromDisposeScope());
+        }
+        finally
+        {
+            foreach (var fit in fits) fit?.Dispose();
+        }
+    }
+
+    // One group's shared key and value heads, and the per-unit factors and maps the query and output rows absorb.
+    private sealed record GroupFit(Tensor Key, Tensor Value, Tensor Real, Tensor Imag, Tensor[] Maps, Tensor[]? PassMaps) : IDisposable
+    {
+        public void Dispose()
+        {
+            Key.Dispose();
+            Value.Dispose();
+            Real.Dispose();
+            Imag.Dispose();
+            foreach (var m in Maps) m.Dispose();
+            foreach (var m in PassMaps ?? []) m.Dispose();
+        }
+    }
+
+    // Runs in a dispose scope of its own (SingleThreadedParts): what the fit keeps is detached from it.
+    private GroupFit FitGroup(IReadOnlyList<int> group)
+    {
+        var (sharedKey, coefficientsReal, coefficientsImag) = FitKeys(group);
+        var (sharedValue, maps) = _values.Fit(group);
+        (Tensor? sharedPass, Tensor[]? passMaps) = _keyPass is null ? (null, null) : _keyPass.Fit(group);
+        var key = sharedPass is null ? sharedKey : cat(new[] { sharedKey, sharedPass }, 0);
+        return new GroupFit(key.DetachFromDisposeScope(), sharedValue.DetachFromDisposeScope(),
+            coefficientsReal.DetachFromDisposeScope(), coefficientsImag.DetachFromDisposeScope(),
+            maps.Select(m => m.DetachFromDisposeScope()).ToArray(), passMaps?.Select(m => m.DetachFromDisposeScope()).ToArray());
+    }
+
+    // Folds a group's factors into the query rows and its maps into the output columns of every query head reading
+    // one of its units. A scope per group: a 7B layer's fold makes about 100 MB of temporaries per group.
+    private void Fold(Tensor query, Tensor output, IReadOnlyList<int> group, GroupFit fit)
+    {
+        using var scope = NewDisposeScope();
+        for (var m = 0; m < group.Count; m++)
+        {
+            foreach (var h in _layer.QueriesOfUnit[group[m]])
+            {
+                // q̂' = q̂ · conj(c): rows (i, i+r/2) of head h become (α q_i + β q_{i+r/2}, α q_{i+r/2} − β q_i).
+                var rows = query.narrow(0, (long)h * _d, _d);
+                var qr = rows.narrow(0, 0, _half).clone();
+                var qi = rows.narrow(0, _half, _half).clone();
+                var alpha = fit.Real.select(1, m).unsqueeze(1);
+                var beta = fit.Imag.select(1, m).unsqueeze(1);
+                rows.narrow(0, 0, _half).copy_(alpha * qr + beta * qi);
+                rows.narrow(0, _half, _half).copy_(alpha * qi - beta * qr);
+                // Unrotated dimensions: k_p ≈ N_u b_p, so q_pᵀ k_p = (N_uᵀ q_p)ᵀ b_p.
+                if (fit.PassMaps is { } passMaps)
+                {
+                    var pass = rows.narrow(0, _rotary, _d - _rotary);
+                    pass.copy_(passMaps[m].t().matmul(pass.clone()));
+                }
+                var columns = output.narrow(1, (long)h * _d, _d);
+                columns.copy_(columns.matmul(fit.Maps[m]));
             }
         }
-        var key = cat(keys.ToArray(), 0).view(-1, width);
-        var value = cat(values.ToArray(), 0).view(-1, width);
-        return new AlignedLayer(query.DetachFromDisposeScope(), key.contiguous().DetachFromDisposeScope(),
-            value.contiguous().DetachFromDisposeScope(), output.DetachFromDisposeScope());
     }
 
     // Per rotary pair i, the best rank-1 complex fit K̂_u ≈ c_u b̂ (weighted by w and C̃): b̂ from the top eigenvector e
     // of P_i restricted to the group, c_u the C̃-projection of K̂_u on b̂; then the gauge making b̂ closest to the
     // group's mean key.
-    private (Tensor Shared, Tensor[] Real, Tensor[] Imag) FitKeys(IReadOnlyList<int> group)
+    private (Tensor Shared, Tensor Real, Tensor Imag) FitKeys(IReadOnlyList<int> group)
     {
         var n = group.Count;
         var (real, imag) = GroupErrors.GroupKeyGrams(_keyGramReal, _keyGramImag, group);
@@ -221,7 +266,7 @@ public sealed class LayerAlignment : IDisposable
         bi = bi * scale.unsqueeze(1);
 
         var shared = cat(new[] { br, bi }, 0); // [r, D+1]: rows i, then rows i + r/2
-        return (shared, Enumerable.Range(0, n).Select(m => cr.select(1, m)).ToArray(), Enumerable.Range(0, n).Select(m => ci.select(1, m)).ToArray());
+        return (shared, cr, ci);
     }
 
     private static (Tensor Norm, Tensor ReC, Tensor ImC) Norm(Tensor re, Tensor im, AlignmentMetric metric)
