@@ -67,46 +67,54 @@ public sealed class LayerCostStage(ContentCache? cache, ILogger log, BuildProgre
                 return input.Fronts.Select((front, layer) => front.Points.Select(p => p.Wse * scales[layer]).ToArray()).ToArray();
             }
             // Every probe is listed first and measured in one call, so a streamed model is read once per pass, not once per probe.
-            var probed = new List<(int Layer, int Point, LayerProbe Probe)>();
-            var scaled = new Dictionary<int, FrontPoint>(); // estimated: the layer's reference point
-            for (var layer = 0; layer < input.Fronts.Count; layer++)
-            {
-                var front = input.Fronts[layer];
-                if (input.Method == AllocationMethod.Measured)
-                {
-                    for (var i = 0; i < front.Points.Count; i++)
-                        if (!front.Points[i].Grouping.IsIdentity) probed.Add((layer, i, new LayerProbe(layer, front.Points[i].Grouping)));
-                    continue;
-                }
-                // Estimated: one probe per layer, at the merged point closest to half the heads, scales the layer's errors.
-                var merged = front.Points.Where(p => !p.Grouping.IsIdentity && p.Wse > 0).ToList();
-                if (merged.Count == 0) continue;
-                var reference = merged.OrderBy(p => Math.Abs(2 * p.GroupCount - front.HeadCount)).ThenBy(p => p.GroupCount).First();
-                scaled[layer] = reference;
-                probed.Add((layer, -1, new LayerProbe(layer, reference.Grouping)));
-            }
-            IReadOnlyList<double> measured = [];
-            if (probed.Count > 0)
-            {
-                using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
-                measured = sensitivity.Measure(probed.Select(p => p.Probe).ToArray(), cancellation);
-            }
+            var probed = ListProbes(input);
             probes = probed.Count;
-            var costs = input.Fronts.Select(front => new double[front.Points.Count]).ToArray();
-            for (var k = 0; k < probed.Count; k++)
-            {
-                var (layer, point, _) = probed[k];
-                if (point >= 0)
-                {
-                    costs[layer][point] = measured[k];
-                    continue;
-                }
-                var scale = measured[k] / scaled[layer].Wse;
-                var points = input.Fronts[layer].Points;
-                for (var i = 0; i < points.Count; i++) costs[layer][i] = points[i].Wse * scale;
-            }
-            return costs;
+            if (probed.Count == 0) return input.Fronts.Select(front => new double[front.Points.Count]).ToArray();
+            using var sensitivity = Preconditions.CheckNotNull(input.Sensitivity)();
+            return Costs(input.Fronts, probed, sensitivity.Measure(probed.Select(p => p.Probe).ToArray(), cancellation));
         }
+    }
+
+    // Measured: every merged point. Estimated: one probe per layer, at the merged point closest to half the heads
+    // (Point −1: it scales the whole layer's errors).
+    private static List<(int Point, FrontPoint Reference, LayerProbe Probe)> ListProbes(LayerCostInput input)
+    {
+        var probed = new List<(int Point, FrontPoint Reference, LayerProbe Probe)>();
+        for (var layer = 0; layer < input.Fronts.Count; layer++)
+        {
+            var front = input.Fronts[layer];
+            if (input.Method == AllocationMethod.Measured)
+            {
+                for (var i = 0; i < front.Points.Count; i++)
+                    if (!front.Points[i].Grouping.IsIdentity) probed.Add((i, front.Points[i], new LayerProbe(layer, front.Points[i].Grouping)));
+                continue;
+            }
+            var merged = front.Points.Where(p => !p.Grouping.IsIdentity && p.Wse > 0).ToList();
+            if (merged.Count == 0) continue;
+            var reference = merged.OrderBy(p => Math.Abs(2 * p.GroupCount - front.HeadCount)).ThenBy(p => p.GroupCount).First();
+            probed.Add((-1, reference, new LayerProbe(layer, reference.Grouping)));
+        }
+        return probed;
+    }
+
+    // Each front point's cost: its own probe's, or its error scaled by its layer's probe (unprobed points cost 0).
+    private static double[][] Costs(IReadOnlyList<LayerFront> fronts, List<(int Point, FrontPoint Reference, LayerProbe Probe)> probed,
+        IReadOnlyList<double> measured)
+    {
+        var costs = fronts.Select(front => new double[front.Points.Count]).ToArray();
+        for (var k = 0; k < probed.Count; k++)
+        {
+            var (point, reference, probe) = probed[k];
+            if (point >= 0)
+            {
+                costs[probe.Layer][point] = measured[k];
+                continue;
+            }
+            var scale = measured[k] / reference.Wse;
+            var points = fronts[probe.Layer].Points;
+            for (var i = 0; i < points.Count; i++) costs[probe.Layer][i] = points[i].Wse * scale;
+        }
+        return costs;
     }
 
     private static LayerFront Replace(LayerFront front, Func<FrontPoint, double> cost)
