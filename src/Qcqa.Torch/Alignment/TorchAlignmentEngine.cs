@@ -71,8 +71,7 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
         var window = Math.Min(CalibrationText.WindowSize, config.MaxPositionEmbeddings);
         new CalibrationOptions { WindowSize = window }.Validate(config.MaxPositionEmbeddings, tokens.Count, textPath);
         var used = tokens.Count / window * (long)window;
-        var batch = 8;
-        while (batch > 1 && GradientBlockBytes(config, batch, window) > GradientBlockLimit) batch /= 2;
+        var batch = MemoryPlanner.LargestBatch(8, GradientBlockLimit, b => GradientBlockBytes(config, b, window));
         // Beside the pass itself: the residual stream entering every layer (kept for the backward pass) and its gradient.
         var stored = (config.NumHiddenLayers + 2) * MemoryPlanner.CarriedBytes(config, used) / 2;
         var plan = PassPlan.For(config, memory, batch, window, used, withLogits: false,

@@ -75,13 +75,11 @@ public sealed class TorchCalibrator : ICalibrator
         return PassPlan.For(config, memory, batch, seq, tokens, withLogits: false, ("calibration sums and head-output spreads", extra), singlePass: true);
     }
 
+    // The head-output spread's temporaries (CalibrationObserver): the scores, the mask's fill and the probabilities,
+    // [batch, H, seq, seq] each, and four [batch, H, seq, d] products in head space.
     private static long SpreadActivationBytes(LlamaConfig config, long batch, long seq)
-        => 3 * batch * config.NumAttentionHeads * seq * config.HiddenSize * sizeof(float) + 3 * batch * config.NumAttentionHeads * seq * seq * sizeof(float);
+        => 3 * batch * config.NumAttentionHeads * seq * seq * sizeof(float) + 4 * batch * config.NumAttentionHeads * seq * config.ResolvedHeadDim * sizeof(float);
 
     private static int BatchFor(LlamaConfig config, int window)
-    {
-        var batch = new CalibrationOptions().BatchSize;
-        while (batch > 1 && SpreadActivationBytes(config, batch, window) > SpreadBytes) batch /= 2;
-        return batch;
-    }
+        => MemoryPlanner.LargestBatch(new CalibrationOptions().BatchSize, SpreadBytes, b => SpreadActivationBytes(config, b, window));
 }

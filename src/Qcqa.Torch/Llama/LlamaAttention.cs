@@ -18,10 +18,12 @@ public sealed class LlamaAttention : nn.Module
     private readonly int _heads;
     private readonly int _headDim;
     private readonly int? _window;
+    private readonly int _layer;
 
     /// <summary>Allocates the projections (uninitialised) for layer <paramref name="layer"/>.</summary>
     public LlamaAttention(string name, LlamaConfig config, int layer, Device device) : base(name)
     {
+        _layer = layer;
         Layout = config.LayoutOf(layer);
         _heads = config.NumAttentionHeads;
         _headDim = config.ResolvedHeadDim;
@@ -71,9 +73,9 @@ public sealed class LlamaAttention : nn.Module
     /// <param name="cos">RoPE cosines for the new tokens' positions, [seq, head_dim].</param>
     /// <param name="sin">RoPE sines, [seq, head_dim].</param>
     /// <param name="cache">This layer's cache, or null for a stand-alone forward pass from position 0.</param>
-    /// <param name="observer">Sees the heads the kernel reads (in a pass without a cache), with the layer's index; or null.</param>
+    /// <param name="observer">Sees the heads the kernel reads (in a pass without a cache), or null.</param>
     /// <returns>[batch, seq, hidden]</returns>
-    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache, (IAttentionObserver Observer, int Layer)? observer = null)
+    public Tensor Forward(Tensor hidden, Tensor cos, Tensor sin, LayerKvCache? cache, IAttentionObserver? observer = null)
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], seq = hidden.shape[1];
@@ -92,7 +94,7 @@ public sealed class LlamaAttention : nn.Module
         // [batch, H, total, head_dim]: each query head reads its own KV head.
         var keys = k.index_select(1, QueryToKv);
         var values = v.index_select(1, QueryToKv);
-        if (cache is null && observer is { } seen) seen.Observer.AttentionHeads(seen.Layer, this, q, keys, values);
+        if (cache is null) observer?.AttentionHeads(_layer, this, q, keys, values);
 
         Tensor attended;
         if (_window is { } window && past + seq > window)

@@ -52,7 +52,7 @@ public sealed class LlamaDecoderLayer : nn.Module
         using var scope = NewDisposeScope();
         var normalized = _inputNorm.forward(hidden);
         observer?.AttentionInput(Index, _attention, normalized);
-        var attended = _attention.Forward(normalized, cos, sin, cache, observer is null ? null : (observer, Index));
+        var attended = _attention.Forward(normalized, cos, sin, cache, observer);
         if (observer is not null) attended = observer.AttentionOutput(Index, attended);
         if (_parallel)
             // Transformers' order of the sums: mlp + attn + x.

@@ -31,9 +31,8 @@ public sealed record ProbePlan(LayerResidency Residency, int Batch, int Capacity
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(limit);
         var windows = (int)Math.Max(1, tokens / window);
-        var batch = Math.Min(8, windows);
-        while (batch > 1 && BlockBytes(config, batch, window) > BlockLimit) batch /= 2;
-        var resident = MemoryPlanner.ModelBytes(config) <= limit.Bytes / 2;
+        var batch = MemoryPlanner.LargestBatch(Math.Min(8, windows), BlockLimit, b => BlockBytes(config, b, window));
+        var resident = MemoryPlanner.StaysResident(config, limit);
         var weights = MemoryPlanner.WeightBytes(config, resident);
         var reference = MemoryPlanner.LogitBytes(config, windows, window) / 2;
         var original = MemoryPlanner.CarriedBytes(config, tokens);

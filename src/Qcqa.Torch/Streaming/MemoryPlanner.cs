@@ -70,6 +70,18 @@ public static partial class MemoryPlanner
         return Math.Max(batchTokens, room / perToken / batchTokens * batchTokens);
     }
 
+    /// <summary>Whether all layers stay resident under <paramref name="limit"/>: the whole model in float32 takes at most half of it.</summary>
+    public static bool StaysResident(LlamaConfig config, MemoryLimit limit) => ModelBytes(config) <= limit.Bytes / 2;
+
+    /// <summary>The largest batch of at most <paramref name="start"/> windows, halving, whose <paramref name="bytesOf"/> stays under <paramref name="limit"/> (at least 1).</summary>
+    public static int LargestBatch(int start, long limit, Func<long, long> bytesOf)
+    {
+        ArgumentNullException.ThrowIfNull(bytesOf);
+        var batch = Math.Max(1, start);
+        while (batch > 1 && bytesOf(batch) > limit) batch /= 2;
+        return batch;
+    }
+
     /// <summary>A breakdown for messages: "one decoder layer 809 MB + lm_head 524 MB + …".</summary>
     public static string Describe(params (string What, long Bytes)[] parts)
         => string.Join(" + ", parts.Where(p => p.Bytes > 0).Select(p => $"{p.What} {MemoryLimit.Format(p.Bytes)}"));

@@ -27,7 +27,7 @@ public sealed record PassPlan(LayerResidency Residency, long TokensPerPass, long
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(limit);
-        var resident = MemoryPlanner.ModelBytes(config) <= limit.Bytes / 2;
+        var resident = MemoryPlanner.StaysResident(config, limit);
         var weights = MemoryPlanner.WeightBytes(config, resident);
         var activations = MemoryPlanner.LayerActivationBytes(config, batch, seq);
         var logits = withLogits ? MemoryPlanner.LogitBytes(config, batch, seq) : 0;
