@@ -87,8 +87,11 @@ public sealed class FineTuneStage(IFineTuner? fineTuner, ILogger log, Dependency
         {
             throw spec.Location.Error(e.Code, $"{input.Label}: the fine-tuning text '{spec.TextPath}' cannot be used: {e.Message}");
         }
-        step.Finished(string.Create(CultureInfo.InvariantCulture,
-            $"{report.Steps} steps, {report.Tokens:N0} tokens, loss {report.FirstLoss:0.0000} → {report.LastLoss:0.0000} in {clock.Elapsed.TotalSeconds:0.0} s"));
+        // Layer-wise figures are the layers' mean relative output error on the first batch, before and after training.
+        var figures = report.Mode == FineTuneMode.LayerWise
+            ? string.Create(CultureInfo.InvariantCulture, $"{report.Steps} steps per layer, {report.Tokens:N0} tokens, layer error {report.FirstLoss:0.0000} → {report.LastLoss:0.0000}")
+            : string.Create(CultureInfo.InvariantCulture, $"{report.Steps} steps, {report.Tokens:N0} tokens, loss {report.FirstLoss:0.0000} → {report.LastLoss:0.0000}");
+        step.Finished(string.Create(CultureInfo.InvariantCulture, $"{figures} in {clock.Elapsed.TotalSeconds:0.0} s"));
         log.Debug("Fine-tuning {Label} ({Mode}): {Steps} steps, {Tokens:N0} tokens, loss {First:0.0000} → {Last:0.0000} in {Seconds:0.0} s",
             input.Label, spec.Mode.ToSpecName(), report.Steps, report.Tokens, report.FirstLoss, report.LastLoss, clock.Elapsed.TotalSeconds);
         return new FineTuneOutput(input.OutputFolder, true, identity, report, Directory.EnumerateFiles(input.OutputFolder).ToArray());

@@ -43,10 +43,10 @@ public interface IFineTuner
 }
 
 /// <summary>What a fine-tuning run did.</summary>
-/// <param name="Steps">Optimiser steps.</param>
+/// <param name="Steps">Optimiser steps (layer-wise: per layer).</param>
 /// <param name="Tokens">Tokens trained on.</param>
-/// <param name="FirstLoss">Loss of the first step.</param>
-/// <param name="LastLoss">Loss of the last step.</param>
+/// <param name="FirstLoss">Loss of the first step (layer-wise: the layers' mean relative output error on the first batch before training).</param>
+/// <param name="LastLoss">Loss of the last step (layer-wise: the same error after training).</param>
 /// <param name="Seconds">Training time.</param>
 public sealed record FineTuneReport(int Steps, long Tokens, double FirstLoss, double LastLoss, double Seconds)
 {

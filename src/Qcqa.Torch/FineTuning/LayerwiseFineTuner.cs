@@ -42,7 +42,8 @@ public static class LayerwiseFineTuner
     /// <param name="writeOptions">Settings of the writer.</param>
     /// <param name="progress">Receives a report after every step of every layer (step counts over all layers).</param>
     /// <param name="cancellation">Checked before every step; nothing is written on cancellation.</param>
-    /// <returns>The run's figures (losses are relative errors; the first and last are averaged over the layers) and what was written.</returns>
+    /// <returns>The run's figures and what was written. Steps are per layer; losses are relative errors; the first and last
+    /// are each layer's error on the first batch before and after its training, averaged over the layers.</returns>
     /// <exception cref="QcqaException">As <see cref="FineTuner.Train"/>; QCQA080 when the two checkpoints do not have the same layers.</exception>
     public static (FineTuningResult Result, FineTunedCheckpoint Checkpoint) TrainAndWrite(string mergedFolder, string originalFolder,
         IReadOnlyList<long> tokens, FineTuningSettings settings, string deviceName, string outputFolder, FineTunedWriteOptions? writeOptions = null,
@@ -133,44 +134,57 @@ public static class LayerwiseFineTuner
                         parameter.requires_grad = isTrained;
                         if (isTrained) trainable.Add((prefix + name, parameter));
                     }
-                    var first = RelativeError(module, mergedInputs[0], inputs[0], outputs[0], cos, sin);
-                    if (first >= ExactError)
+                    // The first batch's loss, with its graph: the exactness test, and (unless exact) the first step's loss.
+                    // Its scope holds the forward's activations: freed once the first step has used them.
+                    TorchSharp.DisposeScope? firstScope = NewDisposeScope();
+                    void ReleaseFirst() { firstScope?.Dispose(); firstScope = null; }
+                    try
                     {
-                        using var update = new AdamWUpdate(trainable.Select(t => t.Parameter), settings.WeightDecay, settings.GradientClip);
-                        module.train();
-                        for (var s = 0; s < steps; s++)
+                        var firstLoss = Loss(module, mergedInputs[0], inputs[0], outputs[0], cos, sin);
+                        var first = (double)firstLoss.item<float>();
+                        firstSum += first;
+                        if (first >= ExactError)
                         {
-                            cancellation.ThrowIfCancellationRequested();
-                            var learningRate = schedule.At(s);
-                            var (x, xMerged, y) = (inputs[s], mergedInputs[s], outputs[s]);
-                            var outcome = update.Minimise(() => Loss(module, xMerged, x, y, cos, sin), learningRate);
-                            if (!outcome.Updated) throw FineTuner.Diverged(settings, layer * steps + s + 1, layers * steps, outcome, learningRate);
-                            losses.Add(outcome.Loss);
-                            if (s == 0) firstSum += outcome.Loss;
-                            if (s == steps - 1) lastSum += outcome.Loss;
-                            var done = layer * steps + s + 1;
-                            var elapsed = clock.Elapsed;
-                            progress?.Report(new FineTuningProgress(done, layers * steps, outcome.Loss, learningRate,
-                                done * (double)settings.BatchTokens / layers / Math.Max(1e-9, elapsed.TotalSeconds), elapsed / done * (layers * steps - done)));
+                            using var update = new AdamWUpdate(trainable.Select(t => t.Parameter), settings.WeightDecay, settings.GradientClip);
+                            module.train();
+                            for (var s = 0; s < steps; s++)
+                            {
+                                cancellation.ThrowIfCancellationRequested();
+                                var learningRate = schedule.At(s);
+                                var (x, xMerged, y) = (inputs[s], mergedInputs[s], outputs[s]);
+                                var outcome = update.Minimise(() => s == 0 ? firstLoss : Loss(module, xMerged, x, y, cos, sin), learningRate);
+                                if (s == 0) ReleaseFirst();
+                                if (!outcome.Updated) throw FineTuner.Diverged(settings, layer * steps + s + 1, layers * steps, outcome, learningRate);
+                                losses.Add(outcome.Loss);
+                                var done = layer * steps + s + 1;
+                                var elapsed = clock.Elapsed;
+                                progress?.Report(new FineTuningProgress(done, layers * steps, outcome.Loss, learningRate,
+                                    done * (double)settings.BatchTokens / layers / Math.Max(1e-9, elapsed.TotalSeconds), elapsed / done * (layers * steps - done)));
+                            }
+                            module.eval();
+                            foreach (var (name, parameter) in trainable)
+                            {
+                                trained[name] = Spill(spill, name, parameter);
+                                trainedScalars += parameter.numel();
+                            }
                         }
-                        module.eval();
-                        foreach (var (name, parameter) in trainable)
+                        else
                         {
-                            trained[name] = Spill(spill, name, parameter);
-                            trainedScalars += parameter.numel();
+                            // Exact: left as merged (its tensors are copied byte for byte by the writer).
+                            ReleaseFirst();
+                            for (var s = 0; s < steps; s++) losses.Add(first);
                         }
                     }
-                    else
+                    finally
                     {
-                        // Exact: left as merged (its tensors are copied byte for byte by the writer).
-                        firstSum += first;
-                        lastSum += first;
-                        for (var s = 0; s < steps; s++) losses.Add(first);
+                        ReleaseFirst();
                     }
                     using (no_grad())
                         for (var s = 0; s < steps; s++)
                         {
                             var next = module.Forward(mergedInputs[s], cos, sin, null).DetachFromDisposeScope();
+                            // The first batch's error after training, from the output the next layer needs anyway.
+                            if (s == 0) lastSum += RelativeError(next, inputs[0], outputs[0]);
                             mergedInputs[s].Dispose();
                             mergedInputs[s] = next;
                         }
@@ -204,18 +218,19 @@ public static class LayerwiseFineTuner
 
     // Σ‖g(x̃) − f(x)‖² / Σ‖f(x) − x‖²: the share of the original layer's update the merged layer misses.
     private static Tensor Loss(Llama.LlamaDecoderLayer module, Tensor mergedInput, Tensor input, Tensor target, Tensor cos, Tensor sin)
+        => Error(module.Forward(mergedInput, cos, sin, null), input, target);
+
+    private static Tensor Error(Tensor output, Tensor input, Tensor target)
     {
-        var output = module.Forward(mergedInput, cos, sin, null);
         Tensor scale;
         using (no_grad()) scale = target.sub(input).square().sum().clamp_min(1e-30);
         return output.sub(target).square().sum().div(scale);
     }
 
-    private static double RelativeError(Llama.LlamaDecoderLayer module, Tensor mergedInput, Tensor input, Tensor target, Tensor cos, Tensor sin)
+    private static double RelativeError(Tensor output, Tensor input, Tensor target)
     {
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return Loss(module, mergedInput, input, target, cos, sin).item<float>();
+        return Error(output, input, target).item<float>();
     }
 
     // The parameter's float32 values in a file of their own, written back into the checkpoint by the writer.

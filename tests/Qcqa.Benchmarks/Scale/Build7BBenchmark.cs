@@ -86,6 +86,12 @@ public sealed class Build7BBenchmark : IBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"first build   {first.Figures}   target ≤ 1500 s and ≤ 6.00 GB: {(first.Figures.Wall.TotalSeconds <= 1500 && first.Figures.PeakRss <= 6e9 ? "met" : "MISSED")}"));
         Console.WriteLine($"no-op rebuild {second.Figures}   {Summary(second)}");
+        foreach (var (label, run) in new[] { ("first build", first), ("no-op rebuild", second) })
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{label}, by stage (each row: since the stage before it finished)");
+            ProcessMeter.PrintStages(run.Stages, Console.WriteLine);
+        }
         var report = Path.Combine(work, "out", "summary.md");
         if (File.Exists(report)) Console.WriteLine(Environment.NewLine + File.ReadAllText(report));
     }
@@ -98,6 +104,8 @@ public sealed class Build7BBenchmark : IBenchmark
             start.ArgumentList.Add(argument);
         if (memoryLimit is not null) { start.ArgumentList.Add("--memory-limit"); start.ArgumentList.Add(memoryLimit); }
         var result = ProcessMeter.Run(start, Console.WriteLine);
+        Console.WriteLine($"{label} done: {result.Figures}");
+        ProcessMeter.PrintStages(result.Stages, Console.WriteLine);
         if (result.ExitCode != 0) throw new InvalidOperationException($"{label} failed with exit code {result.ExitCode}.");
         return result;
     }

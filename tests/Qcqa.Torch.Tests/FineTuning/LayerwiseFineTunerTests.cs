@@ -2,8 +2,10 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Merge;
 using Qcqa.Tests.Shared;
 using Qcqa.Torch.FineTuning;
+using Qcqa.Torch.Streaming;
 using Qcqa.Torch.Tests.TestSupport;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace Qcqa.Torch.Tests.FineTuning;
 
@@ -31,6 +33,58 @@ public sealed class LayerwiseFineTunerTests(ITestOutputHelper output)
             Assert.True(losses.TakeLast(3).Average() < 0.8 * losses[0], $"layer {layer}: {losses[0]:F4} → {losses.TakeLast(3).Average():F4} (mean of the last 3 steps)");
         }
         Assert.True(result.LastLoss < result.FirstLoss);
+    }
+
+    [Fact]
+    public void TheReportedErrorsAreEachLayersFirstBatchErrorBeforeAndAfterItsTrainingAsTheWrittenCheckpointGivesThem()
+    {
+        using var workspace = new FineTuningWorkspace();
+        // One step per layer, the case a 7B build meets (4,096 tokens at 4,096 per step): the first step's loss is
+        // taken before its update, so it cannot say what the training did; the report's last figure must.
+        var settings = FineTuningWorkspace.Quick with { Steps = 1 };
+        var (result, written) = LayerwiseFineTuner.TrainAndWrite(workspace.Map, workspace.Original, FineTuningWorkspace.Text, settings, "cpu",
+            workspace.Combine("out"));
+
+        var (before, after) = FirstBatchErrors(workspace.Map, written.Folder, workspace.Original, settings);
+        output.WriteLine($"before {string.Join(" ", before.Select(e => e.ToString("F5")))}; after {string.Join(" ", after.Select(e => e.ToString("F5")))}");
+        Assert.Equal(before.Average(), result.FirstLoss, 1e-5);
+        Assert.Equal(after.Average(), result.LastLoss, 1e-5);
+        Assert.True(result.LastLoss < result.FirstLoss, $"{result.FirstLoss:F5} → {result.LastLoss:F5}");
+        Assert.Equal(1, result.Steps);
+    }
+
+    // Each layer's Σ‖g(x̃) − f(x)‖² / Σ‖f(x) − x‖² on the first batch the trainer draws, x̃ being the output of the
+    // trained layers before it (as written): with g the layer as merged (before) and as trained (after).
+    private static (double[] Before, double[] After) FirstBatchErrors(string merged, string trained, string original, FineTuningSettings settings)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sampler = new TokenWindowSampler(FineTuningWorkspace.Text, settings.WindowsPerStep, settings.SequenceLength, unchecked((ulong)settings.Seed));
+        var (windows, _) = sampler.Next();
+        using var o = Checkpoint.Open(original);
+        using var m = Checkpoint.Open(merged);
+        using var t = Checkpoint.Open(trained);
+        using var teacher = CheckpointDecoderWeights.Open(o);
+        using var untrained = CheckpointDecoderWeights.Open(m);
+        using var student = CheckpointDecoderWeights.Open(t);
+        var (cos, sin) = new StreamedDecoder(teacher).Rotary.Tables(0, settings.SequenceLength);
+        var x = teacher.Embed(windows);
+        var xs = x;
+        var layers = teacher.Config.NumHiddenLayers;
+        var (before, after) = (new double[layers], new double[layers]);
+        for (var layer = 0; layer < layers; layer++)
+        {
+            using var f = teacher.Layer(layer);
+            using var g0 = untrained.Layer(layer);
+            using var g = student.Layer(layer);
+            var y = f.Layer.Forward(x, cos, sin, null);
+            var scale = y.sub(x).square().sum().item<float>();
+            before[layer] = g0.Layer.Forward(xs, cos, sin, null).sub(y).square().sum().item<float>() / scale;
+            var ys = g.Layer.Forward(xs, cos, sin, null);
+            after[layer] = ys.sub(y).square().sum().item<float>() / scale;
+            (x, xs) = (y, ys);
+        }
+        return (before, after);
     }
 
     [Fact]
