@@ -165,7 +165,7 @@ public static class BuildPipeline
                 var quality = evaluationStage?.Run(new EvaluationInput(job.Label, folder, model.Path, grouping, job.Device, evaluationRecipe), cancellation);
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
                 rows.Add(VariantSummary.Compressed(model.Name, variant.Name, variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,
-                    kvBytes, folder, rebuilt, quality, recovery.Describe(job, grouping, measured)));
+                    kvBytes, folder, rebuilt, quality, recovery.Describe(job, grouping, measured, searchInput.Fitness is null ? null : fronts)));
             }
         }
 

@@ -132,14 +132,18 @@ internal sealed class ModelRecovery : IDisposable
     /// <param name="job">The variant.</param>
     /// <param name="grouping">Its grouping.</param>
     /// <param name="measured">Measured KL costs of its search's fronts, or null when none were probed.</param>
-    internal VariantRecipe Describe(VariantJob job, ModelGrouping grouping, IReadOnlyList<LayerFront>? measured)
+    /// <param name="alignedFronts">The search's fronts when they were scored by the exact aligned error, else null.</param>
+    internal VariantRecipe Describe(VariantJob job, ModelGrouping grouping, IReadOnlyList<LayerFront>? measured, IReadOnlyList<LayerFront>? alignedFronts)
     {
         var variant = job.Variant;
         double error;
         if (variant.Merge == MergeMethod.Aligned)
         {
-            var aligned = Aligned(job);
-            error = grouping.Layers.Sum(l => aligned.Model.Error(l.Index, l.Grouping));
+            // An aligned search already scored every front point with this error, and its fronts come from the cache: the
+            // chosen points' scores make a no-op build of a 7B free of a second merge's worth of group fits.
+            error = grouping.Layers.Sum(l => alignedFronts?[l.Index].Points.FirstOrDefault(p => p.Grouping.Equals(l.Grouping)) is { } point
+                ? point.Wse
+                : Aligned(job).Model.Error(l.Index, l.Grouping));
         }
         else
         {

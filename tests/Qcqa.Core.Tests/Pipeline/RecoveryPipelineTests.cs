@@ -183,6 +183,23 @@ public sealed class RecoveryPipelineTests : IDisposable
     }
 
     [Fact]
+    public void GivenAnAlignedSearchASecondBuildReportsTheSameAlignedErrorsWithoutComputingOne()
+    {
+        // The report's aligned error of each grouping: a 7B's group fits cost minutes, and the aligned search's cached
+        // fronts already hold the error of every point the allocation can choose.
+        var first = _fixture.Build(Services);
+        _alignment.Reset();
+
+        var second = _fixture.Build(Services);
+
+        Assert.Equal(0, _alignment.Errors);
+        Assert.All(second.Rows, r => Assert.False(r.Rebuilt));
+        var errors = first.Rows.Where(r => !r.IsOriginal).ToDictionary(r => r.Variant, r => r.Recipe!.FitnessError);
+        Assert.All(second.Rows.Where(r => !r.IsOriginal), r => Assert.Equal(errors[r.Variant], r.Recipe!.FitnessError));
+        Assert.Contains(errors.Values, e => e > 0);
+    }
+
+    [Fact]
     public void GivenTheDefaultAllocationASmallModelIsAllocatedByMeasuredCost()
     {
         var result = _fixture.Build(Services);

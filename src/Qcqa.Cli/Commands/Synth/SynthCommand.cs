@@ -38,6 +38,9 @@ internal sealed class SynthCommand(ParseResult parseResult, ILogger log)
                 Dtype = dtype,
             },
         };
+        // A preset's shapes with fewer layers: a 7B layer's costs at a fraction of its disk and time.
+        if (parseResult.GetResult(SynthCommandDefinition.LayersOption) is { Implicit: false })
+            options = options with { Layers = parseResult.GetValue(SynthCommandDefinition.LayersOption) };
         options = options with
         {
             Clusters = parseResult.GetValue(SynthCommandDefinition.ClustersOption) ?? options.Clusters,

@@ -11,7 +11,7 @@ internal static class SynthCommandDefinition
 {
     internal static readonly Argument<string> FolderArgument = new Argument<string>("dir") { Description = "Folder to create (must not exist, or be empty)." }.NonEmptyPath();
     internal static readonly Option<string?> PresetOption = new("--preset") { Description = "llama2-7b: a whole Llama-2-7B-shaped model (32 layers × 32 heads of 128, width 4096, MLP 11008, vocabulary 32000, BF16, 3 shards, ~13.5 GB); llama2-7b-attention: its attention tensors only (~4.3 GB)." };
-    internal static readonly Option<int> LayersOption = new Option<int>("--layers") { DefaultValueFactory = _ => 4, Description = "Layers (1 to 1024)." }.InRange(1, 1024);
+    internal static readonly Option<int> LayersOption = new Option<int>("--layers") { DefaultValueFactory = _ => 4, Description = "Layers (1 to 1024); with --preset, the preset's layer shapes with this many layers." }.InRange(1, 1024);
     internal static readonly Option<int> HeadsOption = new Option<int>("--heads") { DefaultValueFactory = _ => 8, Description = "Query heads per layer (1 to 1024)." }.InRange(1, 1024);
     internal static readonly Option<int?> KvHeadsOption = new Option<int?>("--kv-heads") { Description = "KV heads per layer, a divisor of --heads (default: as many as query heads)." }.InRange(1, 1024);
     internal static readonly Option<int> HeadDimOption = new Option<int>("--head-dim") { DefaultValueFactory = _ => 16, Description = "Head size (1 to 1024)." }.InRange(1, 1024);
