@@ -155,6 +155,20 @@ public static class CacheKeys
     }
 
     /// <summary>
+    /// Where <see cref="ModelContents"/> remembers <see cref="ModelContent"/> of a folder between builds: its full path
+    /// and its <see cref="ModelSignature"/>, so an edited, added or removed file (new size or time) misses.
+    /// </summary>
+    internal static CacheKey ModelContentMemo(string folder)
+        => new CacheKeyBuilder("model-content-memo").Add(Path.GetFullPath(folder)).AddHash(ModelSignature(folder)).Build();
+
+    /// <summary>
+    /// Where the build remembers which tensors outside the attention of a model folder hold NaN or infinity (a scan of
+    /// every weight: 9 GB of a 7B), by the same path-and-signature rule as <see cref="ModelContentMemo"/>.
+    /// </summary>
+    internal static CacheKey NonFiniteScan(string folder)
+        => new CacheKeyBuilder("non-finite-scan").Add(CodeVersion).Add(Path.GetFullPath(folder)).AddHash(ModelSignature(folder)).Build();
+
+    /// <summary>
     /// A content key of a model folder's tokenizer files (<see cref="TokenizerFileNames.All"/>), or of their absence:
     /// two folders with the same key tokenize alike, as a compressed variant and its original do (the merger copies
     /// the files).

@@ -13,9 +13,12 @@ public static class WarningCodes
     public const string PropertyName = "QcqaCode";
 
     /// <summary>Logs one <see cref="ErrorCodes.NonFiniteWarning"/> per tensor outside the attention projections that holds NaN or ±Inf.</summary>
-    public static void LogNonFinite(ILogger log, Checkpoint checkpoint)
+    public static void LogNonFinite(ILogger log, Checkpoint checkpoint) => LogNonFinite(log, checkpoint.NonFiniteOutsideAttention);
+
+    /// <summary>Logs QCQA090 for each of <paramref name="tensors"/> (a scan's result, possibly remembered from an earlier build).</summary>
+    public static void LogNonFinite(ILogger log, IEnumerable<NonFiniteTensor> tensors)
     {
-        foreach (var tensor in checkpoint.NonFiniteOutsideAttention)
+        foreach (var tensor in tensors)
             log.ForContext(PropertyName, ErrorCodes.NonFiniteWarning).Warning("{Warning}", tensor.Describe());
     }
 }

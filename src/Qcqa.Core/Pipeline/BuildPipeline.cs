@@ -70,7 +70,7 @@ public static class BuildPipeline
             : Memory.MemoryLimit.Resolve(spec.MemoryLimitBytes, $"memory_limit in {spec.SourcePath}");
         var reporter = new BuildProgress(progress);
         var statisticsStage = new StatisticsStage(cache, log, request.Threads, reporter);
-        var modelContents = new ModelContents();
+        var modelContents = new ModelContents(cache);
         var calibrationStage = new CalibrationStage(services.Calibrator, cache, log, dependencies, reporter, modelContents, memory);
         var alignedStatisticsStage = new AlignedStatisticsStage(cache, log, reporter);
         var searchStage = new SearchStage(cache, log, reporter);
@@ -88,7 +88,8 @@ public static class BuildPipeline
             cancellation.ThrowIfCancellationRequested();
             using var checkpoint = Checkpoint.Open(model.Path);
             checkpoint.CheckAttentionFinite();
-            WarningCodes.LogNonFinite(log, checkpoint);
+            WarningCodes.LogNonFinite(log, cache.GetOrAdd(CacheKeys.NonFiniteScan(model.Path), new JsonCacheSerializer<NonFiniteTensor[]>(),
+                () => checkpoint.NonFiniteOutsideAttention.ToArray()));
             foreach (var file in CacheKeys.ModelFiles(model.Path)) dependencies.AddInput(file);
             var jobs = VariantJob.Plan(model, checkpoint.KvHeadsPerLayer, outputRoot, request, method => AllocationDefaults.Resolve(method, checkpoint));
             var statistics = statisticsStage.Run(checkpoint, model.Name, cancellation);
