@@ -51,13 +51,36 @@ public sealed class AdamWUpdate : IDisposable
     public TrainingStepOutcome Minimise(Func<Tensor> loss, double learningRate)
     {
         Preconditions.CheckNotNull(loss);
+        return Minimise(_ => loss(), 1, learningRate);
+    }
+
+    /// <summary>
+    /// One step on a loss that is the sum of <paramref name="parts"/> terms, each computed and backpropagated on its
+    /// own, so only one part's activations are alive at a time (the gradients accumulate: the step is the one the whole
+    /// sum would make, up to float32 summation order).
+    /// </summary>
+    /// <param name="part">Computes term <c>i</c> of the loss (called once per part, in order, after the gradients are zeroed).</param>
+    /// <param name="parts">How many terms.</param>
+    /// <param name="learningRate">The learning rate of this step.</param>
+    /// <param name="update">Told the whole loss before the update; false leaves the weights as they are (the outcome says not updated).</param>
+    /// <returns>The whole loss before the update, the gradient norm before clipping, and whether the update was made.</returns>
+    public TrainingStepOutcome Minimise(Func<int, Tensor> part, int parts, double learningRate, Func<double, bool>? update = null)
+    {
+        Preconditions.CheckNotNull(part);
+        Preconditions.CheckRange(parts, 1, int.MaxValue, nameof(parts));
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
-        using var scope = NewDisposeScope();
         _optimizer.zero_grad();
-        var value = loss();
-        value.backward();
-        var norm = nn.utils.clip_grad_norm_(_parameters, _gradientClip);
-        var scalar = value.item<float>();
+        double scalar = 0;
+        for (var i = 0; i < parts; i++)
+        {
+            using var scope = NewDisposeScope();
+            var value = part(i);
+            value.backward();
+            scalar += value.item<float>();
+        }
+        if (update is not null && !update(scalar)) return new TrainingStepOutcome(scalar, double.NaN, Updated: false);
+        double norm;
+        using (NewDisposeScope()) norm = nn.utils.clip_grad_norm_(_parameters, _gradientClip);
         if (!double.IsFinite(scalar) || !double.IsFinite(norm)) return new TrainingStepOutcome(scalar, norm, Updated: false);
         _optimizer.step();
         return new TrainingStepOutcome(scalar, norm, Updated: true);

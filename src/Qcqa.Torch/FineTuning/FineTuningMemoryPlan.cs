@@ -54,11 +54,13 @@ public static class FineTuningMemoryPlan
         var layer = MemoryPlanner.LayerBytes(config);
         var trained = settings.Parameters == TrainableParameters.All ? layer : AttentionBytes(config);
         var streams = 3 * tokens * config.HiddenSize * Float;
-        var activations = 2 * MemoryPlanner.LayerActivationBytes(config, batch, seq);
+        // The step's batch is backpropagated in parts (LayerwisePartTokens): one part's activations at a time.
+        long part = settings.LayerwisePartWindows;
+        var activations = 2 * MemoryPlanner.LayerActivationBytes(config, part, seq);
         var total = MemoryPlanner.RuntimeOverheadBytes + 2 * layer + 3 * trained + streams + activations;
         return (total, MemoryPlanner.Describe(
             ("the original and the merged decoder layer", 2 * layer), ("gradients", trained), ("AdamW moments", 2 * trained),
-            ($"3 residual streams of {tokens:N0} tokens", streams), ($"one layer's forward and backward for {batch}×{seq} tokens", activations),
+            ($"3 residual streams of {tokens:N0} tokens", streams), ($"one layer's forward and backward for {part}×{seq} tokens", activations),
             ("runtime", MemoryPlanner.RuntimeOverheadBytes)));
     }
 

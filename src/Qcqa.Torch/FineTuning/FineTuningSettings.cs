@@ -55,6 +55,16 @@ public sealed record FineTuningSettings
     /// <summary>What error messages call the run (for example the variant name), or null.</summary>
     public string? Label { get; init; }
 
+    /// <summary>
+    /// Layer-wise training only: a step's batch is backpropagated in parts of about this many tokens (at least one
+    /// window), their gradients accumulated, so one part's activations are alive at a time. The step is the same
+    /// whatever the size, up to float32 summation order; only memory and speed change.
+    /// </summary>
+    public int LayerwisePartTokens { get; init; } = 1024;
+
+    /// <summary>Windows per part of a layer-wise step (<see cref="LayerwisePartTokens"/>, at least one window, at most a batch).</summary>
+    public int LayerwisePartWindows => Math.Clamp(LayerwisePartTokens / Math.Max(1, SequenceLength), 1, Math.Max(1, WindowsPerStep));
+
     /// <summary>Windows per batch: <see cref="BatchTokens"/> / <see cref="SequenceLength"/>.</summary>
     public int WindowsPerStep => BatchTokens / Math.Max(1, SequenceLength);
 

@@ -134,51 +134,44 @@ public static class LayerwiseFineTuner
                         parameter.requires_grad = isTrained;
                         if (isTrained) trainable.Add((prefix + name, parameter));
                     }
-                    // The first batch's loss, with its graph: the exactness test, and (unless exact) the first step's loss.
-                    // Its scope holds the forward's activations: freed once the first step has used them.
-                    TorchSharp.DisposeScope? firstScope = NewDisposeScope();
-                    void ReleaseFirst() { firstScope?.Dispose(); firstScope = null; }
-                    try
+                    // The first step's loss is the exactness test: an exact layer makes no update and is left as merged.
+                    var exact = false;
+                    using (var update = new AdamWUpdate(trainable.Select(t => t.Parameter), settings.WeightDecay, settings.GradientClip))
                     {
-                        var firstLoss = Loss(module, mergedInputs[0], inputs[0], outputs[0], cos, sin);
-                        var first = (double)firstLoss.item<float>();
-                        firstSum += first;
-                        if (first >= ExactError)
+                        module.train();
+                        for (var s = 0; s < steps && !exact; s++)
                         {
-                            using var update = new AdamWUpdate(trainable.Select(t => t.Parameter), settings.WeightDecay, settings.GradientClip);
-                            module.train();
-                            for (var s = 0; s < steps; s++)
+                            cancellation.ThrowIfCancellationRequested();
+                            var learningRate = schedule.At(s);
+                            var (x, xMerged, y) = (inputs[s], mergedInputs[s], outputs[s]);
+                            var per = settings.LayerwisePartWindows;
+                            var parts = (int)((x.shape[0] + per - 1) / per);
+                            using var scale = Scale(x, y);
+                            var outcome = update.Minimise(i => PartLoss(module, xMerged, x, y, scale, i * per, per, cos, sin), parts, learningRate,
+                                s == 0 ? loss => loss >= ExactError : null);
+                            if (s == 0) firstSum += outcome.Loss;
+                            exact = s == 0 && outcome.Loss < ExactError;
+                            if (exact)
                             {
-                                cancellation.ThrowIfCancellationRequested();
-                                var learningRate = schedule.At(s);
-                                var (x, xMerged, y) = (inputs[s], mergedInputs[s], outputs[s]);
-                                var outcome = update.Minimise(() => s == 0 ? firstLoss : Loss(module, xMerged, x, y, cos, sin), learningRate);
-                                if (s == 0) ReleaseFirst();
-                                if (!outcome.Updated) throw FineTuner.Diverged(settings, layer * steps + s + 1, layers * steps, outcome, learningRate);
-                                losses.Add(outcome.Loss);
-                                var done = layer * steps + s + 1;
-                                var elapsed = clock.Elapsed;
-                                progress?.Report(new FineTuningProgress(done, layers * steps, outcome.Loss, learningRate,
-                                    done * (double)settings.BatchTokens / layers / Math.Max(1e-9, elapsed.TotalSeconds), elapsed / done * (layers * steps - done)));
+                                // Exact: left as merged (its tensors are copied byte for byte by the writer).
+                                for (var t = 0; t < steps; t++) losses.Add(outcome.Loss);
+                                break;
                             }
-                            module.eval();
-                            foreach (var (name, parameter) in trainable)
-                            {
-                                trained[name] = Spill(spill, name, parameter);
-                                trainedScalars += parameter.numel();
-                            }
+                            if (!outcome.Updated) throw FineTuner.Diverged(settings, layer * steps + s + 1, layers * steps, outcome, learningRate);
+                            losses.Add(outcome.Loss);
+                            var done = layer * steps + s + 1;
+                            var elapsed = clock.Elapsed;
+                            progress?.Report(new FineTuningProgress(done, layers * steps, outcome.Loss, learningRate,
+                                done * (double)settings.BatchTokens / layers / Math.Max(1e-9, elapsed.TotalSeconds), elapsed / done * (layers * steps - done)));
                         }
-                        else
+                        module.eval();
+                    }
+                    if (!exact)
+                        foreach (var (name, parameter) in trainable)
                         {
-                            // Exact: left as merged (its tensors are copied byte for byte by the writer).
-                            ReleaseFirst();
-                            for (var s = 0; s < steps; s++) losses.Add(first);
+                            trained[name] = Spill(spill, name, parameter);
+                            trainedScalars += parameter.numel();
                         }
-                    }
-                    finally
-                    {
-                        ReleaseFirst();
-                    }
                     using (no_grad())
                         for (var s = 0; s < steps; s++)
                         {
@@ -216,16 +209,26 @@ public static class LayerwiseFineTuner
         return (result, trained);
     }
 
-    // Σ‖g(x̃) − f(x)‖² / Σ‖f(x) − x‖²: the share of the original layer's update the merged layer misses.
-    private static Tensor Loss(Llama.LlamaDecoderLayer module, Tensor mergedInput, Tensor input, Tensor target, Tensor cos, Tensor sin)
-        => Error(module.Forward(mergedInput, cos, sin, null), input, target);
-
-    private static Tensor Error(Tensor output, Tensor input, Tensor target)
+    // Σ‖f(x) − x‖² over the whole batch: the denominator every part's share is taken against.
+    private static Tensor Scale(Tensor input, Tensor target)
     {
-        Tensor scale;
-        using (no_grad()) scale = target.sub(input).square().sum().clamp_min(1e-30);
-        return output.sub(target).square().sum().div(scale);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return target.sub(input).square().sum().clamp_min(1e-30).MoveToOuterDisposeScope();
     }
+
+    // The term of Σ‖g(x̃) − f(x)‖² / Σ‖f(x) − x‖² of windows start … start + count − 1: the parts sum to the batch's loss.
+    private static Tensor PartLoss(Llama.LlamaDecoderLayer module, Tensor mergedInput, Tensor input, Tensor target, Tensor scale, long start, long count,
+        Tensor cos, Tensor sin)
+    {
+        var length = Math.Min(count, input.shape[0] - start);
+        var output = module.Forward(mergedInput.narrow(0, start, length), cos, sin, null);
+        return output.sub(target.narrow(0, start, length)).square().sum().div(scale);
+    }
+
+    // Σ‖g(x̃) − f(x)‖² / Σ‖f(x) − x‖²: the share of the original layer's update the merged layer misses.
+    private static Tensor Error(Tensor output, Tensor input, Tensor target)
+        => output.sub(target).square().sum().div(Scale(input, target));
 
     private static double RelativeError(Tensor output, Tensor input, Tensor target)
     {
