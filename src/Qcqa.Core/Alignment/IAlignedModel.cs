@@ -18,4 +18,12 @@ public interface IAlignedModel : IDisposable
 
     /// <summary>The layer's merged projections, or null when the grouping keeps every unit.</summary>
     MergedProjections? Projections(int layer, LayerGrouping grouping);
+
+    /// <summary>
+    /// Frees what the model keeps between calls (the prepared layer, kept error Grams: about 2 GB at 7B) before a stage
+    /// that plans its own memory (evaluation, fine-tuning); later calls prepare again what they need.
+    /// </summary>
+    void ReleaseMemory()
+    {
+    }
 }

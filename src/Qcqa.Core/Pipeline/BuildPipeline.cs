@@ -142,6 +142,9 @@ public static class BuildPipeline
                 if (variant.FineTune is { } fineTune)
                 {
                     var mergedIdentity = MergedIdentity();
+                    // Fine-tuning plans its memory from the shapes alone; what the aligned merge keeps is not in that plan.
+                    // (Its merge, when not restored from the cache, prepares the layers it needs again.)
+                    recovery.ReleaseMemory();
                     var fineTuned = fineTuneStage.Run(new FineTuneInput(job.Label, mergeInput with { OutputFolder = Path.Combine(cacheRoot, "merged", mergedIdentity) },
                         model.Path, fineTune, job.OutputFolder, mergedIdentity, job.Device, memory), mergeStage, cancellation);
                     (folder, rebuilt) = (fineTuned.Folder, fineTuned.Rebuilt);
@@ -163,6 +166,7 @@ public static class BuildPipeline
                 log.Debug("Variant {Variant}: {Outcome}, {KvHeads}/{Heads} KV heads, WSE relative {Wse:0.0000}",
                     job.Label, rebuilt ? "written" : "up to date", grouping.KvHeadsTotal, grouping.HeadsTotal, grouping.WseTotal / statistics.Energy);
 
+                recovery.ReleaseMemory();
                 var quality = evaluationStage?.Run(new EvaluationInput(job.Label, folder, model.Path, grouping, job.Device, evaluationRecipe), cancellation);
                 var kvBytes = checkpoint.KvCacheBytesPerTokenWith(l => grouping.Layers[l].Grouping.GroupCount);
                 rows.Add(VariantSummary.Compressed(model.Name, variant.Name, variant.Budget?.ToCanonicalString(), grouping, statistics.Energy,

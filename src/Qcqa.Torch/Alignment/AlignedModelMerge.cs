@@ -92,7 +92,16 @@ public sealed class AlignedModelMerge : IDisposable
     public void Dispose()
     {
         _keepBytes = 0;
+        ReleaseMemory();
+    }
+
+    /// <summary>Frees the prepared layer and the kept Grams; later calls prepare layers again (and keep Grams again, within the budget).</summary>
+    public void ReleaseMemory()
+    {
+        var budget = _keepBytes;
+        _keepBytes = 0;
         Release();
+        _keepBytes = budget;
         foreach (var errors in _kept.Values) errors.Dispose();
         _kept.Clear();
         _keptBytes = 0;

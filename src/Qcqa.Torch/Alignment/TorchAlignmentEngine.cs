@@ -95,6 +95,8 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
 
         public MergedProjections? Projections(int layer, LayerGrouping grouping) => merge.Projections(layer, grouping);
 
+        public void ReleaseMemory() => merge.ReleaseMemory();
+
         public void Dispose() => merge.Dispose();
     }
 

@@ -200,6 +200,16 @@ public sealed class RecoveryPipelineTests : IDisposable
     }
 
     [Fact]
+    public void BeforeEachVariantsEvaluationTheBuildFreesWhatTheAlignedMergeKeeps()
+    {
+        // Evaluation and fine-tuning plan their memory from the shapes; the aligned merge's kept layer and Grams (about
+        // 2 GB at 7B) would sit on top of that plan.
+        _fixture.Build(Services);
+
+        Assert.Equal(3, _alignment.Releases);
+    }
+
+    [Fact]
     public void GivenTheDefaultAllocationASmallModelIsAllocatedByMeasuredCost()
     {
         var result = _fixture.Build(Services);

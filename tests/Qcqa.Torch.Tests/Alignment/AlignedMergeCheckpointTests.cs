@@ -40,6 +40,29 @@ public sealed class AlignedMergeCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AfterReleasingItsMemoryTheMergeGivesTheSameErrorsAndProjections()
+    {
+        // The build frees the prepared layer and kept Grams before evaluation and fine-tuning; a later search or merge of
+        // another variant prepares them again and must see the same numbers.
+        var model = _temp.Combine("model");
+        var planted = PlantedCheckpoint.Write(model, [[0, 3], [1, 2, 5], [4]], biases: true);
+        using var checkpoint = Checkpoint.Open(model);
+        var other = LayerGrouping.FromGroups(6, [[0, 1], [2, 3], [4, 5]]);
+        using var merge = new AlignedModelMerge(checkpoint, calibration: null, device: null, keepErrorBytes: 1L << 30);
+        var layers = checkpoint.LayerCount;
+        var before = Enumerable.Range(0, layers).Select(l => merge.GroupingError(l, other)).ToArray();
+        merge.GroupingError(0, other); // layer 0 prepared again; the others' Grams kept
+        var projection = merge.Projections(layers - 1, other)!.Key.ToArray();
+
+        merge.ReleaseMemory();
+
+        Assert.Equal(before, Enumerable.Range(0, layers).Select(l => merge.GroupingError(l, other)).ToArray());
+        Assert.Equal(projection, merge.Projections(layers - 1, other)!.Key.ToArray());
+        Assert.True(before.All(e => e > 0));
+        Assert.Equal(0, merge.GroupingError(0, planted.Layers[0].Grouping), 1e-9);
+    }
+
+    [Fact]
     public void GivenEqualGroupsTheAlignedMergeIsAStandardGqaCheckpointWithTheOriginalLogits()
     {
         var model = _temp.Combine("model");

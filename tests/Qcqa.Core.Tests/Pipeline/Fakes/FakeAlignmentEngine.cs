@@ -48,6 +48,11 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
 
     internal int Projections => _projections;
 
+    /// <summary>How many times the build freed what the aligned model keeps.</summary>
+    internal int Releases => _releases;
+
+    private int _releases;
+
     /// <summary>Every probe, in call order.</summary>
     internal ConcurrentQueue<(int Layer, LayerGrouping Grouping)> Probes { get; } = new();
 
@@ -79,7 +84,7 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
     /// <summary>Forgets every count and probe (between two builds).</summary>
     internal void Reset()
     {
-        _opened = _sensitivitiesOpened = _fitnessGrams = _errors = _projections = _gradientRuns = 0;
+        _opened = _sensitivitiesOpened = _fitnessGrams = _errors = _projections = _gradientRuns = _releases = 0;
         Probes.Clear();
         MeasureCalls = 0;
     }
@@ -121,6 +126,8 @@ internal sealed class FakeAlignmentEngine : IAlignmentEngine
             Interlocked.Increment(ref engine._fitnessGrams);
             return PlantedGram(checkpoint.KvHeadsPerLayer[layer]);
         }
+
+        public void ReleaseMemory() => Interlocked.Increment(ref engine._releases);
 
         public double Error(int layer, LayerGrouping grouping)
         {
