@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Qcqa.Core.Progress;
 
 namespace Qcqa.Benchmarks.Scale;
 
@@ -23,7 +24,12 @@ internal static partial class ProcessMeter
     /// <summary>One stage: the engine's finished line (stage and subject) and what the process used since the last one.</summary>
     internal sealed record Segment(string Stage, string Subject, StageFigures Figures);
 
-    [GeneratedRegex(@"QCQA (?<stage>\S+) (?<subject>\S+): .*\(\d+(\.\d+)? s\)\s*$")]
+    // Stage names may have spaces ("aligned fitness", "layer costs"); the subject is the word after the name (model or
+    // model/variant), whatever follows it up to the colon ("(gradient)") belonging to the detail.
+    private const string Stages = BuildStages.Statistics + "|" + BuildStages.Calibration + "|" + BuildStages.AlignedFitness + "|" + BuildStages.LayerCosts + "|"
+        + BuildStages.FineTuning + "|" + BuildStages.Search + "|" + BuildStages.Allocation + "|" + BuildStages.Merge + "|" + BuildStages.Evaluation;
+
+    [GeneratedRegex(@"QCQA (?<stage>" + Stages + @") (?<subject>\S+)[^:]*: .*\(\d+(\.\d+)? s\)\s*$")]
     private static partial Regex FinishedLine();
 
     /// <summary>Runs <paramref name="start"/> to its end.</summary>
