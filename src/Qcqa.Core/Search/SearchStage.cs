@@ -73,21 +73,37 @@ public sealed class SearchStage(ContentCache? cache, ILogger log, BuildProgress?
         var grams = input.Fitness?.Statistics.Grams ?? input.Statistics.Grams;
         var mode = input.Mode.ToName();
         IReadOnlyList<LayerFront> fronts;
+        string outcome;
         if (input.Mode == GroupingMode.Gqa)
         {
             fronts = GqaFronts.Build(grams);
-            step.Finished($"{mode}, {grams.Count} layers of neighbouring heads");
+            outcome = $"{mode}, {grams.Count} layers of neighbouring heads";
         }
         else
         {
             step.Started($"{mode}, {grams.Count} layers");
             var layersDone = new SearchProgressLog(log, input.Statistics.Label, grams.Count, step.IsReported ? step : null);
             fronts = ModelSearch.Run(grams, input.Settings with { Mode = input.Mode }, layersDone, cancellation);
-            step.Finished($"{mode}, {grams.Count} layers searched");
+            outcome = $"{mode}, {grams.Count} layers searched";
         }
-        if (input.Fitness is not { } fitness) return fronts;
-        // The search ranked groupings by the pairwise form; what the front reports (and stage 2 may use) is the exact error.
-        return fronts.Select((front, layer) => new LayerFront(front.HeadCount, front.Mode, front.Energy,
-            front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, fitness.ExactError(layer, p.Grouping))))).ToArray();
+        if (input.Fitness is { } fitness)
+        {
+            // The search ranked groupings by the pairwise form; what the front reports (and stage 2 may use) is the exact
+            // error. At 7B this is minutes of group fits, so it is part of the stage's time and shows its progress.
+            var rescored = new LayerFront[fronts.Count];
+            for (var layer = 0; layer < fronts.Count; layer++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var front = fronts[layer];
+                var index = layer;
+                rescored[layer] = new LayerFront(front.HeadCount, front.Mode, front.Energy,
+                    front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, fitness.ExactError(index, p.Grouping))).ToArray());
+                step.Advanced($"exact aligned error of the fronts: {layer + 1}/{fronts.Count} layers");
+            }
+            fronts = rescored;
+            outcome += ", fronts scored by the exact aligned error";
+        }
+        step.Finished(outcome);
+        return fronts;
     }
 }

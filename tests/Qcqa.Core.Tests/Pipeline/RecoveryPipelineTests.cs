@@ -2,7 +2,9 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Pipeline;
+using Qcqa.Core.Progress;
 using Qcqa.Core.Tests.Pipeline.Fakes;
+using Qcqa.Core.Tests.Progress;
 using Qcqa.Tests.Shared;
 
 namespace Qcqa.Core.Tests.Pipeline;
@@ -207,6 +209,28 @@ public sealed class RecoveryPipelineTests : IDisposable
         _fixture.Build(Services);
 
         Assert.Equal(3, _alignment.Releases);
+    }
+
+    [Fact]
+    public void AnAlignedSearchFinishesAfterScoringItsFrontsByTheExactErrorAndShowsThatWork()
+    {
+        // At 7B the exact errors of the fronts are minutes of group fits: they belong to the search's time and progress.
+        var recorded = new RecordedProgress();
+        var errorsAtFinish = -1;
+        _fixture.Build(Services, progress: new CallbackProgress(e =>
+        {
+            recorded.Report(e);
+            if (e.Kind == BuildProgressKind.Finished && e.Stage == BuildStages.Search && e.Subject == "tiny/ac-50") errorsAtFinish = _alignment.Errors;
+        }));
+
+        Assert.Equal("arbitrary, 3 layers searched, fronts scored by the exact aligned error", recorded.Finished(BuildStages.Search, "tiny/ac-50").Single().Detail);
+        Assert.True(errorsAtFinish > 0);
+        Assert.Contains(recorded.Events, e => e.Subject == "tiny/ac-50" && e.Detail == "exact aligned error of the fronts: 3/3 layers");
+    }
+
+    private sealed class CallbackProgress(Action<BuildProgressEvent> report) : IProgress<BuildProgressEvent>
+    {
+        public void Report(BuildProgressEvent value) => report(value);
     }
 
     [Fact]
