@@ -122,7 +122,7 @@ public static class LayerwiseFineTuner
                 {
                     using (no_grad())
                     using (var lease = originalWeights.Layer(layer))
-                        for (var s = 0; s < steps; s++) outputs[s] = lease.Layer.Forward(inputs[s], cos, sin, null).DetachFromDisposeScope();
+                        for (var s = 0; s < steps; s++) outputs[s] = ForwardInParts(lease.Layer, inputs[s], settings.LayerwisePartWindows, cos, sin);
 
                     using var mergedLease = mergedWeights.Layer(layer);
                     var module = mergedLease.Layer;
@@ -175,7 +175,7 @@ public static class LayerwiseFineTuner
                     using (no_grad())
                         for (var s = 0; s < steps; s++)
                         {
-                            var next = module.Forward(mergedInputs[s], cos, sin, null).DetachFromDisposeScope();
+                            var next = ForwardInParts(module, mergedInputs[s], settings.LayerwisePartWindows, cos, sin);
                             // The first batch's error after training, from the output the next layer needs anyway.
                             if (s == 0) lastSum += RelativeError(next, inputs[0], outputs[0]);
                             mergedInputs[s].Dispose();
@@ -207,6 +207,20 @@ public static class LayerwiseFineTuner
         var result = new FineTuningResult(steps, tokenCount, firstSum / layers, lastSum / layers, losses, seconds, tokenCount / Math.Max(1e-9, seconds),
             trainedScalars, get_num_threads(), originalWeights.Device.ToString());
         return (result, trained);
+    }
+
+    // A layer's output over a batch (no gradients), computed a part at a time: a whole 4,096-token batch's activations
+    // would be 1.35 GB at 7B, twice what the training's parts need.
+    private static Tensor ForwardInParts(Llama.LlamaDecoderLayer layer, Tensor batch, int per, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var windows = batch.shape[0];
+        if (windows <= per) return layer.Forward(batch, cos, sin, null).DetachFromDisposeScope();
+        var parts = new List<Tensor>();
+        for (long start = 0; start < windows; start += per)
+            using (var partScope = NewDisposeScope())
+                parts.Add(layer.Forward(batch.narrow(0, start, Math.Min(per, windows - start)), cos, sin, null).MoveToOuterDisposeScope());
+        return cat(parts, 0).DetachFromDisposeScope();
     }
 
     // Σ‖f(x) − x‖² over the whole batch: the denominator every part's share is taken against.
