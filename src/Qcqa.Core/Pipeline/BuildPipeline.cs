@@ -115,6 +115,9 @@ public static class BuildPipeline
                     SearchStage.KeyOf(searchInput).Hash, variant.Allocation, statistics, recovery.SensitivityFactory(job, variant.Allocation),
                     recovery.CalibrationIdentity(job), variant.Calibration?.ProbeTokens ?? 0, recovery.EngineVersion)
                     { GradientScales = recovery.GradientScalesFactory(job, variant.Allocation, cache, cancellation) };
+                // The gradient pass and the probes plan their memory from the shapes too (the search's kept Grams are not in it).
+                if (costInput is not null && variant.Allocation is AllocationMethod.Gradient or AllocationMethod.Measured or AllocationMethod.Estimated)
+                    recovery.ReleaseMemory();
                 var costs = costInput is null ? null : costStage.Run(costInput, cancellation);
                 // Every aligned variant of a calibrated model reports the KL its grouping is predicted to cost (shared with
                 // the measured variants of the same search, so usually from the memo), to compare allocations on one scale.
