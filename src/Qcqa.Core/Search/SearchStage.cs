@@ -94,8 +94,7 @@ public sealed class SearchStage(ContentCache? cache, ILogger log, BuildProgress?
             for (var layer = 0; layer < fronts.Count; layer++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var front = fronts[layer];
-                var index = layer;
+                var (front, index) = (fronts[layer], layer);
                 rescored[layer] = new LayerFront(front.HeadCount, front.Mode, front.Energy,
                     front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, fitness.ExactError(index, p.Grouping))).ToArray());
                 step.Advanced($"exact aligned error of the fronts: {layer + 1}/{fronts.Count} layers");

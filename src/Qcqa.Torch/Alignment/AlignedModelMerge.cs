@@ -89,19 +89,12 @@ public sealed class AlignedModelMerge : IDisposable
     }
 
     /// <summary>Releases the prepared layer and the kept Grams.</summary>
-    public void Dispose()
-    {
-        _keepBytes = 0;
-        ReleaseMemory();
-    }
+    public void Dispose() => ReleaseMemory();
 
     /// <summary>Frees the prepared layer and the kept Grams; later calls prepare layers again (and keep Grams again, within the budget).</summary>
     public void ReleaseMemory()
     {
-        var budget = _keepBytes;
-        _keepBytes = 0;
-        Release();
-        _keepBytes = budget;
+        Release(keepErrors: false);
         foreach (var errors in _kept.Values) errors.Dispose();
         _kept.Clear();
         _keptBytes = 0;
@@ -119,11 +112,11 @@ public sealed class AlignedModelMerge : IDisposable
     }
 
     // A layer's error Grams are kept when it is left, if it made them (a merge alone does not) and they fit the budget.
-    private void Release()
+    private void Release(bool keepErrors = true)
     {
         if (_current is not { } current) return;
         var alignment = current.Alignment;
-        if (_keepBytes > 0 && alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
+        if (keepErrors && _keepBytes > 0 && alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
         {
             alignment.Errors.Compact();
             if (_keptBytes + alignment.Errors.Bytes <= _keepBytes)

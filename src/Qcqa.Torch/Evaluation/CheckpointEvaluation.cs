@@ -26,13 +26,17 @@ public static class CheckpointEvaluation
     /// <param name="log">Progress log, or null.</param>
     /// <param name="progress">Window progress, or null.</param>
     /// <param name="cancellation">Stops between batches.</param>
+    /// <param name="warnNonFinite">
+    /// Scan the tensors outside attention for NaN/±Inf and warn (QCQA090): a read of every weight. The build passes false:
+    /// it has reported its input's once, and its outputs copy those tensors byte for byte.
+    /// </param>
     /// <exception cref="Core.Diagnostics.QcqaException">Bad checkpoint, vocabulary, window or device.</exception>
     public static EvaluationResult Run(string modelFolder, TokenizedText text, EvaluationOptions options, string deviceName,
-        ILogger? log = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+        ILogger? log = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default, bool warnNonFinite = true)
     {
         using var checkpoint = Checkpoint.Open(modelFolder);
         checkpoint.CheckAttentionFinite();
-        if (log is not null) WarningCodes.LogNonFinite(log, checkpoint);
+        if (log is not null && warnNonFinite) WarningCodes.LogNonFinite(log, checkpoint);
         var (plan, planned) = CheckedPlan(checkpoint, text, options);
         options = planned;
         // Initialises libtorch (TorchRuntime.EnsureInitialized) before anything touches TorchSharp.

@@ -24,7 +24,7 @@ public sealed class TorchModelEvaluator(ILogger log) : IModelEvaluator
     {
         var text = Text(modelFolder, evaluation);
         var options = Options(memory) with { Precision = evaluation.Precision };
-        var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation);
+        var result = CheckpointEvaluation.Run(modelFolder, text, options, device.ToSpecString(), log, null, cancellation, warnNonFinite: false);
         return new ModelQuality(result.Perplexity, result.ScoredTokens, result.WindowSize,
             (long)Math.Round(result.KvCacheBytesPerToken ?? 0), result.DecodeTokensPerSecond ?? 0, result.BitsPerByte, result.Tokenizer)
         {

@@ -139,7 +139,7 @@ public static class LayerwiseFineTuner
                     using (var update = new AdamWUpdate(trainable.Select(t => t.Parameter), settings.WeightDecay, settings.GradientClip))
                     {
                         module.train();
-                        for (var s = 0; s < steps && !exact; s++)
+                        for (var s = 0; s < steps; s++)
                         {
                             cancellation.ThrowIfCancellationRequested();
                             var learningRate = schedule.At(s);
