@@ -156,6 +156,8 @@ public static class BuildPipeline
                 }
                 else
                 {
+                    // The merge holds one layer's float64 projections and their copies for the writer (about 2 GB at 7B).
+                    recovery.ReleaseMemory();
                     var merge = reporter.Stage(BuildStages.Merge, job.Label);
                     merge.Started();
                     var merged = mergeStage.Run(mergeInput with

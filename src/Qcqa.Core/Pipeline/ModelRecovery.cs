@@ -4,6 +4,7 @@ using Qcqa.Core.Cache;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Diagnostics;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Merge;
 using Qcqa.Core.Reporting;
@@ -157,7 +158,12 @@ internal sealed class ModelRecovery : IDisposable
     }
 
     /// <summary>Frees what the aligned merge keeps (about 2 GB at 7B) before a stage that plans its own memory.</summary>
-    internal void ReleaseMemory() => _aligned?.Model.ReleaseMemory();
+    internal void ReleaseMemory()
+    {
+        _aligned?.Model.ReleaseMemory();
+        // What the stages before left in the allocators' free lists is not in the next stage's plan either.
+        ProcessMemory.Reclaim();
+    }
 
     public void Dispose() => _aligned?.Model.Dispose();
 

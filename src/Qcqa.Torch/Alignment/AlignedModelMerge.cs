@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Qcqa.Core.Calibration;
 using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
+using Qcqa.Core.Memory;
 using Qcqa.Core.Merge;
 using Qcqa.Torch.Runtime;
 using static TorchSharp.torch;
@@ -129,11 +130,10 @@ public sealed class AlignedModelMerge : IDisposable
         current.Metric.Dispose();
         current.Matrices.Dispose();
         _current = null;
-        // The layer's projections handed to the writer (hundreds of MB of arrays at 7B) are garbage by now; collecting
+        // The layer's projections handed to the writer (hundreds of MB of arrays at 7B) are garbage by now; reclaiming
         // here, before the next layer allocates as much again, keeps the process at one layer's size instead of growing
-        // until the runtime decides to collect.
-        GC.Collect();
-        NativeHeap.ReturnFreedToSystem();
+        // until the runtime decides to collect (and keeping the freed regions after it has).
+        ProcessMemory.Reclaim();
     }
 
     private static double[] Weight(Tensor augmented)

@@ -1,4 +1,5 @@
 using Qcqa.Torch.Llama;
+using Qcqa.Core.Memory;
 
 namespace Qcqa.Torch.Streaming;
 
@@ -19,9 +20,13 @@ public sealed class LayerLease : IDisposable
     /// <summary>The layer, valid until the lease is disposed.</summary>
     public LlamaDecoderLayer Layer { get; }
 
-    /// <summary>Frees the layer's weights when they were loaded for this lease.</summary>
+    /// <summary>Frees the layer's weights when they were loaded for this lease, and hands what libtorch freed back to the system.</summary>
+    /// <remarks>A streamed pass frees a layer and its activations at every layer; without the trim glibc keeps that
+    /// freed memory in its arenas, and a pass's resident memory grows well past what it holds at any moment.</remarks>
     public void Dispose()
     {
-        if (_owned) Layer.Dispose();
+        if (!_owned) return;
+        Layer.Dispose();
+        ProcessMemory.ReturnFreedNative();
     }
 }
