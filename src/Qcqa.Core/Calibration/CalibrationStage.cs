@@ -92,12 +92,9 @@ public sealed class CalibrationStage(ICalibrator? calibrator, ContentCache cache
                 layers++;
                 keptBytes += LayerCalibrationSerializer.SizeOf(statistics);
                 if (keptBytes <= InMemoryBytes) kept.Add(statistics);
-                else
-                {
-                    kept.Clear();
-                    // A 7B layer's moment is a 134 MB array, garbage once stored; the GC would keep its region.
-                    ProcessMemory.Reclaim();
-                }
+                else kept.Clear();
+                // A 7B layer's moment is a 134 MB array, garbage once stored; the GC would keep its region.
+                ProcessMemory.Reclaim();
             }, cancellation);
         cache.Put(key, new CalibrationIndex(tokens, layers), CalibrationIndex.Serializer);
         return keptBytes <= InMemoryBytes ? new CalibrationStatistics(tokens, kept) : OnDemand(key, new CalibrationIndex(tokens, layers));

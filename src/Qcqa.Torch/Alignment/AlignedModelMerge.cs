@@ -4,7 +4,6 @@ using Qcqa.Core.Checkpoints;
 using Qcqa.Core.Grouping;
 using Qcqa.Core.Memory;
 using Qcqa.Core.Merge;
-using Qcqa.Torch.Runtime;
 using static TorchSharp.torch;
 
 namespace Qcqa.Torch.Alignment;

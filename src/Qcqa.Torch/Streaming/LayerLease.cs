@@ -1,5 +1,5 @@
-using Qcqa.Torch.Llama;
 using Qcqa.Core.Memory;
+using Qcqa.Torch.Llama;
 
 namespace Qcqa.Torch.Streaming;
 

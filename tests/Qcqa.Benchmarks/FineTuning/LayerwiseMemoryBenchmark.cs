@@ -42,36 +42,31 @@ public sealed class LayerwiseMemoryBenchmark : IBenchmark
             var tokens = Enumerable.Range(0, tokenCount + settings.SequenceLength + 1).Select(_ => (long)random.Next(config.VocabSize)).ToArray();
             using var temp = new TempFolder("bench-layerwise-memory");
             var step = 0;
+            // StageMeter gives the figures (wall, CPU, VmHWM reset at its start, peak anonymous memory); this sampler only
+            // adds the timeline by step.
             var samples = new List<(double Seconds, int Step, long Anon)>();
             var clock = Stopwatch.StartNew();
             var stop = false;
-            long peakAnon = 0;
             var sampler = new Thread(() =>
             {
                 while (!Volatile.Read(ref stop))
                 {
-                    var anon = Scale.StageMeter.Status("RssAnon");
-                    lock (samples)
-                    {
-                        peakAnon = Math.Max(peakAnon, anon);
-                        samples.Add((clock.Elapsed.TotalSeconds, Volatile.Read(ref step), anon));
-                    }
+                    samples.Add((clock.Elapsed.TotalSeconds, Volatile.Read(ref step), Scale.StageMeter.Status("RssAnon")));
                     Thread.Sleep(50);
                 }
             }) { IsBackground = true };
             var before = Scale.StageMeter.Status("RssAnon");
-            try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            var meter = Scale.StageMeter.Start();
             sampler.Start();
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (result, _) = LayerwiseFineTuner.TrainAndWrite(merged, original, tokens, settings, "cpu", temp.Combine("out"),
                 progress: new Progress(p => Volatile.Write(ref step, p.Step)));
+            var figures = meter.Stop();
             Volatile.Write(ref stop, true);
             sampler.Join();
-            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {result.Steps} steps per layer on {result.Tokens:N0} tokens in {clock.Elapsed.TotalSeconds:F1} s wall, {cpuSeconds:F1} s CPU; layer error {result.FirstLoss:F4} → {result.LastLoss:F4}"));
+                $"trained {result.Steps} steps per layer on {result.Tokens:N0} tokens; layer error {result.FirstLoss:F4} → {result.LastLoss:F4}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"anonymous memory before {before / 1e9:F2} GB; peak {peakAnon / 1e9:F2} GB anonymous, VmHWM {Scale.StageMeter.Status("VmHWM") / 1e9:F2} GB; plan {plan.Bytes / 1e9:F2} GB"));
+                $"{figures}; anonymous memory before {before / 1e9:F2} GB; plan {plan.Bytes / 1e9:F2} GB"));
             Console.WriteLine("anonymous memory over time (a line per second where it moved by 50 MB or more):");
             long last = -1;
             var nextSecond = 0.0;
