@@ -118,7 +118,6 @@ public sealed class AlignedModelMerge : IDisposable
         var alignment = current.Alignment;
         if (keepErrors && _keepBytes > 0 && alignment.OwnsErrors && !_kept.ContainsKey(current.Layer))
         {
-            alignment.Errors.Compact();
             if (_keptBytes + alignment.Errors.Bytes <= _keepBytes)
             {
                 _keptBytes += alignment.Errors.Bytes;

@@ -22,9 +22,13 @@ namespace Qcqa.Torch.Alignment;
 /// </remarks>
 public sealed class AlignmentMetric : IDisposable
 {
-    private AlignmentMetric(Tensor? moment, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
+    private readonly Tensor? _momentSingle; // C̃ in float32, for the products of a large layer (ProductPrecision)
+
+    private AlignmentMetric(ScalarType productPrecision, Tensor? moment, Tensor? momentSingle, Tensor pairWeights, Tensor root, Tensor rootPlus, Tensor? keyRoot, Tensor? keyRootPlus)
     {
+        ProductPrecision = productPrecision;
         Moment = moment;
+        _momentSingle = momentSingle;
         PairWeights = pairWeights;
         ValueWeight = root;
         ValueWeightPlus = rootPlus;
@@ -38,6 +42,14 @@ public sealed class AlignmentMetric : IDisposable
     /// <summary>Whether C̃ is the identity (no calibration): <see cref="TimesMoment"/> then skips the product.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(false, nameof(Moment))]
     public bool IsIdentity => Moment is null;
+
+    /// <summary>
+    /// The precision of the layer's large products with C̃ (its queries' energies, the key and value Grams, a merged
+    /// group's Gram): float32 for a layer of more than <see cref="BlockGram.Float64Rows"/> key/value rows, whose products
+    /// (three of D+1 × D+1 with every row per layer at 7B) would take twice as long in float64 for a precision far
+    /// finer than the checkpoint's dtype keeps; float64 otherwise.
+    /// </summary>
+    public ScalarType ProductPrecision { get; }
 
     /// <summary>w_{u,i} of the rotary pairs (i, i + r/2), [U, r/2] (r = d unless RoPE is partial).</summary>
     public Tensor PairWeights { get; }
@@ -73,7 +85,9 @@ public sealed class AlignmentMetric : IDisposable
             moment = tensor(calibration.InputMoment.ToArray(), ScalarType.Float64, device).reshape(hidden + 1, hidden + 1);
             moment = (moment + moment.t()) * 0.5;
         }
-        Tensor Times(Tensor x) => moment is null ? x : x.matmul(moment);
+        var precision = BlockGram.Precision(units, d);
+        var momentInPrecision = moment?.to_type(precision);
+        Tensor Times(Tensor x) => momentInPrecision is null ? x : x.to_type(precision).matmul(momentInPrecision).to_type(ScalarType.Float64);
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -93,7 +107,8 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
-        var queryEnergy = (Times(layer.Query) * layer.Query).sum(1).view(heads, d);
+        var query = layer.Query.to_type(precision);
+        var queryEnergy = ((momentInPrecision is null ? query : query.matmul(momentInPrecision)) * query).sum(1).to_type(ScalarType.Float64).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -114,7 +129,8 @@ public sealed class AlignmentMetric : IDisposable
 
         var (root, rootPlus) = RootAndPseudoInverse(gram);
         (Tensor? keyRoot, Tensor? keyRootPlus) = keyGram is null ? (null, null) : RootAndPseudoInverse(keyGram);
-        return new AlignmentMetric(moment?.DetachFromDisposeScope(), pairWeights.DetachFromDisposeScope(),
+        var momentSingle = precision == ScalarType.Float64 ? null : momentInPrecision?.DetachFromDisposeScope();
+        return new AlignmentMetric(precision, moment?.DetachFromDisposeScope(), momentSingle, pairWeights.DetachFromDisposeScope(),
             root.DetachFromDisposeScope(), rootPlus.DetachFromDisposeScope(), keyRoot?.DetachFromDisposeScope(), keyRootPlus?.DetachFromDisposeScope());
     }
 
@@ -133,19 +149,24 @@ public sealed class AlignmentMetric : IDisposable
     }
 
     /// <summary>
-    /// x C̃ for x [..., D+1]. Without calibration that is x itself (returned contiguous, as a product would be), bit for
-    /// bit what multiplying by the identity gives, without the D×D product that would dominate a 7B layer's preparation.
+    /// x C̃ for x [..., D+1], in x's precision (x in <see cref="ProductPrecision"/> or float64). Without calibration that
+    /// is x itself (returned contiguous, as a product would be), bit for bit what multiplying by the identity gives,
+    /// without the D×D product that would dominate a 7B layer's preparation.
     /// </summary>
     public Tensor TimesMoment(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return IsIdentity ? x.contiguous() : x.matmul(Moment);
+        if (IsIdentity) return x.contiguous();
+        if (x.dtype == Moment.dtype) return x.matmul(Moment);
+        if (_momentSingle is not null && x.dtype == _momentSingle.dtype) return x.matmul(_momentSingle);
+        throw new ArgumentException($"C̃ is kept in {Moment.dtype} and {ProductPrecision}; x is {x.dtype}.", nameof(x));
     }
 
     /// <summary>Releases the tensors.</summary>
     public void Dispose()
     {
         Moment?.Dispose();
+        _momentSingle?.Dispose();
         PairWeights.Dispose();
         ValueWeight.Dispose();
         ValueWeightPlus.Dispose();

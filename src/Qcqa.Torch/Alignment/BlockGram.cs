@@ -12,14 +12,15 @@ namespace Qcqa.Torch.Alignment;
 internal sealed class BlockGram : IDisposable
 {
     /// <summary>
-    /// Groups of more rows than this (n·m) have their eigenvalues computed in float32, and a Gram of more is kept in
-    /// float32 (<see cref="Compact"/>). Below it float64 costs little; above it (a 7B layer: 4096 rows) float64 doubles
-    /// the time of the largest eigenproblems (4096 × 4096: 3.6 s against 1.9 s here) and the memory the search's
-    /// rescoring keeps, for a precision (about 1e-6 of a group's error) far finer than ranking groupings needs.
+    /// A Gram of more rows than this (U·m) is computed, kept and solved in float32, and so is any group of more rows (n·m).
+    /// Below it float64 costs little; above it (a 7B layer: 4096 rows) float64 doubles the time of the Gram's products
+    /// (69 GFLOP per 7B layer), of the pair eigenproblems and of the largest group eigenproblems (4096 × 4096: 3.6 s
+    /// against 1.9 s here), and the memory the search's rescoring keeps, for a precision (about 1e-6 of a group's error)
+    /// far finer than ranking groupings needs.
     /// </summary>
     public const int Float64Rows = 1024;
 
-    private Tensor _blocks; // T's blocks (i, j), i ≤ j, row by row: [U(U+1)/2, m, m]
+    private readonly Tensor _blocks; // T's blocks (i, j), i ≤ j, row by row: [U(U+1)/2, m, m]
     private readonly int _m;
     private readonly int _units;
 
@@ -36,17 +37,12 @@ internal sealed class BlockGram : IDisposable
     /// <summary>The bytes its tensor holds.</summary>
     public long Bytes => _blocks.numel() * _blocks.ElementSize;
 
-    /// <summary>Stores the blocks in float32 when T has more than <see cref="Float64Rows"/> rows (to be kept for later errors).</summary>
-    public void Compact()
-    {
-        if ((long)_units * _m <= Float64Rows || _blocks.dtype == ScalarType.Float32) return;
-        var compact = _blocks.to_type(ScalarType.Float32);
-        _blocks.Dispose();
-        _blocks = compact;
-    }
+    /// <summary>The precision a Gram of <paramref name="units"/> blocks of <paramref name="m"/> rows is computed and kept in (see <see cref="Float64Rows"/>).</summary>
+    public static ScalarType Precision(int units, int m) => (long)units * m > Float64Rows ? ScalarType.Float32 : ScalarType.Float64;
 
     /// <summary>
-    /// T from the weighted rows Z, [U·m, D+1], and their product with C̃ (the same tensor without calibration).
+    /// T from the weighted rows Z, [U·m, D+1], and their product with C̃ (the same tensor without calibration), both in
+    /// <see cref="Precision"/>; T is kept in their dtype.
     /// </summary>
     /// <remarks>One product per block row i (Z_i C̃ against the rows of units i..U−1), so only T's upper half is computed;
     /// the diagonal blocks are symmetrised, the lower half is the transpose of the upper: T is exactly symmetric.</remarks>
@@ -92,18 +88,19 @@ internal sealed class BlockGram : IDisposable
         return blocks.view(n, n, _m, _m).permute(0, 2, 1, 3).reshape(n * _m, n * _m);
     }
 
-    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block (in float32 above <see cref="Float64Rows"/> rows).</summary>
+    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block (in float32 above <see cref="Float64Rows"/> rows, or when the Gram is float32).</summary>
     public double Error(IReadOnlyList<int> group)
     {
         var n = group.Count * _m;
-        var gram = Group(group).to_type(n > Float64Rows ? ScalarType.Float32 : ScalarType.Float64);
+        var gram = Group(group).to_type(n > Float64Rows ? ScalarType.Float32 : _blocks.dtype);
         var eigenvalues = linalg.eigvalsh(gram).to_type(ScalarType.Float64);
         return gram.to_type(ScalarType.Float64).trace().item<double>() - eigenvalues.narrow(0, n - _m, _m).sum().item<double>();
     }
 
     /// <summary>
-    /// The error of every pair at once: the m smallest eigenvalues of each 2m×2m Gram (exactly symmetric), [pairs];
-    /// the batch of eigenproblems is split over up to <see cref="torch.get_num_threads"/> threads.
+    /// The error of every pair at once: the m smallest eigenvalues of each 2m×2m Gram (exactly symmetric; solved in the
+    /// Gram's precision), [pairs] in float64; the batch of eigenproblems is split over up to
+    /// <see cref="torch.get_num_threads"/> threads.
     /// </summary>
     public Tensor PairErrors(IReadOnlyList<(int, int)> pairs)
     {
@@ -119,15 +116,14 @@ internal sealed class BlockGram : IDisposable
             var top = cat(new[] { Blocks(part.Select(p => (p.Item1, p.Item1))), across }, 2);
             var bottom = cat(new[] { across.transpose(1, 2), Blocks(part.Select(p => (p.Item2, p.Item2))) }, 2);
             var eigenvalues = BatchedEigenvalues(cat(new[] { top, bottom }, 1));
-            errors[c] = eigenvalues.narrow(1, 0, _m).sum(1).clamp_min(0).DetachFromDisposeScope();
+            errors[c] = eigenvalues.narrow(1, 0, _m).to_type(ScalarType.Float64).sum(1).clamp_min(0).DetachFromDisposeScope();
         }
         if (errors.Length == 0) return empty(0, ScalarType.Float64, _blocks.device);
         var all = cat(errors, 0);
         foreach (var e in errors) e.Dispose();
         return all;
 
-        Tensor Blocks(IEnumerable<(int, int)> at) => _blocks.index_select(0, tensor(at.Select(p => Packed(_units, p.Item1, p.Item2)).ToArray(), ScalarType.Int64, _blocks.device))
-            .to_type(ScalarType.Float64);
+        Tensor Blocks(IEnumerable<(int, int)> at) => _blocks.index_select(0, tensor(at.Select(p => Packed(_units, p.Item1, p.Item2)).ToArray(), ScalarType.Int64, _blocks.device));
     }
 
     // libtorch solves a batch one matrix after another; the batch is split into one part per thread, each solved

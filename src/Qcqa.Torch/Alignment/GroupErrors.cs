@@ -8,7 +8,7 @@ namespace Qcqa.Torch.Alignment;
 /// What the error of any group of a layer's KV units needs, and nothing of the merge itself: the value Gram
 /// T = Z C̃ Zᵀ as a <see cref="BlockGram"/> (half of it computed and kept), the same for the key dimensions RoPE leaves
 /// unrotated (partial rotary), and per rotary pair (i, i + r/2) the complex key Gram P_i. About half of a layer's
-/// projections in size (69 MB for a 7B layer against 537 MB; 35 MB once compacted to float32), so <see cref="AlignedModelMerge"/> can keep it for every
+/// projections in size (35 MB for a 7B layer, whose Grams are float32 (<see cref="BlockGram.Precision"/>), against 537 MB), so <see cref="AlignedModelMerge"/> can keep it for every
 /// layer the search rescoring revisits.
 /// </summary>
 /// <remarks>Errors of groups already asked for are remembered (the points of a front share many groups).</remarks>
@@ -49,13 +49,6 @@ internal sealed class GroupErrors : IDisposable
 
     /// <summary>The bytes its tensors hold.</summary>
     public long Bytes => _values.Bytes + (_keyPass?.Bytes ?? 0) + (_keyGramReal.numel() + _keyGramImag.numel()) * sizeof(double);
-
-    /// <summary>Stores large Grams in float32 (<see cref="BlockGram.Compact"/>) before they are kept for later errors.</summary>
-    public void Compact()
-    {
-        _values.Compact();
-        _keyPass?.Compact();
-    }
 
     /// <summary>Error of a unit on its own: its weighted energy (keys and values).</summary>
     public double[] UnitEnergies()

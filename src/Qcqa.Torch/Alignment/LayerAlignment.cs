@@ -61,11 +61,11 @@ public sealed class LayerAlignment : IDisposable
         }
 
         // Always computed here, even when errors were given, so the merged keys do not depend on where the errors came from.
-        var (re, im) = KeyParts(layer.Key.view(_units, _d, width)); // [r/2, U, D+1] each
+        var (re, im) = KeyParts(layer.Key.view(_units, _d, width).to_type(metric.ProductPrecision)); // [r/2, U, D+1] each
         var reC = metric.TimesMoment(re);
         var imC = metric.TimesMoment(im);
-        var real = reC.matmul(re.transpose(1, 2)) + imC.matmul(im.transpose(1, 2));
-        var imag = imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2));
+        var real = (reC.matmul(re.transpose(1, 2)) + imC.matmul(im.transpose(1, 2))).to_type(ScalarType.Float64);
+        var imag = (imC.matmul(re.transpose(1, 2)) - reC.matmul(im.transpose(1, 2))).to_type(ScalarType.Float64);
         var root = metric.PairWeights.t().clamp_min(0).sqrt(); // [r/2, U]
         var outer = root.unsqueeze(2) * root.unsqueeze(1);
         _keyGramReal = (real * outer).DetachFromDisposeScope();

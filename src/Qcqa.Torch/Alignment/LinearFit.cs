@@ -41,7 +41,7 @@ internal sealed class LinearFit : IDisposable
     internal BlockGram Gram()
     {
         using var scope = NewDisposeScope();
-        var flat = _weighted.reshape(_units * _m, _weighted.shape[2]);
+        var flat = _weighted.reshape(_units * _m, _weighted.shape[2]).to_type(BlockGram.Precision(_units, _m));
         return BlockGram.Create(flat, _metric.TimesMoment(flat), _units, _m);
     }
 
@@ -57,8 +57,9 @@ internal sealed class LinearFit : IDisposable
         var n = group.Count * _m;
         var members = tensor(group.Select(u => (long)u).ToArray(), ScalarType.Int64, _weighted.device);
         var z = _weighted.index_select(0, members).reshape(n, -1);
-        // The group's own Gram T_S = Z_S C̃ Z_Sᵀ, one product of its n·m rows (not the whole layer's T).
-        var groupGram = z.matmul(_metric.TimesMoment(z).t());
+        // The group's own Gram T_S = Z_S C̃ Z_Sᵀ, one product of its n·m rows (not the whole layer's T), solved in float64.
+        var product = z.to_type(_metric.ProductPrecision);
+        var groupGram = product.matmul(_metric.TimesMoment(product).t()).to_type(ScalarType.Float64);
         groupGram = (groupGram + groupGram.t()) * 0.5;
         var (_, eigenvectors) = linalg.eigh(groupGram);
         var basis = eigenvectors.narrow(1, n - _m, _m); // [n·m, m]

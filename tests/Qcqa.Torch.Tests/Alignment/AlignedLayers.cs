@@ -1,3 +1,4 @@
+using Qcqa.Core.Calibration;
 using Qcqa.Torch.Alignment;
 using static TorchSharp.torch;
 
@@ -64,5 +65,22 @@ internal static class AlignedLayers
         value[.., hidden] = 0;
         var output = randn(hidden, units * d, ScalarType.Float64) / Math.Sqrt(units * d);
         return AttentionMatrices.FromTensors(query, key, value, output, Enumerable.Range(0, units).ToArray(), d, rotaryDimensions: rotary);
+    }
+
+    /// <summary>
+    /// Calibration statistics of random correlated inputs for <paramref name="layer"/>: C̃ = E[x̃x̃ᵀ] of 2·hidden tokens
+    /// x̃ = (x, 1), and a positive output spread per query head.
+    /// </summary>
+    internal static LayerCalibration RandomCalibration(AttentionMatrices layer, long seed)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(seed);
+        var hidden = layer.HiddenSize;
+        var tokens = 2 * hidden;
+        var mixing = randn(hidden, hidden, ScalarType.Float64) / Math.Sqrt(hidden) + eye(hidden, dtype: ScalarType.Float64);
+        var inputs = cat(new[] { randn(tokens, hidden, ScalarType.Float64).matmul(mixing), ones(tokens, 1, ScalarType.Float64) }, 1);
+        var moment = inputs.t().matmul(inputs) / tokens;
+        var spread = rand(layer.QueryHeads, ScalarType.Float64) + 0.5;
+        return new LayerCalibration(hidden, moment.data<double>().ToArray(), spread.data<double>().ToArray());
     }
 }
