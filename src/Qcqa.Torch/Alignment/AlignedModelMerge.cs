@@ -74,11 +74,21 @@ public sealed class AlignedModelMerge : IDisposable
         if (grouping.IsIdentity) return null;
         var (_, matrices, _, alignment) = Prepare(layer);
         using var merged = alignment.Merge(grouping);
-        return new MergedProjections(
-            Weight(merged.Query), matrices.HasQueryBias ? Bias(merged.Query) : null,
-            Weight(merged.Key), matrices.HasKeyBias ? Bias(merged.Key) : null,
-            Weight(merged.Value), matrices.HasValueBias ? Bias(merged.Value) : null,
-            ToArray(merged.Output));
+        // Each tensor is freed once copied out, so the layer's merged tensors and their copies (400 MB each at 7B) do not
+        // all exist at once.
+        var (query, queryBias) = TakeAugmented(merged.Query, matrices.HasQueryBias);
+        var (key, keyBias) = TakeAugmented(merged.Key, matrices.HasKeyBias);
+        var (value, valueBias) = TakeAugmented(merged.Value, matrices.HasValueBias);
+        var output = ToArray(merged.Output);
+        merged.Output.Dispose();
+        return new MergedProjections(query, queryBias, key, keyBias, value, valueBias, output);
+    }
+
+    private static (double[] Weight, double[]? Bias) TakeAugmented(Tensor augmented, bool hasBias)
+    {
+        var taken = (Weight(augmented), hasBias ? Bias(augmented) : null);
+        augmented.Dispose();
+        return taken;
     }
 
     /// <summary>The writer's callback for a whole model grouping.</summary>
