@@ -16,6 +16,12 @@ public interface IAlignedModel : IDisposable
     /// <summary>The exact error the aligned merge of <paramref name="grouping"/> leaves in the layer (weighted output error per token).</summary>
     double Error(int layer, LayerGrouping grouping);
 
+    /// <summary>
+    /// <see cref="Error"/> of several groupings of one layer (a front's points), in their order. An implementation may
+    /// solve their groups side by side: a large model's front holds a few groups whose exact errors cost seconds each.
+    /// </summary>
+    double[] Errors(int layer, IReadOnlyList<LayerGrouping> groupings) => groupings.Select(g => Error(layer, g)).ToArray();
+
     /// <summary>The layer's merged projections, or null when the grouping keeps every unit.</summary>
     MergedProjections? Projections(int layer, LayerGrouping grouping);
 

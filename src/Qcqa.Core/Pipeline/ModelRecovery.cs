@@ -73,7 +73,7 @@ internal sealed class ModelRecovery : IDisposable
         if (job.Variant.Fitness != FitnessKind.Aligned || job.Variant.Mode == GroupingMode.Mqa) return null;
         var aligned = Aligned(job);
         _fitness ??= _alignedStatistics(aligned);
-        return new SearchFitness(_fitness, aligned.Model.Error);
+        return new SearchFitness(_fitness, aligned.Model.Errors);
     }
 
     /// <summary>Opens the KL probe for measured or estimated costs; null for the other allocations.</summary>

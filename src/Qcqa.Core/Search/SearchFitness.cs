@@ -8,5 +8,5 @@ namespace Qcqa.Core.Search;
 /// them unchanged), and the exact error that then rescores every front point.
 /// </summary>
 /// <param name="Statistics">The aligned fitness matrices, layer contents and identity.</param>
-/// <param name="ExactError">The exact aligned error of a grouping of a layer.</param>
-public sealed record SearchFitness(AlignedStatistics Statistics, Func<int, LayerGrouping, double> ExactError);
+/// <param name="ExactErrors">The exact aligned errors of groupings of a layer, in their order.</param>
+public sealed record SearchFitness(AlignedStatistics Statistics, Func<int, IReadOnlyList<LayerGrouping>, double[]> ExactErrors);

@@ -89,14 +89,18 @@ public sealed class SearchStage(ContentCache? cache, ILogger log, BuildProgress?
         if (input.Fitness is { } fitness)
         {
             // The search ranked groupings by the pairwise form; what the front reports (and stage 2 may use) is the exact
-            // error. At 7B this is minutes of group fits, so it is part of the stage's time and shows its progress.
+            // error. At 7B this is minutes of group fits, so it is part of the stage's time and shows its progress. A
+            // layer's points are scored together, so that their groups can be solved side by side.
             var rescored = new LayerFront[fronts.Count];
             for (var layer = 0; layer < fronts.Count; layer++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var (front, index) = (fronts[layer], layer);
+                var front = fronts[layer];
+                var merged = front.Points.Where(p => !p.Grouping.IsIdentity).Select(p => p.Grouping).ToArray();
+                var errors = fitness.ExactErrors(layer, merged);
+                var next = 0;
                 rescored[layer] = new LayerFront(front.HeadCount, front.Mode, front.Energy,
-                    front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, fitness.ExactError(index, p.Grouping))).ToArray());
+                    front.Points.Select(p => p.Grouping.IsIdentity ? p with { Wse = 0 } : new FrontPoint(p.Grouping, errors[next++])).ToArray());
                 step.Advanced($"exact aligned error of the fronts: {layer + 1}/{fronts.Count} layers");
             }
             fronts = rescored;

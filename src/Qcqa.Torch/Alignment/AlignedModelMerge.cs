@@ -67,6 +67,13 @@ public sealed class AlignedModelMerge : IDisposable
         return _kept.TryGetValue(layer, out var errors) ? errors.GroupingError(grouping) : WithLayer(layer, a => a.GroupingError(grouping));
     }
 
+    /// <summary><see cref="GroupingError"/> of several groupings of one layer, their groups solved side by side (<see cref="GroupErrors.GroupingErrors"/>).</summary>
+    public double[] GroupingErrors(int layer, IReadOnlyList<LayerGrouping> groupings)
+    {
+        ArgumentNullException.ThrowIfNull(groupings);
+        return _kept.TryGetValue(layer, out var errors) ? errors.GroupingErrors(groupings) : WithLayer(layer, a => a.Errors.GroupingErrors(groupings));
+    }
+
     /// <summary>Layer <paramref name="layer"/>'s merged projections for the writer, or null when its grouping keeps every unit.</summary>
     public MergedProjections? Projections(int layer, LayerGrouping grouping)
     {

@@ -93,6 +93,8 @@ public sealed class TorchAlignmentEngine : IAlignmentEngine
 
         public double Error(int layer, LayerGrouping grouping) => merge.GroupingError(layer, grouping);
 
+        public double[] Errors(int layer, IReadOnlyList<LayerGrouping> groupings) => merge.GroupingErrors(layer, groupings);
+
         public MergedProjections? Projections(int layer, LayerGrouping grouping) => merge.Projections(layer, grouping);
 
         public void ReleaseMemory() => merge.ReleaseMemory();

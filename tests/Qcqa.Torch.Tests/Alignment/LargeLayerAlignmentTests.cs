@@ -86,6 +86,33 @@ public sealed class LargeLayerAlignmentTests
         Assert.True(alignment.GroupingError(grouping) <= 1e-5 * alignment.UnitEnergies().Sum());
     }
 
+    [Theory]
+    [InlineData(Units, D, 1e-5)]  // float32, large groups
+    [InlineData(6, 8, 1e-10)]     // float64
+    public void AFrontsGroupingsScoredTogetherGetEachGroupingsOwnError(int units, int d, double tolerance)
+    {
+        using var layer = AlignedLayers.Random(units, d, Hidden, seed: 12);
+        using var metric = AlignmentMetric.Create(layer, null);
+        using var alone = new LayerAlignment(layer, metric);
+        using var together = new LayerAlignment(layer, metric);
+        var front = new[]
+        {
+            LayerGrouping.Mqa(units),
+            LayerGrouping.FromGroups(units, [Enumerable.Range(0, units - 2), [units - 2, units - 1]]),
+            LayerGrouping.Gqa(units, units / 2),
+            LayerGrouping.FromGroups(units, [[0, 3], Enumerable.Range(1, 2), Enumerable.Range(4, units - 4)]),
+        };
+
+        var errors = together.Errors.GroupingErrors(front);
+
+        Assert.Equal(front.Length, errors.Length);
+        for (var g = 0; g < front.Length; g++)
+        {
+            var expected = alone.GroupingError(front[g]);
+            Assert.Equal(expected, errors[g], expected * tolerance);
+        }
+    }
+
     [Fact]
     public void AMergeAloneNeverFormsTheLayersPairGram()
     {

@@ -65,7 +65,7 @@ internal sealed class SearchCommand(ParseResult parseResult, ILogger log)
         {
             var alignedStatistics = new AlignedStatisticsStage(cache: null, log).Run(checkpoint, statistics, aligned, _calibration ?? "", "", Path.GetFileName(checkpoint.Folder));
             log.Information("Aligned fitness of {Layers} layers in {Seconds:0.0} s", statistics.LayerCount, clock.Elapsed.TotalSeconds);
-            fitness = new SearchFitness(alignedStatistics, aligned.Error);
+            fitness = new SearchFitness(alignedStatistics, aligned.Errors);
         }
         timings.Fitness = clock.Elapsed;
         timings.FitnessCpu = SearchTimings.ProcessorTime() - cpu;
