@@ -64,7 +64,7 @@ public sealed class AlignedModelMerge : IDisposable
     public double GroupingError(int layer, LayerGrouping grouping)
     {
         ArgumentNullException.ThrowIfNull(grouping);
-        return _kept.TryGetValue(layer, out var errors) ? errors.GroupingError(grouping) : WithLayer(layer, a => a.GroupingError(grouping));
+        return GroupingErrors(layer, [grouping])[0];
     }
 
     /// <summary><see cref="GroupingError"/> of several groupings of one layer, their groups solved side by side (<see cref="GroupErrors.GroupingErrors"/>).</summary>

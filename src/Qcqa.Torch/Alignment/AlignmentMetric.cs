@@ -87,7 +87,8 @@ public sealed class AlignmentMetric : IDisposable
         }
         var precision = BlockGram.Precision(units, d);
         var momentInPrecision = moment?.to_type(precision);
-        Tensor Times(Tensor x) => momentInPrecision is null ? x : x.to_type(precision).matmul(momentInPrecision).to_type(ScalarType.Float64);
+        // x C̃ in the layer's product precision (x itself without calibration); callers take the small results back to float64.
+        Tensor Times(Tensor x) => momentInPrecision is null ? x.to_type(precision) : x.to_type(precision).matmul(momentInPrecision);
 
         // O per query head: [H, D, d].
         var outputs = layer.Output.view(hidden, heads, d).permute(1, 0, 2);
@@ -107,8 +108,7 @@ public sealed class AlignmentMetric : IDisposable
         }
 
         // E|q̂_{h,i}|² = Q_{h,i} C̃ Q_{h,i}ᵀ + Q_{h,i+r/2} C̃ Q_{h,i+r/2}ᵀ over the rotary pairs of the first r dimensions.
-        var query = layer.Query.to_type(precision);
-        var queryEnergy = ((momentInPrecision is null ? query : query.matmul(momentInPrecision)) * query).sum(1).to_type(ScalarType.Float64).view(heads, d);
+        var queryEnergy = (Times(layer.Query) * layer.Query.to_type(precision)).sum(1).to_type(ScalarType.Float64).view(heads, d);
         var pairEnergy = queryEnergy.narrow(1, 0, half) + queryEnergy.narrow(1, half, half);
         var perQuery = pairEnergy * spread.unsqueeze(1) / (2.0 * d);
         var pairWeights = zeros(units, half, ScalarType.Float64, device);
@@ -123,7 +123,7 @@ public sealed class AlignmentMetric : IDisposable
                 if (keyGram is null) continue;
                 // κ_h E[q_p q_pᵀ] / d over the unrotated dimensions of head h.
                 var rows = layer.Query.narrow(0, (long)h * d + r, pass);
-                keyGram[u].add_(Times(rows).matmul(rows.t()) * (spread[h] / d));
+                keyGram[u].add_(Times(rows).matmul(rows.to_type(precision).t()).to_type(ScalarType.Float64) * (spread[h] / d));
             }
         }
 

@@ -12,7 +12,7 @@ namespace Qcqa.Torch.Alignment;
 internal sealed class BlockGram : IDisposable
 {
     /// <summary>
-    /// A Gram of more rows than this (U·m) is computed, kept and solved in float32, and so is any group of more rows (n·m).
+    /// A Gram of more rows than this (U·m) is computed, kept and solved in float32 (so is every group of its rows).
     /// Below it float64 costs little; above it (a 7B layer: 4096 rows) float64 doubles the time of the Gram's products
     /// (69 GFLOP per 7B layer), of the pair eigenproblems and of the largest group eigenproblems (4096 × 4096: 3.6 s
     /// against 1.9 s here), and the memory the search's rescoring keeps, for a precision (about 1e-6 of a group's error)
@@ -88,11 +88,11 @@ internal sealed class BlockGram : IDisposable
         return blocks.view(n, n, _m, _m).permute(0, 2, 1, 3).reshape(n * _m, n * _m);
     }
 
-    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block (in float32 above <see cref="Float64Rows"/> rows, or when the Gram is float32).</summary>
+    /// <summary>The error of fitting <paramref name="group"/>'s blocks by one shared block, solved in the Gram's precision.</summary>
     public double Error(IReadOnlyList<int> group)
     {
         var n = group.Count * _m;
-        var gram = Group(group).to_type(n > Float64Rows ? ScalarType.Float32 : _blocks.dtype);
+        var gram = Group(group);
         var eigenvalues = linalg.eigvalsh(gram).to_type(ScalarType.Float64);
         return gram.to_type(ScalarType.Float64).trace().item<double>() - eigenvalues.narrow(0, n - _m, _m).sum().item<double>();
     }

@@ -65,7 +65,7 @@ internal sealed class GroupErrors : IDisposable
     {
         ArgumentNullException.ThrowIfNull(group);
         if (group.Count <= 1) return 0.0;
-        var key = string.Join(',', group);
+        var key = KeyOf(group);
         if (_known.TryGetValue(key, out var known)) return known;
         using var scope = NewDisposeScope();
         var error = Math.Max(0, _values.Error(group)) + Math.Max(0, KeyError(group));
@@ -91,13 +91,9 @@ internal sealed class GroupErrors : IDisposable
     {
         ArgumentNullException.ThrowIfNull(groupings);
         var pending = groupings.SelectMany(g => g.Groups).Where(g => g.Count > 1)
-            .DistinctBy(g => string.Join(',', g)).Where(g => !_known.ContainsKey(string.Join(',', g)))
+            .DistinctBy(KeyOf).Where(g => !_known.ContainsKey(KeyOf(g)))
             .OrderByDescending(g => g.Count).ToArray();
-        var next = -1;
-        SingleThreadedParts.For(Math.Min(pending.Length, Math.Max(1, get_num_threads())), _ =>
-        {
-            for (var i = Interlocked.Increment(ref next); i < pending.Length; i = Interlocked.Increment(ref next)) GroupError(pending[i]);
-        });
+        SingleThreadedParts.For(pending.Length, i => GroupError(pending[i]));
         return groupings.Select(GroupingError).ToArray();
     }
 
@@ -163,6 +159,8 @@ internal sealed class GroupErrors : IDisposable
         var embedded = cat(new[] { cat(new[] { real, -imag }, 2), cat(new[] { imag, real }, 2) }, 1);
         return (embedded + embedded.transpose(1, 2)) * 0.5;
     }
+
+    private static string KeyOf(IReadOnlyList<int> group) => string.Join(',', group);
 
     /// <summary>Releases the Grams.</summary>
     public void Dispose()

@@ -41,7 +41,7 @@ internal sealed class LinearFit : IDisposable
     internal BlockGram Gram()
     {
         using var scope = NewDisposeScope();
-        var flat = _weighted.reshape(_units * _m, _weighted.shape[2]).to_type(BlockGram.Precision(_units, _m));
+        var flat = _weighted.reshape(_units * _m, _weighted.shape[2]).to_type(_metric.ProductPrecision);
         return BlockGram.Create(flat, _metric.TimesMoment(flat), _units, _m);
     }
 

@@ -10,7 +10,7 @@ namespace Qcqa.Torch.Runtime;
 /// </summary>
 internal static class SingleThreadedParts
 {
-    /// <summary>Runs <paramref name="body"/> for 0 … <paramref name="count"/> − 1, at most one call per libtorch thread at a time.</summary>
+    /// <summary>Runs <paramref name="body"/> for 0 … <paramref name="count"/> − 1, at most one call per libtorch thread at a time, started in index order.</summary>
     /// <remarks>Each call gets a dispose scope of its own (scopes are per thread): what it keeps must be detached from it.</remarks>
     internal static void For(int count, Action<int> body)
     {
@@ -28,7 +28,10 @@ internal static class SingleThreadedParts
         set_num_threads(1);
         try
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            // Indices are handed out one at a time in order (Parallel.For would give each thread a range of its own), so
+            // callers that order their work largest first keep every thread busy to the end.
+            var inOrder = System.Collections.Concurrent.Partitioner.Create(Enumerable.Range(0, count), System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+            Parallel.ForEach(inOrder, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
             {
                 using var scope = NewDisposeScope();
                 body(i);
